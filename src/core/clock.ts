@@ -1,0 +1,163 @@
+// The one source of time. Only this module touches Date.now, performance.now and timers, so the
+// same policy code runs in real time in the lab and in virtual time in the simulator.
+
+export interface TimerHandle {
+  cancel(): void;
+}
+
+export interface Clock {
+  /** Wall-clock time in epoch milliseconds (what records are stamped with). */
+  nowMs(): number;
+  /** Monotonic milliseconds, for measuring intervals. */
+  monoMs(): number;
+  /** Runs fn once after delayMs. */
+  setTimer(delayMs: number, fn: () => void): TimerHandle;
+  /** Resolves after delayMs, or rejects with the signal's reason when aborted. */
+  sleep(delayMs: number, signal?: AbortSignal): Promise<void>;
+}
+
+class RealClock implements Clock {
+  private readonly originMs = Date.now() - performance.now();
+
+  nowMs(): number {
+    return this.originMs + performance.now();
+  }
+
+  monoMs(): number {
+    return performance.now();
+  }
+
+  setTimer(delayMs: number, fn: () => void): TimerHandle {
+    const handle = setTimeout(fn, Math.max(0, delayMs));
+    return { cancel: () => clearTimeout(handle) };
+  }
+
+  sleep(delayMs: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, Math.max(0, delayMs));
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+/** The process-wide real clock. */
+export const realClock: Clock = new RealClock();
+
+interface VirtualTimer {
+  atMs: number;
+  seq: number;
+  fn: () => void;
+  cancelled: boolean;
+}
+
+/**
+ * A virtual clock: time moves only when advanced. Timers fire in (time, sequence) order, so a run
+ * is a pure function of its inputs. The queue is a binary heap: O(log n) per timer.
+ */
+export class VirtualClock implements Clock {
+  private current: number;
+  private seq = 0;
+  private readonly heap: VirtualTimer[] = [];
+
+  constructor(startMs = 0) {
+    this.current = startMs;
+  }
+
+  nowMs(): number {
+    return this.current;
+  }
+
+  monoMs(): number {
+    return this.current;
+  }
+
+  setTimer(delayMs: number, fn: () => void): TimerHandle {
+    const timer: VirtualTimer = { atMs: this.current + Math.max(0, delayMs), seq: this.seq++, fn, cancelled: false };
+    this.push(timer);
+    return { cancel: () => (timer.cancelled = true) };
+  }
+
+  sleep(delayMs: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const handle = this.setTimer(delayMs, resolve);
+      signal?.addEventListener('abort', () => {
+        handle.cancel();
+        reject(signal.reason);
+      }, { once: true });
+    });
+  }
+
+  /** Time of the next pending timer, or undefined when none is pending. */
+  nextAtMs(): number | undefined {
+    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
+    return this.heap[0]?.atMs;
+  }
+
+  /** Fires the next timer (moving time to it); false when none is pending. */
+  step(): boolean {
+    while (this.heap.length > 0) {
+      const timer = this.pop()!;
+      if (timer.cancelled) continue;
+      this.current = timer.atMs;
+      timer.fn();
+      return true;
+    }
+    return false;
+  }
+
+  /** Fires every timer due up to untilMs, then sets time to untilMs. */
+  advanceTo(untilMs: number): void {
+    for (let next = this.nextAtMs(); next !== undefined && next <= untilMs; next = this.nextAtMs()) this.step();
+    this.current = Math.max(this.current, untilMs);
+  }
+
+  pending(): number {
+    return this.heap.filter((t) => !t.cancelled).length;
+  }
+
+  private less(a: VirtualTimer, b: VirtualTimer): boolean {
+    return a.atMs < b.atMs || (a.atMs === b.atMs && a.seq < b.seq);
+  }
+
+  private push(timer: VirtualTimer): void {
+    const h = this.heap;
+    h.push(timer);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(h[i]!, h[parent]!)) break;
+      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      i = parent;
+    }
+  }
+
+  private pop(): VirtualTimer | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
+        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}

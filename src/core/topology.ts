@@ -1,0 +1,112 @@
+// Topology files (cluster/*.yaml): regions, clusters, replicas per cluster, model and performance
+// profile. Parsed once into a readonly object; every replica gets its id and loopback host here.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { clusterId, replicaId } from './ids.js';
+import { parseWith } from './schema-errors.js';
+
+const name = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name of letters, digits and dashes');
+const loopbackHost = z.string().regex(/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/, 'expected a loopback IPv4 address (127.x.y.z)');
+
+const clusterSchema = z.strictObject({
+  name,
+  role: z.enum(['primary', 'backup']).default('primary'),
+  gpus: z.number().int().min(1).max(64),
+  /** Below this fraction of healthy replicas the cluster counts as failed and its backup takes over. */
+  minHealthyFraction: z.number().gt(0).max(1).default(0.5),
+});
+
+const regionSchema = z.strictObject({
+  name,
+  host: loopbackHost,
+  clusters: z.array(clusterSchema).min(1),
+});
+
+export const topologySchema = z.strictObject({
+  name,
+  model: z.strictObject({ name: z.string().min(1), version: z.string().min(1) }).default({ name: 'llama-3-8b-instruct', version: 'v1' }),
+  /** Performance profile of stand-in replicas (see src/replica/profiles.ts). */
+  profile: z.string().default('h100-llama3-8b'),
+  /** Multiplies every engine duration (prefill, decode, model load); < 1 runs faster than real. */
+  timeScale: z.number().gt(0).max(10).default(1),
+  /** Overrides the profile's model load time (before timeScale). */
+  modelLoadMs: z.number().min(0).optional(),
+  controlPlane: z.strictObject({ host: loopbackHost.default('127.0.0.1') }).default({ host: '127.0.0.1' }),
+  links: z.strictObject({ interRegionLatencyMs: z.number().min(0).default(30) }).default({ interRegionLatencyMs: 30 }),
+  regions: z.array(regionSchema).min(1),
+});
+
+export type TopologyFile = z.infer<typeof topologySchema>;
+
+export interface ReplicaSpec {
+  readonly id: string;
+  readonly region: string;
+  readonly cluster: string;
+  readonly index: number;
+  readonly host: string;
+}
+
+export interface ClusterSpec {
+  readonly id: string;
+  readonly region: string;
+  readonly name: string;
+  readonly role: 'primary' | 'backup';
+  readonly gpus: number;
+  readonly minHealthyFraction: number;
+}
+
+export interface Topology extends Readonly<TopologyFile> {
+  readonly file: string;
+  readonly clusters: readonly ClusterSpec[];
+  readonly replicas: readonly ReplicaSpec[];
+}
+
+/** Validates a parsed topology document and expands it into clusters and replicas. */
+export function buildTopology(data: unknown, file: string): Topology {
+  const parsed = parseWith(topologySchema, data, file);
+  const regionNames = new Set<string>();
+  const clusters: ClusterSpec[] = [];
+  const replicas: ReplicaSpec[] = [];
+  parsed.regions.forEach((region, ri) => {
+    if (regionNames.has(region.name)) throw new ConfigError(file, `regions[${ri}].name`, `duplicate region "${region.name}"`);
+    regionNames.add(region.name);
+    const clusterNames = new Set<string>();
+    region.clusters.forEach((cluster, ci) => {
+      if (clusterNames.has(cluster.name)) {
+        throw new ConfigError(file, `regions[${ri}].clusters[${ci}].name`, `duplicate cluster "${cluster.name}" in ${region.name}`);
+      }
+      clusterNames.add(cluster.name);
+      clusters.push({
+        id: clusterId(region.name, cluster.name),
+        region: region.name,
+        name: cluster.name,
+        role: cluster.role,
+        gpus: cluster.gpus,
+        minHealthyFraction: cluster.minHealthyFraction,
+      });
+      for (let i = 0; i < cluster.gpus; i++) {
+        replicas.push({ id: replicaId(region.name, cluster.name, i), region: region.name, cluster: cluster.name, index: i, host: region.host });
+      }
+    });
+  });
+  return Object.freeze({ ...parsed, file, clusters, replicas });
+}
+
+/** Reads and validates a topology file. */
+export function loadTopology(file: string): Topology {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, '', `cannot read topology file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(file, '', `not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return buildTopology(data, file);
+}
