@@ -1,0 +1,105 @@
+// Envoy-style health state machine, pure. Each replica has separate signals (liveness, gpu, model,
+// inference, latency, errors); each signal counts consecutive successes and failures and flips
+// only past its threshold. Check intervals depend on state (fast while unknown or on an edge).
+
+export const SIGNALS = ['liveness', 'gpu', 'model', 'inference', 'latency', 'errors'] as const;
+export type SignalName = (typeof SIGNALS)[number];
+export type SignalHealth = 'unknown' | 'healthy' | 'unhealthy';
+
+export interface SignalState {
+  readonly health: SignalHealth;
+  readonly consecutiveOk: number;
+  readonly consecutiveFail: number;
+  readonly lastReason?: string;
+}
+
+export interface HealthPolicyConfig {
+  /** Consecutive failures that turn a healthy signal unhealthy. */
+  readonly unhealthyThreshold: number;
+  /** Consecutive successes that turn an unknown/unhealthy signal healthy. */
+  readonly healthyThreshold: number;
+  /** Probe interval while healthy. */
+  readonly intervalMs: number;
+  /** Probe interval while unhealthy (recovering hosts are probed less often). */
+  readonly unhealthyIntervalMs: number;
+  /** Probe interval while unknown, and right after a first failure or success (an edge). */
+  readonly edgeIntervalMs: number;
+  /** Probe latency above this counts as a latency failure. */
+  readonly latencyMaxMs: number;
+  /** A probe that takes longer than this fails as a timeout. */
+  readonly probeTimeoutMs: number;
+  /** Error ratio over the last window above this fails the errors signal. */
+  readonly errorRatioMax: number;
+}
+
+export const DEFAULT_HEALTH_POLICY: HealthPolicyConfig = Object.freeze({
+  unhealthyThreshold: 2,
+  healthyThreshold: 2,
+  intervalMs: 500,
+  unhealthyIntervalMs: 1000,
+  edgeIntervalMs: 100,
+  latencyMaxMs: 1000,
+  probeTimeoutMs: 1500,
+  errorRatioMax: 0.2,
+});
+
+export const INITIAL_SIGNAL: SignalState = Object.freeze({ health: 'unknown', consecutiveOk: 0, consecutiveFail: 0 });
+
+export interface SignalTransition {
+  readonly from: SignalHealth;
+  readonly to: SignalHealth;
+}
+
+/**
+ * Applies one observation to a signal. `immediate` failures (a closed heartbeat stream, a GPU that
+ * reports an Xid) skip the threshold: they are facts, not flaky probes.
+ */
+export function observe(
+  state: SignalState,
+  ok: boolean,
+  config: HealthPolicyConfig,
+  reason?: string,
+  immediate = false,
+): { state: SignalState; transition?: SignalTransition } {
+  const consecutiveOk = ok ? state.consecutiveOk + 1 : 0;
+  const consecutiveFail = ok ? 0 : state.consecutiveFail + 1;
+  let health = state.health;
+  if (ok && health !== 'healthy' && consecutiveOk >= config.healthyThreshold) health = 'healthy';
+  if (!ok && health !== 'unhealthy' && (immediate || consecutiveFail >= config.unhealthyThreshold || health === 'unknown')) {
+    health = 'unhealthy';
+  }
+  const next: SignalState = { health, consecutiveOk, consecutiveFail, ...(reason ? { lastReason: reason } : {}) };
+  return health === state.health ? { state: next } : { state: next, transition: { from: state.health, to: health } };
+}
+
+export type ReplicaSignals = Readonly<Record<SignalName, SignalState>>;
+
+export function initialSignals(): ReplicaSignals {
+  return Object.fromEntries(SIGNALS.map((s) => [s, INITIAL_SIGNAL])) as ReplicaSignals;
+}
+
+/** A replica is healthy only when every signal is healthy. */
+export function replicaHealth(signals: ReplicaSignals): SignalHealth {
+  const values = SIGNALS.map((s) => signals[s].health);
+  if (values.some((h) => h === 'unhealthy')) return 'unhealthy';
+  if (values.every((h) => h === 'healthy')) return 'healthy';
+  return 'unknown';
+}
+
+/** The first unhealthy signal and its reason, for events and status. */
+export function unhealthyReason(signals: ReplicaSignals): string | undefined {
+  for (const s of SIGNALS) {
+    if (signals[s].health === 'unhealthy') return `${s}: ${signals[s].lastReason ?? 'failed'}`;
+  }
+  return undefined;
+}
+
+/** Delay until the next probe of a replica, from its signals' states. */
+export function nextProbeDelayMs(signals: ReplicaSignals, config: HealthPolicyConfig): number {
+  const states = SIGNALS.map((s) => signals[s]);
+  const onEdge = states.some(
+    (s) => s.health === 'unknown' || (s.health === 'healthy' && s.consecutiveFail > 0) || (s.health === 'unhealthy' && s.consecutiveOk > 0),
+  );
+  if (onEdge) return config.edgeIntervalMs;
+  return states.some((s) => s.health === 'unhealthy') ? config.unhealthyIntervalMs : config.intervalMs;
+}
