@@ -1,0 +1,183 @@
+// The control plane's brain: schedules probes per replica on the Clock, feeds results through the
+// health state machine, decides serving clusters, and publishes the routable topology. gRPC is in
+// server.ts; this module has no sockets of its own beyond the injected prober.
+import type { Clock, TimerHandle } from '../core/clock.js';
+import type { EventSink } from '../core/events.js';
+import { EV } from '../core/event-types.js';
+import type { Topology } from '../core/topology.js';
+import { observe, nextProbeDelayMs, unhealthyReason, type HealthPolicyConfig, type SignalName } from './health-policy.js';
+import { Registry, type ReplicaEntry } from './registry.js';
+import { decideServing, INITIAL_SERVING, type ServingState } from './serving-policy.js';
+import type { ProbeResult, ProbeTarget } from './prober.js';
+
+export interface RoutableSnapshot {
+  readonly version: number;
+  readonly atMs: number;
+  readonly replicas: readonly {
+    readonly replicaId: string;
+    readonly region: string;
+    readonly cluster: string;
+    readonly httpUrl: string;
+    readonly modelVersion: string;
+    readonly routable: boolean;
+    readonly weight: number;
+  }[];
+}
+
+export interface RegisterInfo {
+  readonly replicaId: string;
+  readonly httpUrl: string;
+  readonly agentAddress: string;
+  readonly pid: number;
+  readonly modelVersion: string;
+}
+
+export interface ProbeFn {
+  probe(target: ProbeTarget): Promise<ProbeResult>;
+}
+
+export class ControlPlane {
+  readonly registry: Registry;
+  private serving: ServingState = INITIAL_SERVING;
+  private version = 0;
+  private snapshot: RoutableSnapshot;
+  private readonly watchers = new Set<(s: RoutableSnapshot) => void>();
+  private readonly timers = new Map<string, TimerHandle>();
+  private readonly probing = new Set<string>();
+  private stopped = false;
+
+  constructor(
+    topology: Topology,
+    private readonly prober: ProbeFn,
+    private readonly policy: HealthPolicyConfig,
+    private readonly clock: Clock,
+    private readonly events: EventSink,
+  ) {
+    this.registry = new Registry(topology);
+    this.snapshot = { version: 0, atMs: clock.nowMs(), replicas: [] };
+  }
+
+  /** A replica announced itself; (re)start probing it. Unknown ids are refused. */
+  register(info: RegisterInfo): boolean {
+    const entry = this.registry.get(info.replicaId);
+    if (!entry) return false;
+    const firstTime = !entry.connected;
+    Object.assign(entry, { httpUrl: info.httpUrl, agentAddress: info.agentAddress, pid: info.pid, modelVersion: info.modelVersion, connected: true });
+    if (firstTime) this.events.emit(EV.replicaRegistered, entry.id, undefined, { httpUrl: info.httpUrl, pid: info.pid, modelVersion: info.modelVersion });
+    this.applySignal(entry, 'liveness', true, 'registered');
+    this.scheduleProbe(entry, 0);
+    return true;
+  }
+
+  /** The heartbeat stream delivered a beat. */
+  heartbeat(replicaId: string): void {
+    const entry = this.registry.get(replicaId);
+    if (entry && entry.connected && entry.signals.liveness.health !== 'healthy') this.applySignal(entry, 'liveness', true, 'heartbeat');
+  }
+
+  /** The heartbeat stream ended: the process or its connection is gone. Immediate. */
+  disconnected(replicaId: string, reason: string): void {
+    const entry = this.registry.get(replicaId);
+    if (!entry || !entry.connected) return;
+    entry.connected = false;
+    this.events.emit(EV.replicaDisconnected, entry.id, reason);
+    this.applySignal(entry, 'liveness', false, reason, true);
+    this.recompute();
+  }
+
+  /** A gateway saw a replica fail: probe it now instead of at the next interval. */
+  passiveHint(replicaId: string): void {
+    const entry = this.registry.get(replicaId);
+    if (entry?.connected) this.scheduleProbe(entry, 0);
+  }
+
+  current(): RoutableSnapshot {
+    return this.snapshot;
+  }
+
+  watch(fn: (s: RoutableSnapshot) => void): () => void {
+    this.watchers.add(fn);
+    fn(this.snapshot);
+    return () => this.watchers.delete(fn);
+  }
+
+  servingClusters(): ReadonlySet<string> {
+    return this.serving.serving;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+    this.watchers.clear();
+  }
+
+  private scheduleProbe(entry: ReplicaEntry, delayMs: number): void {
+    if (this.stopped) return;
+    this.timers.get(entry.id)?.cancel();
+    this.timers.set(entry.id, this.clock.setTimer(delayMs, () => void this.runProbe(entry)));
+  }
+
+  private async runProbe(entry: ReplicaEntry): Promise<void> {
+    if (this.probing.has(entry.id) || !entry.connected || this.stopped) return;
+    this.probing.add(entry.id);
+    try {
+      const result = await this.prober.probe(entry);
+      if (this.stopped || !entry.connected) return;
+      if (result.counters) {
+        entry.lastRequestsTotal = result.counters.requestsTotal;
+        entry.lastErrorsTotal = result.counters.errorsTotal;
+      }
+      if (result.modelVersion) entry.modelVersion = result.modelVersion;
+      const wasDraining = entry.draining;
+      entry.draining = result.draining ?? entry.draining;
+      for (const signal of ['gpu', 'model', 'inference', 'latency', 'errors'] as const) {
+        const r = result[signal];
+        this.applySignal(entry, signal, r.ok, r.reason, r.immediate);
+      }
+      if (wasDraining !== entry.draining) this.recompute();
+    } finally {
+      this.probing.delete(entry.id);
+      if (entry.connected) this.scheduleProbe(entry, nextProbeDelayMs(entry.signals, this.policy));
+    }
+  }
+
+  private applySignal(entry: ReplicaEntry, signal: SignalName, ok: boolean, reason?: string, immediate = false): void {
+    const { state, transition } = observe(entry.signals[signal], ok, this.policy, reason, immediate);
+    const change = this.registry.setSignals(entry, { ...entry.signals, [signal]: state });
+    if (transition) this.events.emit(EV.healthSignal, entry.id, reason, { signal, from: transition.from, to: transition.to });
+    if (change?.to === 'unhealthy') this.events.emit(EV.healthUnhealthy, entry.id, unhealthyReason(entry.signals));
+    if (change?.to === 'healthy') this.events.emit(EV.healthHealthy, entry.id, 'all signals healthy');
+    if (change) this.recompute();
+  }
+
+  /** Recomputes serving clusters and routable replicas; publishes when anything changed. */
+  private recompute(): void {
+    const { state, decisions } = decideServing(this.registry.clusterHealth(), this.serving);
+    this.serving = state;
+    for (const d of decisions) this.events.emit(d.type, d.cluster, d.reason);
+    const changed: { entry: ReplicaEntry; routable: boolean }[] = [];
+    for (const entry of this.registry.replicas.values()) {
+      const routable = entry.connected && entry.health === 'healthy' && !entry.draining && state.serving.has(entry.clusterKey);
+      if (routable !== entry.routable) {
+        entry.routable = routable;
+        changed.push({ entry, routable });
+      }
+    }
+    if (changed.length === 0 && decisions.length === 0) return;
+    this.version += 1;
+    for (const { entry, routable } of changed) {
+      const why = routable ? 'healthy and serving' : !entry.connected ? 'disconnected' : entry.health !== 'healthy' ? unhealthyReason(entry.signals) ?? 'not healthy' : entry.draining ? 'draining' : 'cluster not serving';
+      this.events.emit(routable ? EV.routingAdded : EV.routingRemoved, entry.id, why, { topologyVersion: this.version });
+    }
+    this.snapshot = {
+      version: this.version,
+      atMs: this.clock.nowMs(),
+      replicas: [...this.registry.replicas.values()]
+        .filter((r) => r.httpUrl)
+        .map((r) => ({ replicaId: r.id, region: r.region, cluster: r.cluster, httpUrl: r.httpUrl, modelVersion: r.modelVersion, routable: r.routable, weight: r.weight })),
+    };
+    this.events.emit(EV.topologyPublished, `v${this.version}`, undefined, { routable: this.snapshot.replicas.filter((r) => r.routable).length });
+    for (const w of this.watchers) w(this.snapshot);
+  }
+}

@@ -1,0 +1,81 @@
+// The control plane's view of the fleet: every replica of the topology, what it registered, its
+// health signals, and whether it is routable. Pure state changes; callers emit the events.
+import type { Topology } from '../core/topology.js';
+import { clusterId } from '../core/ids.js';
+import { initialSignals, replicaHealth, type ReplicaSignals, type SignalHealth } from './health-policy.js';
+import type { ClusterHealth } from './serving-policy.js';
+
+export interface ReplicaEntry {
+  readonly id: string;
+  readonly region: string;
+  readonly cluster: string;
+  readonly clusterKey: string;
+  httpUrl: string;
+  agentAddress: string;
+  pid: number;
+  modelVersion: string;
+  connected: boolean;
+  draining: boolean;
+  signals: ReplicaSignals;
+  health: SignalHealth;
+  routable: boolean;
+  weight: number;
+  /** Last counters seen from the agent, for the error-rate signal. */
+  lastRequestsTotal: number;
+  lastErrorsTotal: number;
+}
+
+export class Registry {
+  readonly replicas = new Map<string, ReplicaEntry>();
+
+  constructor(readonly topology: Topology) {
+    for (const r of topology.replicas) {
+      this.replicas.set(r.id, {
+        id: r.id,
+        region: r.region,
+        cluster: r.cluster,
+        clusterKey: clusterId(r.region, r.cluster),
+        httpUrl: '',
+        agentAddress: '',
+        pid: 0,
+        modelVersion: '',
+        connected: false,
+        draining: false,
+        signals: initialSignals(),
+        health: 'unknown',
+        routable: false,
+        weight: 1,
+        lastRequestsTotal: 0,
+        lastErrorsTotal: 0,
+      });
+    }
+  }
+
+  get(id: string): ReplicaEntry | undefined {
+    return this.replicas.get(id);
+  }
+
+  setSignals(entry: ReplicaEntry, signals: ReplicaSignals): { from: SignalHealth; to: SignalHealth } | undefined {
+    entry.signals = signals;
+    const next = replicaHealth(signals);
+    if (next === entry.health) return undefined;
+    const from = entry.health;
+    entry.health = next;
+    return { from, to: next };
+  }
+
+  /** Healthy and total replicas per cluster, for the serving policy. */
+  clusterHealth(): ClusterHealth[] {
+    return this.topology.clusters.map((c) => {
+      const members = [...this.replicas.values()].filter((r) => r.clusterKey === c.id);
+      return {
+        id: c.id,
+        region: c.region,
+        role: c.role,
+        healthy: members.filter((r) => r.connected && r.health === 'healthy').length,
+        total: members.length,
+        minHealthyFraction: c.minHealthyFraction,
+      };
+    });
+  }
+}

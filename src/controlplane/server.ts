@@ -1,0 +1,148 @@
+// gRPC edge of the control plane: turns halab.v1.ControlPlane calls into ControlPlane methods.
+import type { Clock } from '../core/clock.js';
+import { bindServer, controlPlanePackage, grpc } from '../core/grpc.js';
+import type { LabEvent } from '../core/events.js';
+import type { ControlPlaneHandlers } from '../gen/halab/v1/ControlPlane.js';
+import type { Topology as TopologyMsg } from '../gen/halab/v1/Topology.js';
+import type { Event as EventMsg } from '../gen/halab/v1/Event.js';
+import type { Status } from '../gen/halab/v1/Status.js';
+import type { ControlPlane, RoutableSnapshot } from './control-plane.js';
+
+/** Keeps recent events for WatchEvents subscribers (bounded). */
+export class EventHub {
+  private readonly recent: LabEvent[] = [];
+  private readonly subscribers = new Set<(e: LabEvent) => void>();
+
+  constructor(private readonly keepMax = 10_000) {}
+
+  publish(event: LabEvent): void {
+    this.recent.push(event);
+    if (this.recent.length > this.keepMax) this.recent.splice(0, this.recent.length - this.keepMax);
+    for (const s of this.subscribers) s(event);
+  }
+
+  subscribe(sinceMs: number, fn: (e: LabEvent) => void): () => void {
+    for (const e of this.recent) if (e.atMs >= sinceMs) fn(e);
+    this.subscribers.add(fn);
+    return () => this.subscribers.delete(fn);
+  }
+}
+
+function toTopologyMsg(s: RoutableSnapshot, region: string): TopologyMsg {
+  return { version: s.version, atMs: s.atMs, replicas: s.replicas.filter((r) => !region || r.region === region) };
+}
+
+function toEventMsg(e: LabEvent): EventMsg {
+  return { atMs: e.atMs, source: e.source, type: e.type, subject: e.subject, reason: e.reason ?? '', dataJson: e.data ? JSON.stringify(e.data) : '' };
+}
+
+export function statusOf(cp: ControlPlane, nowMs: number): Status {
+  const serving = cp.servingClusters();
+  const clusters = cp.registry.clusterHealth();
+  return {
+    atMs: nowMs,
+    topologyVersion: cp.current().version,
+    replicas: [...cp.registry.replicas.values()].map((r) => ({
+      replicaId: r.id,
+      region: r.region,
+      cluster: r.cluster,
+      httpUrl: r.httpUrl,
+      agentAddress: r.agentAddress,
+      pid: r.pid,
+      connected: r.connected,
+      healthy: r.connected && r.health === 'healthy',
+      routable: r.routable,
+      modelVersion: r.modelVersion,
+      signals: Object.fromEntries(Object.entries(r.signals).map(([k, v]) => [k, v.health])),
+      reason: Object.values(r.signals).find((s) => s.health === 'unhealthy')?.lastReason ?? '',
+    })),
+    clusters: clusters.map((c) => {
+      const spec = cp.registry.topology.clusters.find((s) => s.id === c.id)!;
+      return { region: c.region, cluster: spec.name, role: c.role, serving: serving.has(c.id), healthy: c.healthy, total: c.total };
+    }),
+  };
+}
+
+export interface ControlPlaneServer {
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+export interface ControlPlaneServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly heartbeatIntervalMs: number;
+  readonly clock: Clock;
+}
+
+export async function startControlPlaneServer(cp: ControlPlane, hub: EventHub, opts: ControlPlaneServerOptions): Promise<ControlPlaneServer> {
+  const { host, port, heartbeatIntervalMs, clock } = opts;
+  const server = new grpc.Server();
+  const currentStream = new Map<string, object>();
+  const handlers: ControlPlaneHandlers = {
+    Register(call, callback) {
+      const req = call.request;
+      if (!cp.register({ replicaId: req.replicaId, httpUrl: req.httpUrl, agentAddress: req.agentAddress, pid: req.pid, modelVersion: req.modelVersion })) {
+        callback({ code: grpc.status.INVALID_ARGUMENT, details: `unknown replica id "${req.replicaId}": not in topology ${cp.registry.topology.file}` });
+        return;
+      }
+      callback(null, { heartbeatIntervalMs });
+    },
+    Heartbeat(call, callback) {
+      let id = '';
+      const token = {};
+      call.on('data', (msg: { replicaId: string }) => {
+        if (!id) {
+          id = msg.replicaId;
+          currentStream.set(id, token);
+        }
+        cp.heartbeat(id);
+      });
+      const end = (reason: string): void => {
+        if (id && currentStream.get(id) === token) {
+          currentStream.delete(id);
+          cp.disconnected(id, reason);
+        }
+      };
+      call.on('end', () => {
+        end('heartbeat stream ended');
+        callback(null, {});
+      });
+      call.on('error', (err) => end(`heartbeat stream failed: ${err.message}`));
+      call.on('close', () => end('heartbeat stream closed'));
+    },
+    WatchTopology(call) {
+      const region = call.request.region;
+      const unsubscribe = cp.watch((s) => call.write(toTopologyMsg(s, region)));
+      call.on('cancelled', unsubscribe);
+      call.on('close', unsubscribe);
+      call.on('error', unsubscribe);
+    },
+    GetStatus(_call, callback) {
+      callback(null, statusOf(cp, clock.nowMs()));
+    },
+    WatchEvents(call) {
+      const unsubscribe = hub.subscribe(call.request.sinceMs, (e) => call.write(toEventMsg(e)));
+      call.on('cancelled', unsubscribe);
+      call.on('close', unsubscribe);
+    },
+    ReportPassive(call, callback) {
+      if (call.request.action === 'eject') cp.passiveHint(call.request.replicaId);
+      callback(null, {});
+    },
+  };
+  server.addService(controlPlanePackage().ControlPlane.service, handlers);
+  const bound = await bindServer(server, host, port);
+  return {
+    address: `${host}:${bound}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        const timer = clock.setTimer(1000, () => server.forceShutdown());
+        server.tryShutdown(() => {
+          timer.cancel();
+          resolve();
+        });
+      }),
+  };
+}
+

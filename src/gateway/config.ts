@@ -1,0 +1,36 @@
+// Gateway settings with their named defaults. Every bound the gateway keeps is here.
+
+export interface GatewayConfig {
+  /** An attempt that has produced no token after this long is abandoned (hung upstream). */
+  readonly firstTokenTimeoutMs: number;
+  /** A stream with no token for this long is stalled and resumed elsewhere. */
+  readonly stallTimeoutMs: number;
+  /** Upstream attempts per client request, first try included. */
+  readonly maxAttempts: number;
+  /** Client requests in flight before the gateway answers 429. */
+  readonly inFlightMax: number;
+  /** Largest request body accepted. */
+  readonly bodyMaxBytes: number;
+  /** First ejection lasts this long; each further ejection of the same replica doubles it. */
+  readonly baseEjectionMs: number;
+  readonly maxEjectionMs: number;
+  /** How often an ejected replica's /health is probed once its ejection time is over. */
+  readonly readmitProbeIntervalMs: number;
+  /** Consecutive good probes needed to re-admit. */
+  readonly readmitSuccesses: number;
+  /** Retry-After (seconds) sent with 429/503. */
+  readonly retryAfterS: number;
+}
+
+export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
+  firstTokenTimeoutMs: 1000,
+  stallTimeoutMs: 1000,
+  maxAttempts: 5,
+  inFlightMax: 2048,
+  bodyMaxBytes: 1 << 20,
+  baseEjectionMs: 1000,
+  maxEjectionMs: 30_000,
+  readmitProbeIntervalMs: 250,
+  readmitSuccesses: 2,
+  retryAfterS: 1,
+});

@@ -1,0 +1,53 @@
+// Regional gateway process entry:
+// `node dist/src/gateway/main.js --region R --host H --control-plane ADDR --topology F --lab-dir D [--port P]`.
+import { Command } from 'commander';
+import { realClock } from '../core/clock.js';
+import { fileEventSink } from '../core/events.js';
+import { createLogger } from '../core/log.js';
+import { loadTopology } from '../core/topology.js';
+import { eventsFile, logFile, writeReadyFile } from '../lab/paths.js';
+import { DEFAULT_GATEWAY_CONFIG } from './config.js';
+import { startGatewayServer } from './server.js';
+import { watchTopology } from './topology-watch.js';
+import { UpstreamPool } from './upstream-pool.js';
+
+const opts = new Command()
+  .requiredOption('--region <region>')
+  .requiredOption('--host <host>')
+  .requiredOption('--control-plane <address>')
+  .requiredOption('--topology <file>')
+  .requiredOption('--lab-dir <dir>')
+  .option('--port <port>', 'port to bind (0: ephemeral)', '0')
+  .parse()
+  .opts<{ region: string; host: string; controlPlane: string; topology: string; labDir: string; port: string }>();
+
+const name = `gateway/${opts.region}`;
+const log = createLogger(name, logFile(opts.labDir, name));
+const topology = loadTopology(opts.topology);
+const events = fileEventSink(eventsFile(opts.labDir, name), name, realClock);
+const config = DEFAULT_GATEWAY_CONFIG;
+
+let reportPassive: ((replicaId: string, kind: string, reason: string) => void) | undefined;
+const pool = new UpstreamPool(config, realClock, events, (id, kind, reason) => reportPassive?.(id, kind, reason));
+const watch = watchTopology(opts.controlPlane, name, opts.region, realClock, log, (t) => {
+  pool.setTopology(t.replicas.filter((r) => r.routable));
+});
+reportPassive = (replicaId, kind, reason) =>
+  watch.client().ReportPassive({ gatewayId: name, replicaId, action: 'eject', kind, reason }, () => undefined);
+
+const server = await startGatewayServer({ id: name, region: opts.region, modelName: topology.model.name, config, pool, clock: realClock, events }, opts.host, Number(opts.port));
+writeReadyFile(opts.labDir, name, { url: server.url, region: opts.region });
+log.info({ url: server.url }, 'gateway listening');
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'shutting down');
+  watch.close();
+  pool.close();
+  await server.close();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

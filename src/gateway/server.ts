@@ -1,0 +1,124 @@
+// The regional gateway's HTTP edge: OpenAI-compatible /v1/chat/completions and /v1/models, plus
+// /health. Bounded: a body size limit and an in-flight cap answered with 429 + Retry-After.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Clock } from '../core/clock.js';
+import type { EventSink } from '../core/events.js';
+import type { GatewayConfig } from './config.js';
+import { runCompletion } from './completion.js';
+import { bufferedSink, sendError, streamingSink } from './openai-sinks.js';
+import type { UpstreamPool } from './upstream-pool.js';
+import { validateChatRequest } from './validate.js';
+
+export interface GatewayOptions {
+  readonly id: string;
+  readonly region: string;
+  readonly modelName: string;
+  readonly config: GatewayConfig;
+  readonly pool: UpstreamPool;
+  readonly clock: Clock;
+  readonly events: EventSink;
+}
+
+export interface GatewayServer {
+  readonly url: string;
+  readonly server: Server;
+  inFlight(): number;
+  close(): Promise<void>;
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on('data', (b: Buffer) => {
+      size += b.length;
+      if (size > maxBytes) {
+        reject(new BodyTooLarge());
+        req.destroy();
+        return;
+      }
+      parts.push(b);
+    });
+    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export async function startGatewayServer(opts: GatewayOptions, host: string, port = 0): Promise<GatewayServer> {
+  const { config, pool, clock, events } = opts;
+  let inFlight = 0;
+  let seq = 0;
+
+  async function completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let raw: string;
+    try {
+      raw = await readBody(req, config.bodyMaxBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) sendError(res, 413, `request body exceeds ${config.bodyMaxBytes} bytes`, 'body_too_large');
+      return;
+    }
+    const parsed = validateChatRequest(raw);
+    if (!parsed.ok) return sendError(res, 400, parsed.error.message, 'invalid_request', parsed.error.param);
+    const request = parsed.request;
+    if (request.model !== undefined && request.model !== opts.modelName) {
+      return sendError(res, 404, `The model \`${request.model}\` does not exist; this service serves \`${opts.modelName}\``, 'model_not_found', 'model');
+    }
+    const controller = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+    });
+    const meta = {
+      id: `chatcmpl-${opts.id.replace(/[^a-z0-9]/gi, '')}-${clock.nowMs().toString(36)}-${(seq++).toString(36)}`,
+      model: opts.modelName,
+      createdS: Math.floor(clock.nowMs() / 1000),
+      region: opts.region,
+      includeUsage: request.stream_options?.include_usage === true,
+    };
+    const sink = request.stream ? streamingSink(res, meta) : bufferedSink(res, meta);
+    await runCompletion({ ...request, model: opts.modelName }, { pool, config, clock, events, signal: controller.signal }, sink);
+  }
+
+  const server = createServer((req, res) => {
+    const url = (req.url ?? '/').split('?')[0];
+    if (req.method === 'POST' && url === '/v1/chat/completions') {
+      if (inFlight >= config.inFlightMax) {
+        req.resume();
+        return sendError(res, 429, `gateway ${opts.id} is at its limit of ${config.inFlightMax} requests in flight`, 'overloaded', null, config.retryAfterS);
+      }
+      inFlight += 1;
+      completions(req, res)
+        .catch((err) => sendError(res, 500, `gateway error: ${(err as Error).message}`, 'internal_error'))
+        .finally(() => (inFlight -= 1));
+      return;
+    }
+    if (req.method === 'GET' && url === '/v1/models') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ object: 'list', data: [{ id: opts.modelName, object: 'model', created: 0, owned_by: 'halab' }] }));
+    }
+    if (req.method === 'GET' && url === '/health') {
+      const available = pool.available().length;
+      res.writeHead(available > 0 ? 200 : 503, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ status: available > 0 ? 'ok' : 'no-upstreams', region: opts.region, available }));
+    }
+    sendError(res, 404, `no route for ${req.method} ${url}`, 'not_found');
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${address.port}`,
+    server,
+    inFlight: () => inFlight,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
