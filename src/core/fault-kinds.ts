@@ -1,0 +1,38 @@
+// The fault catalogue: every fault kind the lab can inject, what it does, and what it targets.
+// Scenario validation, `halab inject` and the chaos engine all read this one list.
+
+export type TargetKind = 'replica' | 'cluster' | 'region';
+
+export interface FaultKindInfo {
+  readonly kind: string;
+  readonly target: TargetKind;
+  readonly description: string;
+  /** Default parameters, when the kind takes any. */
+  readonly defaults?: { readonly factor?: number; readonly probability?: number; readonly afterTokens?: number; readonly count?: number; readonly latencyMs?: number };
+}
+
+export const FAULT_KINDS: readonly FaultKindInfo[] = [
+  { kind: 'replica.crash', target: 'replica', description: 'the replica process is killed (SIGKILL); heal restarts it' },
+  { kind: 'replica.hang', target: 'replica', description: 'the replica accepts connections and requests but never answers' },
+  { kind: 'replica.slow', target: 'replica', description: 'every engine step takes `factor` times longer', defaults: { factor: 5 } },
+  { kind: 'replica.stream-cut', target: 'replica', description: 'streams are cut mid-answer after `afterTokens` tokens', defaults: { afterTokens: 8 } },
+  { kind: 'replica.error-rate', target: 'replica', description: 'requests fail with 500 with `probability`', defaults: { probability: 0.5 } },
+  { kind: 'gpu.xid', target: 'replica', description: 'GPU Xid error: the GPU reports failed and every request fails' },
+  { kind: 'gpu.thermal', target: 'replica', description: 'GPU thermal throttling: decode `factor` times slower', defaults: { factor: 3 } },
+  { kind: 'model.corrupt', target: 'replica', description: 'the model produces wrong tokens; only checking output reveals it' },
+  { kind: 'cluster.outage', target: 'cluster', description: 'every replica of the cluster is killed' },
+  { kind: 'cluster.degrade', target: 'cluster', description: '`count` replicas of the cluster are killed', defaults: { count: 2 } },
+  { kind: 'region.outage', target: 'region', description: 'every process of the region, gateway included, is killed' },
+  { kind: 'region.partition', target: 'region', description: 'the region is cut off from the other region and the global load balancer' },
+  { kind: 'gateway.crash', target: 'region', description: 'the regional gateway process is killed; heal restarts it' },
+  { kind: 'link.latency', target: 'region', description: 'adds `latencyMs` to every connection into the region', defaults: { latencyMs: 200 } },
+  { kind: 'link.partition', target: 'region', description: 'drops every connection into the region' },
+];
+
+export function faultKindInfo(kind: string): FaultKindInfo | undefined {
+  return FAULT_KINDS.find((k) => k.kind === kind);
+}
+
+export function faultKindNames(): string[] {
+  return FAULT_KINDS.map((k) => k.kind);
+}

@@ -1,0 +1,41 @@
+// A small promise-based client of the control plane, for the CLI and the lab.
+import { controlPlanePackage, grpc } from '../core/grpc.js';
+import type { Clock } from '../core/clock.js';
+import { HalabError } from '../core/errors.js';
+import type { Status__Output } from '../gen/halab/v1/Status.js';
+
+export type { Status__Output as ControlPlaneStatus };
+
+export function getStatus(address: string, clock: Clock, timeoutMs = 2000): Promise<Status__Output> {
+  const { ControlPlane } = controlPlanePackage();
+  const client = new ControlPlane(address, grpc.credentials.createInsecure());
+  return new Promise<Status__Output>((resolve, reject) => {
+    client.GetStatus({}, { deadline: new Date(clock.nowMs() + timeoutMs) }, (err, status) => {
+      client.close();
+      if (err || !status) reject(new HalabError('UPSTREAM_FAILED', `control plane at ${address} did not answer: ${err?.details ?? 'empty reply'}`));
+      else resolve(status);
+    });
+  });
+}
+
+/** Polls status until `done(status)` or the timeout; returns the last status. */
+export async function waitForStatus(
+  address: string,
+  clock: Clock,
+  timeoutMs: number,
+  done: (s: Status__Output) => boolean,
+  describe: (s: Status__Output) => string,
+): Promise<Status__Output> {
+  const deadline = clock.monoMs() + timeoutMs;
+  let last: Status__Output | undefined;
+  while (clock.monoMs() < deadline) {
+    try {
+      last = await getStatus(address, clock);
+      if (done(last)) return last;
+    } catch {
+      // not up yet
+    }
+    await clock.sleep(100);
+  }
+  throw new HalabError('LAB_START_FAILED', `timed out after ${timeoutMs}ms waiting for the lab: ${last ? describe(last) : 'control plane never answered'}`);
+}

@@ -1,0 +1,50 @@
+// The running lab's state file: which processes belong to it and where they listen. Written as
+// processes start (so a half-started lab can still be torn down) and removed by `halab down`.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { HalabError } from '../core/errors.js';
+import type { LabPaths } from './paths.js';
+
+export interface ProcessEntry {
+  readonly name: string;
+  readonly kind: 'controlplane' | 'replica' | 'gateway';
+  pid: number;
+  /** Replica id or region, for replicas and gateways. */
+  readonly subject?: string;
+  url?: string;
+  address?: string;
+  /** Arguments it was started with, to restart it (crash heal). */
+  readonly args: readonly string[];
+}
+
+export interface LabState {
+  readonly labDir: string;
+  readonly topologyFile: string;
+  readonly startedAtMs: number;
+  readonly ownerPid: number;
+  controlPlane?: string;
+  entrypoint?: string;
+  processes: ProcessEntry[];
+}
+
+export function readLabState(paths: LabPaths): LabState | undefined {
+  if (!existsSync(paths.stateFile)) return undefined;
+  try {
+    return JSON.parse(readFileSync(paths.stateFile, 'utf8')) as LabState;
+  } catch (err) {
+    throw new HalabError('INTERNAL', `lab state ${paths.stateFile} is unreadable: ${(err as Error).message}`, 'run `halab down` to clean up');
+  }
+}
+
+export function writeLabState(paths: LabPaths, state: LabState): void {
+  mkdirSync(dirname(paths.stateFile), { recursive: true });
+  writeFileSync(`${paths.stateFile}.tmp`, JSON.stringify(state, null, 2));
+  renameSync(`${paths.stateFile}.tmp`, paths.stateFile);
+}
+
+/** The running lab's state, or LAB_NOT_RUNNING. */
+export function requireLabState(paths: LabPaths): LabState {
+  const state = readLabState(paths);
+  if (!state?.controlPlane) throw new HalabError('LAB_NOT_RUNNING', `no lab is running (no ${paths.stateFile})`, 'start one with `halab up`');
+  return state;
+}
