@@ -91,17 +91,22 @@ export async function startLab(topology: Topology, paths: LabPaths, clock: Clock
   }
 }
 
-/** Restarts one replica process with its original arguments (heals a crash). */
-export async function restartReplica(paths: LabPaths, replicaId: string, clock: Clock): Promise<ProcessEntry> {
+/**
+ * Restarts a stopped lab process with its original arguments (heals a crash). A gateway gets its
+ * old port back so clients keep their URL; a replica re-registers with its new address.
+ */
+export async function restartProcess(paths: LabPaths, processName: string, clock: Clock): Promise<ProcessEntry> {
   const state = readLabState(paths);
-  const entry = state?.processes.find((p) => p.kind === 'replica' && p.subject === replicaId);
-  if (!state || !entry) throw new HalabError('UNKNOWN_TARGET', `no replica ${replicaId} in the running lab`);
+  const entry = state?.processes.find((p) => p.name === processName);
+  if (!state || !entry) throw new HalabError('UNKNOWN_TARGET', `no process ${processName} in the running lab`);
   if (isAlive(entry.pid)) return entry;
-  entry.pid = spawnComponent('replica', entry.name, entry.args, paths.labDir);
+  const port = entry.kind === 'gateway' && entry.url ? ['--port', new URL(entry.url).port] : [];
+  entry.pid = spawnComponent(entry.kind, entry.name, [...entry.args, ...port], paths.labDir);
   writeLabState(paths, state);
   const ready = await waitReady(paths.labDir, entry.name, entry.pid, clock, 30_000);
-  entry.url = String(ready.ready.httpUrl ?? entry.url);
-  entry.address = String(ready.ready.agentAddress ?? entry.address);
+  if (typeof ready.ready.httpUrl === 'string') entry.url = ready.ready.httpUrl;
+  if (typeof ready.ready.url === 'string') entry.url = ready.ready.url;
+  if (typeof ready.ready.agentAddress === 'string') entry.address = ready.ready.agentAddress;
   writeLabState(paths, state);
   return entry;
 }

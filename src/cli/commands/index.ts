@@ -1,6 +1,8 @@
 // Every CLI command, in help order. A command module exports a function that adds itself.
 import type { Command } from 'commander';
+import { registerHeal, registerFaults, registerInject } from './inject.js';
+import { registerDown, registerStatus, registerUp } from './lab-commands.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [];
+export const COMMANDS: readonly RegisterCommand[] = [registerUp, registerStatus, registerInject, registerHeal, registerFaults, registerDown];

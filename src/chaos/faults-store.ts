@@ -1,0 +1,35 @@
+// Active faults of the running lab, kept in the lab directory so that `halab heal` (another
+// process than the one that injected) can undo them. Each fault carries its undo steps.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type UndoStep =
+  | { readonly type: 'clear-agent-fault'; readonly replicaId: string; readonly faultId: string }
+  | { readonly type: 'restart'; readonly processName: string };
+
+export interface ActiveFault {
+  readonly id: string;
+  readonly kind: string;
+  readonly target: string;
+  /** Replicas the fault affects (for measurement). */
+  readonly replicas: readonly string[];
+  readonly injectedAtMs: number;
+  /** Heal time requested with `--for`, if any. */
+  readonly healAtMs?: number;
+  readonly undo: readonly UndoStep[];
+}
+
+function storeFile(labDir: string): string {
+  return join(labDir, 'faults.json');
+}
+
+export function readFaults(labDir: string): ActiveFault[] {
+  const file = storeFile(labDir);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ActiveFault[]) : [];
+}
+
+export function writeFaults(labDir: string, faults: readonly ActiveFault[]): void {
+  const file = storeFile(labDir);
+  writeFileSync(`${file}.tmp`, JSON.stringify(faults, null, 2));
+  renameSync(`${file}.tmp`, file);
+}

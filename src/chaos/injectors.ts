@@ -1,0 +1,121 @@
+// Injectors: each fault kind applied to the running lab, returning the undo steps that heal it.
+// Replica-level faults go through the replica's gRPC agent; process faults are real signals.
+import type { Clock } from '../core/clock.js';
+import { HalabError } from '../core/errors.js';
+import { faultKindInfo, faultKindNames } from '../core/fault-kinds.js';
+import { parseTarget } from '../core/ids.js';
+import type { Topology } from '../core/topology.js';
+import { agentClearFault, agentInjectFault } from '../lab/agent-client.js';
+import { restartProcess } from '../lab/lab.js';
+import { readLabState, type ProcessEntry } from '../lab/lab-state.js';
+import type { LabPaths } from '../lab/paths.js';
+import { killNow } from '../lab/reaper.js';
+import type { ActiveFault, UndoStep } from './faults-store.js';
+
+export interface FaultParams {
+  readonly factor?: number;
+  readonly probability?: number;
+  readonly afterTokens?: number;
+  readonly count?: number;
+  readonly latencyMs?: number;
+}
+
+export interface FaultRequest {
+  readonly id: string;
+  readonly kind: string;
+  readonly target: string;
+  readonly params?: FaultParams;
+  readonly healAtMs?: number;
+}
+
+export interface InjectContext {
+  readonly paths: LabPaths;
+  readonly topology: Topology;
+  readonly clock: Clock;
+}
+
+const AGENT_FAULTS = new Set(['replica.hang', 'replica.slow', 'replica.stream-cut', 'replica.error-rate', 'gpu.xid', 'gpu.thermal', 'model.corrupt']);
+const NEEDS_LINK_PROXIES = new Set(['region.partition', 'link.latency', 'link.partition']);
+
+/** Checks kind and target against the catalogue and topology; returns the affected replica ids. */
+export function resolveFault(kind: string, target: string, topology: Topology): string[] {
+  const info = faultKindInfo(kind);
+  if (!info) throw new HalabError('UNKNOWN_FAULT', `unknown fault kind "${kind}"; known kinds: ${faultKindNames().join(', ')}`);
+  const ref = parseTarget(target);
+  if (!ref || ref.kind !== info.target) {
+    const example = { replica: 'us-east-1/primary/0', cluster: 'us-east-1/primary', region: 'us-east-1' }[info.target];
+    throw new HalabError('UNKNOWN_TARGET', `${kind} takes a ${info.target} target (e.g. ${example}), not "${target}"`);
+  }
+  const replicas = topology.replicas.filter((r) =>
+    ref.kind === 'replica' ? r.id === ref.id : ref.kind === 'cluster' ? r.region === ref.region && r.cluster === ref.cluster : r.region === ref.region,
+  );
+  const exists = ref.kind === 'region' ? topology.regions.some((r) => r.name === ref.region) : replicas.length > 0;
+  if (!exists) {
+    const known = ref.kind === 'replica' ? topology.replicas.map((r) => r.id) : ref.kind === 'cluster' ? topology.clusters.map((c) => c.id) : topology.regions.map((r) => r.name);
+    throw new HalabError('UNKNOWN_TARGET', `no ${ref.kind} "${target}" in topology ${topology.file}; known: ${known.join(', ')}`);
+  }
+  if (NEEDS_LINK_PROXIES.has(kind)) {
+    throw new HalabError('PREREQUISITE_MISSING', `${kind} needs link proxies between regions, which this lab does not run`);
+  }
+  return replicas.map((r) => r.id);
+}
+
+function processFor(labProcesses: readonly ProcessEntry[], name: string): ProcessEntry {
+  const entry = labProcesses.find((p) => p.name === name);
+  if (!entry) throw new HalabError('UNKNOWN_TARGET', `no process ${name} in the running lab`);
+  return entry;
+}
+
+/** Applies a fault to the running lab. */
+export async function injectFault(ctx: InjectContext, req: FaultRequest): Promise<ActiveFault> {
+  const replicas = resolveFault(req.kind, req.target, ctx.topology);
+  const state = readLabState(ctx.paths);
+  if (!state) throw new HalabError('LAB_NOT_RUNNING', 'no lab is running', 'start one with `halab up`');
+  const defaults = faultKindInfo(req.kind)?.defaults ?? {};
+  const params = { ...defaults, ...req.params };
+  const undo: UndoStep[] = [];
+  const kill = (name: string): void => {
+    const entry = processFor(state.processes, name);
+    killNow(entry.pid);
+    undo.push({ type: 'restart', processName: name });
+  };
+  if (AGENT_FAULTS.has(req.kind)) {
+    const entry = processFor(state.processes, `replica/${replicas[0]}`);
+    if (!entry.address) throw new HalabError('UPSTREAM_FAILED', `replica ${replicas[0]} has no agent address yet`);
+    await agentInjectFault(entry.address, { kind: req.kind, faultId: req.id, factor: params.factor ?? 0, probability: params.probability ?? 0, afterTokens: params.afterTokens ?? 0 }, ctx.clock);
+    undo.push({ type: 'clear-agent-fault', replicaId: replicas[0]!, faultId: req.id });
+  } else if (req.kind === 'replica.crash' || req.kind === 'cluster.outage') {
+    for (const id of replicas) kill(`replica/${id}`);
+  } else if (req.kind === 'cluster.degrade') {
+    const count = Math.min(replicas.length, Math.max(1, Math.round(params.count ?? 1)));
+    replicas.splice(count);
+    for (const id of replicas) kill(`replica/${id}`);
+  } else if (req.kind === 'region.outage') {
+    kill(`gateway/${req.target}`);
+    for (const id of replicas) kill(`replica/${id}`);
+  } else if (req.kind === 'gateway.crash') {
+    kill(`gateway/${req.target}`);
+    replicas.length = 0;
+  }
+  return { id: req.id, kind: req.kind, target: req.target, replicas, injectedAtMs: ctx.clock.nowMs(), ...(req.healAtMs ? { healAtMs: req.healAtMs } : {}), undo };
+}
+
+/** Runs a fault's undo steps (all of them, even when one fails); returns the failures. */
+export async function healFault(ctx: InjectContext, fault: ActiveFault): Promise<string[]> {
+  const failures: string[] = [];
+  await Promise.all(
+    fault.undo.map(async (step) => {
+      try {
+        if (step.type === 'restart') {
+          await restartProcess(ctx.paths, step.processName, ctx.clock);
+        } else {
+          const entry = readLabState(ctx.paths)?.processes.find((p) => p.name === `replica/${step.replicaId}`);
+          if (entry?.address) await agentClearFault(entry.address, step.faultId, ctx.clock);
+        }
+      } catch (err) {
+        failures.push(`${fault.id}: ${(err as Error).message}`);
+      }
+    }),
+  );
+  return failures;
+}

@@ -1,0 +1,96 @@
+// `halab inject <fault> <target> [--for d]` and `halab heal [<fault-id> | --all]` on a running lab.
+import type { Command } from 'commander';
+import { realClock } from '../../core/clock.js';
+import { parseDurationMs } from '../../core/duration.js';
+import { HalabError } from '../../core/errors.js';
+import { fileEventSink } from '../../core/events.js';
+import { EV } from '../../core/event-types.js';
+import { loadTopology } from '../../core/topology.js';
+import { readFaults, writeFaults, type ActiveFault } from '../../chaos/faults-store.js';
+import { healFault, injectFault, resolveFault, type FaultParams } from '../../chaos/injectors.js';
+import { requireLabState } from '../../lab/lab-state.js';
+import { eventsFile, labPaths } from '../../lab/paths.js';
+
+function newFaultId(kind: string): string {
+  return `f-${kind.replace(/\./g, '-')}-${realClock.nowMs().toString(36)}`;
+}
+
+async function heal(faults: readonly ActiveFault[]): Promise<string[]> {
+  const paths = labPaths();
+  const state = requireLabState(paths);
+  const ctx = { paths, topology: loadTopology(state.topologyFile), clock: realClock };
+  const events = fileEventSink(eventsFile(paths.labDir, 'chaos-cli'), 'chaos', realClock);
+  const failures: string[] = [];
+  for (const fault of faults) {
+    const failed = await healFault(ctx, fault);
+    failures.push(...failed);
+    events.emit(EV.faultHealed, fault.id, failed.length ? failed.join('; ') : undefined, { kind: fault.kind, target: fault.target, replicas: fault.replicas });
+    writeFaults(paths.labDir, readFaults(paths.labDir).filter((f) => f.id !== fault.id));
+  }
+  return failures;
+}
+
+export function registerInject(program: Command): void {
+  program
+    .command('inject')
+    .description('inject a fault into the running lab and print its id')
+    .argument('<fault>', 'fault kind, e.g. replica.crash (see `halab faults`)')
+    .argument('<target>', 'replica (us-east-1/primary/0), cluster (us-east-1/primary) or region (us-east-1)')
+    .option('--for <duration>', 'heal after this long (the command waits; Ctrl-C heals at once)')
+    .option('--factor <n>', 'slow-down factor (replica.slow, gpu.thermal)', Number)
+    .option('--probability <p>', 'error probability (replica.error-rate)', Number)
+    .option('--after-tokens <n>', 'tokens before the cut (replica.stream-cut)', Number)
+    .option('--count <n>', 'replicas to kill (cluster.degrade)', Number)
+    .action(async (kind: string, target: string, opts: { for?: string } & FaultParams) => {
+      const paths = labPaths();
+      const state = requireLabState(paths);
+      const topology = loadTopology(state.topologyFile);
+      resolveFault(kind, target, topology);
+      const forMs = opts.for !== undefined ? parseDurationMs(opts.for) : undefined;
+      const id = newFaultId(kind);
+      const params: FaultParams = Object.fromEntries(Object.entries({ factor: opts.factor, probability: opts.probability, afterTokens: opts.afterTokens, count: opts.count }).filter(([, v]) => v !== undefined));
+      const fault = await injectFault({ paths, topology, clock: realClock }, { id, kind, target, params, ...(forMs ? { healAtMs: realClock.nowMs() + forMs } : {}) });
+      writeFaults(paths.labDir, [...readFaults(paths.labDir), fault]);
+      fileEventSink(eventsFile(paths.labDir, 'chaos-cli'), 'chaos', realClock).emit(EV.faultInjected, id, undefined, { kind, target, replicas: fault.replicas, params });
+      process.stdout.write(`${id}\n`);
+      if (forMs === undefined) return;
+      const controller = new AbortController();
+      const onSignal = (): void => controller.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      await realClock.sleep(forMs, controller.signal).catch(() => undefined);
+      const failures = await heal([fault]);
+      process.stderr.write(failures.length ? `healed with errors: ${failures.join('; ')}\n` : `healed ${id}\n`);
+    });
+}
+
+export function registerHeal(program: Command): void {
+  program
+    .command('heal')
+    .description('undo one fault, or every fault with --all')
+    .argument('[fault-id]', 'id printed by `halab inject`')
+    .option('--all', 'heal every active fault')
+    .action(async (faultId: string | undefined, opts: { all?: boolean }) => {
+      const paths = labPaths();
+      requireLabState(paths);
+      const active = readFaults(paths.labDir);
+      if (!faultId && !opts.all) throw new HalabError('USAGE', 'name a fault id or pass --all');
+      const chosen = opts.all ? active : active.filter((f) => f.id === faultId);
+      if (faultId && chosen.length === 0) {
+        throw new HalabError('NOT_FOUND', `no active fault "${faultId}"; active: ${active.map((f) => f.id).join(', ') || 'none'}`);
+      }
+      const failures = await heal(chosen);
+      process.stdout.write(`healed ${chosen.length} fault(s)\n`);
+      if (failures.length) throw new HalabError('UPSTREAM_FAILED', `some undo steps failed: ${failures.join('; ')}`);
+    });
+}
+
+export function registerFaults(program: Command): void {
+  program
+    .command('faults')
+    .description('list the fault kinds the lab can inject')
+    .action(async () => {
+      const { FAULT_KINDS } = await import('../../core/fault-kinds.js');
+      for (const k of FAULT_KINDS) process.stdout.write(`${k.kind.padEnd(20)} ${k.target.padEnd(8)} ${k.description}\n`);
+    });
+}
