@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs everything llm-ha-lab needs on a fresh Debian machine, pinned, from the package
+# registries only, then builds. Safe to run again: each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== %s\n' "$*"; }
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+
+# Debian packages the lab uses (iptables for hard partitions when root).
+APT_PACKAGES=(iptables)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] || [ -n "$SUDO" ]; then
+    log "apt-get install ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "warning: cannot install ${missing[*]} (not root); scenarios that need them will say so" >&2
+  fi
+fi
+
+log "npm ci"
+npm ci --no-audit --no-fund --loglevel=error
+
+log "build"
+npm run build --silent
+
+echo
+echo "setup done: run 'npx halab run' (default scenario) or 'npm test'"
