@@ -7,7 +7,7 @@ import type { Clock } from '../core/clock.js';
 import type { EventSink } from '../core/events.js';
 import { EV } from '../core/event-types.js';
 import type { GatewayConfig } from './config.js';
-import type { ChatRequest } from './validate.js';
+import type { ChatRequest } from '../core/chat-request.js';
 import { runAttempt, type AttemptResult, type Usage } from './upstream-attempt.js';
 import type { Upstream, UpstreamPool } from './upstream-pool.js';
 

@@ -2,22 +2,10 @@
 // chat.completion JSON body. Errors use the OpenAI error shape; mid-stream failures become an
 // explicit in-band error event and the stream ends without [DONE].
 import type { ServerResponse } from 'node:http';
+import { sendError } from '../core/openai-http.js';
 import { sseData } from '../core/sse.js';
 import type { CompletionOutcome, CompletionSink } from './completion.js';
 import type { Usage } from './upstream-attempt.js';
-
-export function openAiError(message: string, type: string, code: string | null, param: string | null = null): string {
-  return JSON.stringify({ error: { message, type, param, code } });
-}
-
-/** Writes a JSON error response (with Retry-After for 429/503). */
-export function sendError(res: ServerResponse, status: number, message: string, code: string | null, param: string | null = null, retryAfterS = 1): void {
-  if (res.headersSent) return;
-  const type = status >= 500 ? 'server_error' : status === 429 ? 'rate_limit_error' : 'invalid_request_error';
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (status === 429 || status === 503) headers['retry-after'] = String(retryAfterS);
-  res.writeHead(status, headers).end(openAiError(message, type, code, param));
-}
 
 interface SinkMeta {
   readonly id: string;

@@ -6,9 +6,10 @@ import type { Clock } from '../core/clock.js';
 import type { EventSink } from '../core/events.js';
 import type { GatewayConfig } from './config.js';
 import { runCompletion } from './completion.js';
-import { bufferedSink, sendError, streamingSink } from './openai-sinks.js';
+import { bufferedSink, streamingSink } from './openai-sinks.js';
+import { BodyTooLargeError, readBody, sendError } from '../core/openai-http.js';
 import type { UpstreamPool } from './upstream-pool.js';
-import { validateChatRequest } from './validate.js';
+import { validateChatRequest } from '../core/chat-request.js';
 
 export interface GatewayOptions {
   readonly id: string;
@@ -27,26 +28,6 @@ export interface GatewayServer {
   close(): Promise<void>;
 }
 
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    req.on('data', (b: Buffer) => {
-      size += b.length;
-      if (size > maxBytes) {
-        reject(new BodyTooLarge());
-        req.destroy();
-        return;
-      }
-      parts.push(b);
-    });
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 export async function startGatewayServer(opts: GatewayOptions, host: string, port = 0): Promise<GatewayServer> {
   const { config, pool, clock, events } = opts;
   let inFlight = 0;
@@ -57,7 +38,7 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
     try {
       raw = await readBody(req, config.bodyMaxBytes);
     } catch (err) {
-      if (err instanceof BodyTooLarge) sendError(res, 413, `request body exceeds ${config.bodyMaxBytes} bytes`, 'body_too_large');
+      if (err instanceof BodyTooLargeError) sendError(res, 413, `request body exceeds ${config.bodyMaxBytes} bytes`, 'body_too_large');
       return;
     }
     const parsed = validateChatRequest(raw);

@@ -1,5 +1,5 @@
-// Validates an OpenAI chat-completions request at the gateway's edge; a bad field gets a 400
-// naming it, and nothing is sent upstream.
+// Validates an OpenAI chat-completions request at an HTTP edge (gateway or replica); a bad field
+// gets a 400 naming it, and nothing is processed.
 import { z } from 'zod';
 
 const messageSchema = z.looseObject({
@@ -16,6 +16,9 @@ export const chatRequestSchema = z.looseObject({
   seed: z.number().int('must be an integer').optional(),
   temperature: z.number().min(0).max(2).optional(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+  /** vLLM's assistant-prefill continuation: continue the last (assistant) message. */
+  continue_final_message: z.boolean().optional(),
+  add_generation_prompt: z.boolean().optional(),
 });
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;

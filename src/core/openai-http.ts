@@ -1,0 +1,49 @@
+// HTTP edge helpers shared by the gateway and the replica: bounded body reading and OpenAI-shaped
+// error responses (with Retry-After on 429/503).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export class BodyTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`request body exceeds ${maxBytes} bytes`);
+  }
+}
+
+/** Reads a request body up to maxBytes; rejects with BodyTooLargeError past it. */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on('data', (b: Buffer) => {
+      size += b.length;
+      if (size > maxBytes) {
+        reject(new BodyTooLargeError(maxBytes));
+        req.resume();
+        return;
+      }
+      parts.push(b);
+    });
+    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export function openAiError(message: string, type: string, code: string | null, param: string | null = null): string {
+  return JSON.stringify({ error: { message, type, param, code } });
+}
+
+/** Writes a JSON error response; 429 and 503 carry Retry-After. No-op once headers are sent. */
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  code: string | null,
+  param: string | null = null,
+  retryAfterS = 1,
+  extraHeaders: Record<string, string> = {},
+): void {
+  if (res.headersSent) return;
+  const type = status >= 500 ? 'server_error' : status === 429 ? 'rate_limit_error' : status === 404 ? 'not_found_error' : 'invalid_request_error';
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...extraHeaders };
+  if (status === 429 || status === 503) headers['retry-after'] = String(retryAfterS);
+  res.writeHead(status, headers).end(openAiError(message, type, code, param));
+}

@@ -1,0 +1,91 @@
+// Keeps a replica registered with the control plane: Register, then a Heartbeat stream that stays
+// open for the replica's life (its end tells the control plane at once that the replica is gone).
+// Any failure is retried with capped backoff; the replica never dies of a missing control plane.
+import { controlPlanePackage, grpc } from '../core/grpc.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
+import type { Logger } from '../core/log.js';
+import type { ControlPlaneClient } from '../gen/halab/v1/ControlPlane.js';
+import type { HeartbeatMessage } from '../gen/halab/v1/HeartbeatMessage.js';
+import type { ReplicaCore } from './replica-core.js';
+
+export interface RegistrationInfo {
+  readonly replicaId: string;
+  readonly region: string;
+  readonly cluster: string;
+  readonly httpUrl: string;
+  readonly agentAddress: string;
+}
+
+const BACKOFF_MIN_MS = 100;
+const BACKOFF_MAX_MS = 2000;
+
+export class Registration {
+  private readonly client: ControlPlaneClient;
+  private stream: grpc.ClientWritableStream<HeartbeatMessage> | undefined;
+  private beat: TimerHandle | undefined;
+  private retry: TimerHandle | undefined;
+  private backoffMs = BACKOFF_MIN_MS;
+  private closed = false;
+
+  constructor(
+    address: string,
+    private readonly info: RegistrationInfo,
+    private readonly core: ReplicaCore,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
+    const { ControlPlane } = controlPlanePackage();
+    this.client = new ControlPlane(address, grpc.credentials.createInsecure());
+  }
+
+  start(): void {
+    this.register();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.beat?.cancel();
+    this.retry?.cancel();
+    this.stream?.end();
+    this.client.close();
+  }
+
+  private register(): void {
+    if (this.closed) return;
+    const req = { ...this.info, pid: process.pid, modelVersion: this.core.version };
+    this.client.Register(req, { deadline: new Date(this.clock.nowMs() + 2000) }, (err, reply) => {
+      if (this.closed) return;
+      if (err || !reply) return this.again(`register failed: ${err?.details ?? 'empty reply'}`);
+      this.backoffMs = BACKOFF_MIN_MS;
+      this.openHeartbeat(reply.heartbeatIntervalMs > 0 ? reply.heartbeatIntervalMs : 500);
+    });
+  }
+
+  private openHeartbeat(intervalMs: number): void {
+    let ended = false;
+    const stream = this.client.Heartbeat((err) => {
+      if (!ended) {
+        ended = true;
+        this.again(`heartbeat stream ended: ${err?.details ?? 'closed by the control plane'}`);
+      }
+    });
+    this.stream = stream;
+    stream.on('error', () => undefined); // reported through the callback above
+    const send = (): void => {
+      if (ended || this.closed) return;
+      const stats = this.core.engine.stats();
+      stream.write({ replicaId: this.info.replicaId, atMs: this.clock.nowMs(), running: stats.running, waiting: stats.waiting });
+      this.beat = this.clock.setTimer(intervalMs, send);
+    };
+    send();
+  }
+
+  private again(why: string): void {
+    if (this.closed) return;
+    this.beat?.cancel();
+    this.stream = undefined;
+    this.log.warn({ why, backoffMs: this.backoffMs }, 'control plane connection lost; retrying');
+    this.retry = this.clock.setTimer(this.backoffMs, () => this.register());
+    this.backoffMs = Math.min(BACKOFF_MAX_MS, this.backoffMs * 2);
+  }
+}

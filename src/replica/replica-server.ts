@@ -1,0 +1,68 @@
+// Starts one stand-in replica in this process: the engine and model, the OpenAI HTTP API, the gRPC
+// agent, and (when a control plane is given) registration. main.ts and tests both use it.
+import type { Clock } from '../core/clock.js';
+import type { EventSink } from '../core/events.js';
+import type { Logger } from '../core/log.js';
+import { createRng } from '../core/rng.js';
+import { startAgent } from './agent.js';
+import { startHttpApi } from './http-api.js';
+import { createReplicaMetrics } from './metrics.js';
+import type { EngineProfile } from './profiles.js';
+import { ReplicaCore } from './replica-core.js';
+import { Registration } from './registration.js';
+
+export interface ReplicaOptions {
+  readonly id: string;
+  readonly region: string;
+  readonly cluster: string;
+  readonly host: string;
+  readonly modelName: string;
+  readonly modelVersion: string;
+  readonly profile: EngineProfile;
+  readonly seed: number;
+  readonly clock: Clock;
+  readonly events: EventSink;
+  readonly log: Logger;
+  /** Control-plane address; none: run standalone (a plain OpenAI server with an agent). */
+  readonly controlPlane?: string;
+  readonly exit: (code: number) => void;
+}
+
+export interface RunningReplica {
+  readonly httpUrl: string;
+  readonly agentAddress: string;
+  readonly core: ReplicaCore;
+  /** Resolves when the model has loaded. */
+  readonly ready: Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export async function startReplica(opts: ReplicaOptions): Promise<RunningReplica> {
+  const core = new ReplicaCore({
+    id: opts.id,
+    modelName: opts.modelName,
+    modelVersion: opts.modelVersion,
+    profile: opts.profile,
+    clock: opts.clock,
+    rng: createRng(opts.seed).fork(`replica/${opts.id}`),
+    events: opts.events,
+    exit: opts.exit,
+  });
+  const http = await startHttpApi(core, createReplicaMetrics(core), opts.host);
+  const agent = await startAgent(core, opts.host);
+  const ready = core.loadModel(opts.modelVersion);
+  const registration = opts.controlPlane
+    ? new Registration(opts.controlPlane, { replicaId: opts.id, region: opts.region, cluster: opts.cluster, httpUrl: http.url, agentAddress: agent.address }, core, opts.clock, opts.log)
+    : undefined;
+  registration?.start();
+  return {
+    httpUrl: http.url,
+    agentAddress: agent.address,
+    core,
+    ready,
+    async close() {
+      registration?.close();
+      await Promise.all([http.close(), agent.close()]);
+    },
+  };
+}
