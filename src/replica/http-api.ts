@@ -98,6 +98,7 @@ export async function startHttpApi(core: ReplicaCore, metrics: ReplicaMetrics, h
       }
     });
     const onDone = (): void => {
+      if (core.faults.hung()) return;
       const e2eS = (clock.monoMs() - startedMs) / 1000;
       metrics.e2e.observe(labels, e2eS);
       if (newTokens > 1 && firstTokenMs !== undefined) metrics.tpot.observe(labels, (clock.monoMs() - firstTokenMs) / 1000 / (newTokens - 1));
@@ -131,6 +132,7 @@ export async function startHttpApi(core: ReplicaCore, metrics: ReplicaMetrics, h
         prefillTokens,
         newTokens,
         onToken(index) {
+          if (core.faults.hung()) return; // a wedged process emits nothing more
           if (index === 0) {
             firstTokenMs = clock.monoMs();
             metrics.ttft.observe(labels, (firstTokenMs - startedMs) / 1000);

@@ -1,0 +1,187 @@
+// The built-in load driver: an open model (requests start on schedule whether or not earlier ones
+// finished), Poisson or constant arrivals from the seeded rng, one record per request of exactly
+// what the client saw — including whether the answer equals the expected deterministic answer.
+import { Agent, request } from 'undici';
+import { realClock, type Clock } from '../core/clock.js';
+import { createRng } from '../core/rng.js';
+import type { HalabResponseExtension, Outcome, RequestRecord } from '../core/records.js';
+import { SseParser } from '../core/sse.js';
+import { expectedAnswer, type ChatMessage } from '../replica/tokens.js';
+import type { LoadDriver, LoadRunOptions, LoadRunSummary } from './driver.js';
+import { promptFor, seedFor } from './prompts.js';
+
+/** Requests in flight before the driver skips a start (protects the client, not the service). */
+export const IN_FLIGHT_MAX = 2000;
+
+interface Chunk {
+  error?: { message?: string };
+  system_fingerprint?: string | null;
+  choices?: { delta?: { content?: string | null }; message?: { content?: string }; finish_reason?: string | null }[];
+  halab?: HalabResponseExtension;
+}
+
+interface Observed {
+  text: string;
+  tokens: number;
+  firstTokenMs?: number;
+  lastTokenMs?: number;
+  gaps: number[];
+  finishReason?: string;
+  sawDone: boolean;
+  error?: string;
+  version?: string;
+  halab?: HalabResponseExtension;
+}
+
+function classify(o: Observed, expected: { tokens: string[]; finishReason: string } | undefined, streaming: boolean): { outcome: Outcome; reason?: string; correct: boolean | null } {
+  if (o.error) return { outcome: 'failed', reason: o.error, correct: null };
+  const complete = o.finishReason !== undefined && (!streaming || o.sawDone);
+  if (!complete) return { outcome: 'truncated', reason: `ended after ${o.tokens} tokens without ${o.finishReason ? '[DONE]' : 'a finish reason'}`, correct: null };
+  if (!expected) return { outcome: 'ok', correct: null };
+  if (o.tokens < expected.tokens.length) {
+    return { outcome: 'truncated', reason: `finished after ${o.tokens} of ${expected.tokens.length} tokens`, correct: false };
+  }
+  return { outcome: 'ok', correct: o.text === expected.tokens.join('') && o.finishReason === expected.finishReason };
+}
+
+export class BuiltinDriver implements LoadDriver {
+  readonly name = 'builtin' as const;
+
+  constructor(private readonly clock: Clock = realClock) {}
+
+  async run(opts: LoadRunOptions, onRecord: (r: RequestRecord) => void, signal: AbortSignal): Promise<LoadRunSummary> {
+    const dispatcher = new Agent({ connections: 512, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
+    const rng = createRng(opts.seed).fork('arrivals');
+    const inFlight = new Set<Promise<void>>();
+    let started = 0;
+    let completed = 0;
+    let skipped = 0;
+    const t0 = this.clock.monoMs();
+    let nextAt = 0;
+    try {
+      while (!signal.aborted) {
+        nextAt += opts.arrival === 'poisson' ? rng.exponential(1000 / opts.ratePerSec) : 1000 / opts.ratePerSec;
+        if (nextAt >= opts.durationMs) break;
+        const wait = t0 + nextAt - this.clock.monoMs();
+        if (wait > 0) await this.clock.sleep(wait, signal).catch(() => undefined);
+        if (signal.aborted) break;
+        if (inFlight.size >= IN_FLIGHT_MAX) {
+          skipped += 1;
+          continue;
+        }
+        const index = started++;
+        const p = this.one(opts, index, dispatcher).then((r) => {
+          completed += 1;
+          onRecord(r);
+        });
+        inFlight.add(p);
+        void p.finally(() => inFlight.delete(p));
+      }
+      await Promise.all([...inFlight]);
+    } finally {
+      await dispatcher.close().catch(() => undefined);
+    }
+    return { driver: 'builtin', started, completed, skipped };
+  }
+
+  /** Sends request `index` and records what happened. Never rejects. */
+  async one(opts: LoadRunOptions, index: number, dispatcher: Agent): Promise<RequestRecord> {
+    const messages: ChatMessage[] = promptFor(opts.seed, index, opts.promptTokens);
+    const seed = seedFor(opts.seed, index);
+    const startMs = this.clock.nowMs();
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = this.clock.setTimer(opts.timeoutMs, () => {
+      timedOut = true;
+      controller.abort(new Error('timeout'));
+    });
+    const o: Observed = { text: '', tokens: 0, gaps: [], sawDone: false };
+    let status: number | undefined;
+    let replicaHeader: string | undefined;
+    const onContent = (content: string): void => {
+      const now = this.clock.nowMs();
+      if (o.firstTokenMs === undefined) o.firstTokenMs = now;
+      else o.gaps.push(Math.round((now - o.lastTokenMs!) * 10) / 10);
+      o.lastTokenMs = now;
+      o.text += content;
+      o.tokens += 1;
+    };
+    const onChunk = (c: Chunk): void => {
+      if (c.error) o.error = `in-band error: ${c.error.message ?? 'unknown'}`;
+      if (c.system_fingerprint) o.version = c.system_fingerprint;
+      if (c.halab) o.halab = c.halab;
+      const choice = c.choices?.[0];
+      if (choice?.delta?.content) onContent(choice.delta.content);
+      if (choice?.finish_reason) o.finishReason = choice.finish_reason;
+    };
+    try {
+      const res = await request(`${opts.entrypoint}/v1/chat/completions`, {
+        method: 'POST',
+        dispatcher,
+        signal: controller.signal,
+        headers: { 'content-type': 'application/json', ...(opts.clientRegion ? { 'x-halab-client-region': opts.clientRegion } : {}) },
+        body: JSON.stringify({
+          model: opts.model,
+          messages,
+          max_tokens: opts.maxTokens,
+          seed,
+          temperature: 0,
+          stream: opts.streaming,
+          ...(opts.streaming ? { stream_options: { include_usage: true } } : {}),
+        }),
+      });
+      status = res.statusCode;
+      replicaHeader = typeof res.headers['x-halab-replica'] === 'string' ? res.headers['x-halab-replica'] : undefined;
+      if (status !== 200) {
+        o.error = `status ${status}: ${(await res.body.text()).slice(0, 200)}`;
+      } else if (opts.streaming) {
+        const parser = new SseParser();
+        res.body.setEncoding('utf8');
+        for await (const text of res.body as AsyncIterable<string>) {
+          for (const data of parser.push(text)) {
+            if (data === '[DONE]') o.sawDone = true;
+            else {
+              try {
+                onChunk(JSON.parse(data) as Chunk);
+              } catch {
+                o.error = `malformed event: ${data.slice(0, 80)}`;
+              }
+            }
+          }
+        }
+      } else {
+        const body = JSON.parse(await res.body.text()) as Chunk;
+        const content = body.choices?.[0]?.message?.content ?? '';
+        o.firstTokenMs = this.clock.nowMs();
+        o.text = content;
+        o.tokens = content.split(' ').length - 1;
+        onChunk({ ...body, choices: body.choices?.map((c) => ({ ...c, delta: {} })) ?? [] });
+      }
+    } catch (err) {
+      if (!timedOut) o.error = `connection error: ${(err as Error).message}`;
+    } finally {
+      timer.cancel();
+    }
+    const endMs = this.clock.nowMs();
+    const expected = o.version ? expectedAnswer(o.version, messages, seed, opts.maxTokens) : undefined;
+    const verdict = timedOut ? { outcome: 'timeout' as const, reason: `no end within ${opts.timeoutMs}ms`, correct: null } : classify(o, expected, opts.streaming);
+    return {
+      id: `r${index}`,
+      startMs,
+      ...(o.firstTokenMs !== undefined ? { firstTokenMs: o.firstTokenMs } : {}),
+      endMs,
+      streaming: opts.streaming,
+      tokens: o.tokens,
+      ...(expected ? { expectedTokens: expected.tokens.length } : {}),
+      outcome: verdict.outcome,
+      ...(status !== undefined ? { status } : {}),
+      ...(verdict.reason ? { reason: verdict.reason } : {}),
+      correct: verdict.correct,
+      replicas: o.halab?.replicas ?? (replicaHeader ? [replicaHeader] : []),
+      resumes: o.halab?.resumes ?? 0,
+      ...(opts.streaming ? { tokenGapsMs: o.gaps } : {}),
+      ...(o.version ? { modelVersion: o.version } : {}),
+      ...(opts.clientRegion ? { clientRegion: opts.clientRegion } : {}),
+    };
+  }
+}

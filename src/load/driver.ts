@@ -1,0 +1,36 @@
+// The seam between the lab and whatever generates load: a driver runs for a duration at an
+// arrival rate and reports one RequestRecord per request. The built-in driver and k6 plug in here.
+import type { RequestRecord } from '../core/records.js';
+
+export type DriverName = 'builtin' | 'k6';
+
+export interface LoadRunOptions {
+  /** Base URL of the service (the gateway or global load balancer). */
+  readonly entrypoint: string;
+  readonly ratePerSec: number;
+  readonly arrival: 'constant' | 'poisson';
+  readonly durationMs: number;
+  readonly streaming: boolean;
+  readonly promptTokens: number;
+  readonly maxTokens: number;
+  /** A request with no end after this long is recorded as timed out. */
+  readonly timeoutMs: number;
+  readonly model: string;
+  readonly seed: number;
+  readonly clientRegion?: string;
+}
+
+export interface LoadRunSummary {
+  readonly driver: DriverName;
+  readonly started: number;
+  readonly completed: number;
+  /** Starts skipped because the in-flight cap was reached (the client, not the service, was full). */
+  readonly skipped: number;
+  /** Why this driver ran instead of the one asked for, if it did. */
+  readonly note?: string;
+}
+
+export interface LoadDriver {
+  readonly name: DriverName;
+  run(opts: LoadRunOptions, onRecord: (r: RequestRecord) => void, signal: AbortSignal): Promise<LoadRunSummary>;
+}
