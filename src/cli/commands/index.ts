@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import { registerHeal, registerFaults, registerInject } from './inject.js';
 import { registerDown, registerStatus, registerUp } from './lab-commands.js';
+import { registerReport } from './report.js';
+import { registerRun } from './run.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerUp, registerStatus, registerInject, registerHeal, registerFaults, registerDown];
+export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerReport, registerUp, registerStatus, registerInject, registerHeal, registerFaults, registerDown];

@@ -1,0 +1,138 @@
+// `halab run <scenario>`: bring the lab up, put load on it, inject the fault schedule, record
+// everything, heal, tear down, and measure. The exit code is the verdict. Ctrl-C (the signal
+// passed in) stops the load, heals every fault and tears the lab down before returning.
+import { copyFileSync, mkdirSync, writeFileSync, createWriteStream } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { stringify as toYaml } from 'yaml';
+import type { Clock } from '../core/clock.js';
+import { fileEventSink } from '../core/events.js';
+import { EV } from '../core/event-types.js';
+import { createRng } from '../core/rng.js';
+import type { RequestRecord } from '../core/records.js';
+import { loadTopology, buildTopology, type Topology } from '../core/topology.js';
+import { resolveSchedule, type Scenario } from '../core/scenario.js';
+import { startLab, stopLab, labStatus } from '../lab/lab.js';
+import { collectLabEvents } from '../lab/event-merge.js';
+import { eventsFile, type LabPaths } from '../lab/paths.js';
+import { createDriver } from '../load/drivers.js';
+import { writeRunReport, type RunReport } from '../report/run-report.js';
+import { ChaosEngine } from './engine.js';
+import { Progress } from './progress.js';
+
+export interface RunOptions {
+  readonly scenario: Scenario;
+  readonly scenarioFile: string;
+  readonly seed: number;
+  readonly outDir: string;
+  readonly paths: LabPaths;
+  readonly clock: Clock;
+  readonly signal: AbortSignal;
+  readonly log: (line: string) => void;
+}
+
+export interface RunResult {
+  readonly runDir: string;
+  readonly report: RunReport;
+  readonly interrupted: boolean;
+}
+
+/** The scenario's topology with its overrides applied, written into the run directory. */
+function effectiveTopology(scenario: Scenario, runDir: string): Topology {
+  const base = loadTopology(scenario.topology);
+  const { file: _f, clusters: _c, replicas: _r, ...doc } = base;
+  const merged = { ...doc, ...(scenario.topologyOverrides ?? {}) };
+  const file = join(runDir, 'topology.yaml');
+  writeFileSync(file, toYaml(merged));
+  return buildTopology(merged, file);
+}
+
+export async function runScenario(opts: RunOptions): Promise<RunResult> {
+  const { scenario, seed, clock, paths, signal, log } = opts;
+  const runDir = resolve(opts.outDir);
+  mkdirSync(runDir, { recursive: true });
+  copyFileSync(opts.scenarioFile, join(runDir, 'scenario.yaml'));
+  const topology = effectiveTopology(scenario, runDir);
+  log(`scenario ${scenario.name}: seed ${seed}, ${scenario.durationMs / 1000}s, ${topology.replicas.length} replicas; output ${runDir}`);
+
+  const startedAtMs = clock.nowMs();
+  let interrupted = signal.aborted;
+  let driverName = scenario.load.driver as string;
+  let driverNote: string | undefined;
+  const state = await startLab(topology, paths, clock, { seed });
+  const events = fileEventSink(eventsFile(paths.labDir, 'chaos'), 'chaos', clock);
+  const engine = new ChaosEngine({ paths, topology, clock }, events, clock);
+  const recordsOut = createWriteStream(join(runDir, 'requests.ndjson'));
+  const progress = new Progress({ durationMs: scenario.durationMs, liveFaults: () => engine.activeFaults() }, clock);
+  try {
+    const status = await labStatus(state, clock);
+    // Serving = routable and reachable from the client entrypoint (the first region's gateway).
+    const entryRegion = topology.regions[0]!.name;
+    const routable = status?.replicas.filter((r) => r.routable && r.region === entryRegion).map((r) => r.replicaId) ?? [];
+    const schedule = resolveSchedule(
+      scenario,
+      {
+        replicas: topology.replicas.map((r) => r.id),
+        serving: routable,
+        clusters: topology.clusters.map((c) => c.id),
+        regions: topology.regions.map((r) => r.name),
+      },
+      createRng(seed).fork('schedule'),
+    );
+    writeFileSync(join(runDir, 'schedule.json'), JSON.stringify(schedule, null, 2));
+    log(`lab up; entrypoint ${state.entrypoint}; ${schedule.length} fault(s) scheduled: ${schedule.map((f) => `${f.kind}@${f.target}+${f.atMs}ms`).join(', ') || 'none'}`);
+
+    const driver = createDriver(scenario.load.driver);
+    driverName = driver.name;
+    const loadAbort = new AbortController();
+    const onAbort = (): void => {
+      interrupted = true;
+      loadAbort.abort(new Error('interrupted'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    events.emit(EV.loadStarted, 'load', undefined, { driver: driver.name, ratePerSec: scenario.load.ratePerSec });
+    progress.start();
+    engine.start(schedule);
+    const onRecord = (r: RequestRecord): void => {
+      recordsOut.write(JSON.stringify(r) + '\n');
+      progress.record(r);
+    };
+    const summary = await driver.run(
+      {
+        entrypoint: state.entrypoint!,
+        ratePerSec: scenario.load.ratePerSec,
+        arrival: scenario.load.arrival,
+        durationMs: scenario.durationMs,
+        streaming: scenario.load.streaming,
+        promptTokens: scenario.load.promptTokens,
+        maxTokens: scenario.load.maxTokens,
+        timeoutMs: scenario.load.timeoutMs,
+        model: topology.model.name,
+        seed,
+        ...(scenario.load.clientRegion ? { clientRegion: scenario.load.clientRegion } : {}),
+      },
+      onRecord,
+      loadAbort.signal,
+    );
+    signal.removeEventListener('abort', onAbort);
+    driverNote = summary.note;
+    events.emit(EV.loadStopped, 'load', interrupted ? 'interrupted' : undefined, { ...summary });
+  } finally {
+    progress.stop();
+    const failures = await engine.stop();
+    if (failures.length) log(`warning: some faults did not heal cleanly: ${failures.join('; ')}`);
+    await new Promise<void>((done) => recordsOut.end(done));
+    const merged = collectLabEvents(paths.eventsDir);
+    writeFileSync(join(runDir, 'events.ndjson'), merged.map((e) => JSON.stringify(e)).join('\n') + (merged.length ? '\n' : ''));
+    await stopLab(paths, clock);
+  }
+  const report = writeRunReport(runDir, {
+    seed,
+    startedAtMs,
+    endedAtMs: clock.nowMs(),
+    interrupted,
+    scenarioFile: opts.scenarioFile,
+    driver: driverName,
+    ...(driverNote ? { driverNote } : {}),
+  });
+  return { runDir, report, interrupted };
+}

@@ -1,0 +1,45 @@
+// Targets against actuals: one check per target the scenario sets, and the verdict.
+import type { Targets } from '../core/scenario.js';
+import type { RunMetrics } from './run-metrics.js';
+
+export interface Check {
+  readonly name: string;
+  /** What the target says, e.g. ">= 0.999" or "<= 2000ms". */
+  readonly target: string;
+  readonly actual: number | null;
+  readonly pass: boolean;
+  readonly detail?: string;
+}
+
+export interface Verdict {
+  readonly pass: boolean;
+  readonly checks: readonly Check[];
+}
+
+function atMost(name: string, limit: number | undefined, actual: number | null, unit = '', missing?: string): Check[] {
+  if (limit === undefined) return [];
+  const pass = actual !== null && actual <= limit;
+  return [{ name, target: `<= ${limit}${unit}`, actual, pass, ...(actual === null && missing ? { detail: missing } : {}) }];
+}
+
+/** Worst value over faults, or null when any fault lacks the figure (not measured = not met). */
+function worst(values: readonly (number | null)[]): number | null {
+  if (values.length === 0) return 0;
+  return values.some((v) => v === null) ? null : Math.max(...(values as number[]));
+}
+
+export function evaluateTargets(targets: Targets, m: RunMetrics): Verdict {
+  const checks: Check[] = [];
+  if (targets.availability !== undefined) {
+    checks.push({ name: 'availability', target: `>= ${targets.availability}`, actual: m.availability, pass: m.availability >= targets.availability });
+  }
+  checks.push(...atMost('failedRequests', targets.failedRequests, m.requests.failed + m.requests.timedOut));
+  checks.push(...atMost('truncatedRequests', targets.truncatedRequests, m.requests.truncated));
+  checks.push(...atMost('wrongAnswers', targets.wrongAnswers, m.requests.wrongAnswers));
+  checks.push(...atMost('ttftP99Ms', targets.ttftP99Ms, m.latency.ttftMs.p99, 'ms', 'no request produced a token'));
+  const faults = m.faults.filter((f) => f.replicas.length > 0);
+  checks.push(...atMost('detectionMs', targets.detectionMs, worst(faults.map((f) => f.detectionMs)), 'ms', 'a fault was never detected'));
+  checks.push(...atMost('failoverMs', targets.failoverMs, worst(faults.map((f) => f.failoverMs)), 'ms', 'a faulty replica never left routing'));
+  checks.push(...atMost('rtoMs', targets.rtoMs, worst(m.faults.map((f) => f.rtoMs)), 'ms'));
+  return { pass: checks.every((c) => c.pass), checks };
+}

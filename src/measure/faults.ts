@@ -1,0 +1,111 @@
+// Per-fault figures from the record: fault events (injected/healed), control-plane and gateway
+// events, and client request records. Definitions are in the README ("What the figures mean").
+import type { LabEvent } from '../core/events.js';
+import { DETECTION_EVENTS, EV, REMOVAL_EVENTS } from '../core/event-types.js';
+import type { RequestRecord } from '../core/records.js';
+import type { Targets } from '../core/scenario.js';
+import type { Bucket } from './requests.js';
+import { ttftMs } from './requests.js';
+
+/** Requests ending this long after a fault heals still count toward its client impact. */
+export const IMPACT_TAIL_MS = 2000;
+
+export interface FaultWindow {
+  readonly id: string;
+  readonly kind: string;
+  readonly target: string;
+  readonly replicas: readonly string[];
+  readonly injectedAtMs: number;
+  readonly healedAtMs: number | null;
+}
+
+export interface FaultFigures extends FaultWindow {
+  readonly detectedAtMs: number | null;
+  readonly detectionMs: number | null;
+  readonly failoverMs: number | null;
+  readonly rtoMs: number;
+  readonly errorSeconds: number;
+  readonly requests: number;
+  readonly failedRequests: number;
+  readonly truncatedRequests: number;
+  readonly resumedRequests: number;
+  readonly wrongAnswers: number;
+  readonly worstTtftMs: number | null;
+}
+
+interface FaultData {
+  kind?: string;
+  target?: string;
+  replicas?: string[];
+}
+
+/** Fault windows from fault.injected / fault.healed events. */
+export function faultWindows(events: readonly LabEvent[]): FaultWindow[] {
+  const healed = new Map<string, number>();
+  for (const e of events) if (e.type === EV.faultHealed && !healed.has(e.subject)) healed.set(e.subject, e.atMs);
+  return events
+    .filter((e) => e.type === EV.faultInjected)
+    .map((e) => {
+      const d = (e.data ?? {}) as FaultData;
+      return {
+        id: e.subject,
+        kind: d.kind ?? 'unknown',
+        target: d.target ?? '',
+        replicas: d.replicas ?? [],
+        injectedAtMs: e.atMs,
+        healedAtMs: healed.get(e.subject) ?? null,
+      };
+    });
+}
+
+function firstAfter(events: readonly LabEvent[], types: readonly string[], subject: string, fromMs: number): number | undefined {
+  for (const e of events) if (e.atMs >= fromMs && e.subject === subject && types.includes(e.type)) return e.atMs;
+  return undefined;
+}
+
+/** A bucket breaches when its availability is below the target (1 when unset) or its TTFT p99 is above the TTFT target. */
+export function bucketBreaches(b: Bucket, targets: Targets): boolean {
+  if (b.availability < (targets.availability ?? 1)) return true;
+  return targets.ttftP99Ms !== undefined && b.ttftP99Ms !== null && b.ttftP99Ms > targets.ttftP99Ms;
+}
+
+export function measureFault(
+  w: FaultWindow,
+  events: readonly LabEvent[],
+  records: readonly RequestRecord[],
+  buckets: readonly Bucket[],
+  targets: Targets,
+  windowEndMs: number,
+  runEndMs: number,
+): FaultFigures {
+  const detections = w.replicas.map((id) => firstAfter(events, DETECTION_EVENTS, id, w.injectedAtMs)).filter((x): x is number => x !== undefined);
+  const detectedAtMs = detections.length > 0 ? Math.min(...detections) : null;
+  const removals = w.replicas.map((id) => firstAfter(events, REMOVAL_EVENTS, id, w.injectedAtMs));
+  const failoverMs = w.replicas.length > 0 && removals.every((x) => x !== undefined) ? Math.max(...(removals as number[])) - w.injectedAtMs : null;
+  const impactEnd = (w.healedAtMs ?? runEndMs) + IMPACT_TAIL_MS;
+  const hit = records.filter((r) => r.startMs < impactEnd && r.endMs > w.injectedAtMs);
+  const inWindow = buckets.filter((b) => b.startMs + 1000 > w.injectedAtMs && b.startMs < windowEndMs);
+  const breaching = inWindow.filter((b) => bucketBreaches(b, targets));
+  const last = breaching[breaching.length - 1];
+  const ttfts = hit.map(ttftMs).filter((x): x is number => x !== undefined);
+  return {
+    ...w,
+    detectedAtMs,
+    detectionMs: detectedAtMs === null ? null : Math.round(detectedAtMs - w.injectedAtMs),
+    failoverMs: failoverMs === null ? null : Math.round(failoverMs),
+    rtoMs: last ? Math.round(Math.max(0, last.startMs + 1000 - w.injectedAtMs)) : 0,
+    errorSeconds: Math.round(inWindow.reduce((s, b) => s + (1 - b.availability), 0) * 1000) / 1000,
+    requests: hit.length,
+    failedRequests: hit.filter((r) => r.outcome === 'failed' || r.outcome === 'timeout').length,
+    truncatedRequests: hit.filter((r) => r.outcome === 'truncated').length,
+    resumedRequests: hit.filter((r) => r.resumes > 0).length,
+    wrongAnswers: hit.filter((r) => r.outcome === 'ok' && r.correct === false).length,
+    worstTtftMs: ttfts.length ? Math.round(Math.max(...ttfts)) : null,
+  };
+}
+
+/** Figures for every fault; each fault's RTO window ends at the next injection or the run's end. */
+export function measureFaults(events: readonly LabEvent[], records: readonly RequestRecord[], buckets: readonly Bucket[], targets: Targets, runEndMs: number): FaultFigures[] {
+  const windows = faultWindows(events).sort((a, b) => a.injectedAtMs - b.injectedAtMs);
+  return windows.map((w, i) => measureFault(w, events, records, buckets, targets, windows[i + 1]?.injectedAtMs ?? runEndMs, runEndMs));
+}

@@ -1,0 +1,32 @@
+// Every figure of a run, computed from the recorded timeline alone (request records and events).
+import type { LabEvent } from '../core/events.js';
+import type { RequestRecord } from '../core/records.js';
+import type { Targets } from '../core/scenario.js';
+import { measureFaults, type FaultFigures } from './faults.js';
+import { availability, countRequests, latency, perSecond, type Bucket, type LatencyFigures, type RequestCounts } from './requests.js';
+
+export interface RunMetrics {
+  readonly requests: RequestCounts;
+  readonly availability: number;
+  readonly latency: LatencyFigures;
+  /** Latency of requests that overlapped any fault window. */
+  readonly latencyDuringFaults: LatencyFigures;
+  readonly perSecond: readonly Bucket[];
+  readonly faults: readonly FaultFigures[];
+}
+
+export function measureRun(records: readonly RequestRecord[], events: readonly LabEvent[], targets: Targets): RunMetrics {
+  const sorted = [...records].sort((a, b) => a.startMs - b.startMs || a.id.localeCompare(b.id));
+  const buckets = perSecond(sorted);
+  const runEndMs = Math.max(sorted.reduce((m, r) => Math.max(m, r.endMs), 0), events.reduce((m, e) => Math.max(m, e.atMs), 0));
+  const faults = measureFaults(events, sorted, buckets, targets, runEndMs);
+  const during = sorted.filter((r) => faults.some((f) => r.startMs < (f.healedAtMs ?? runEndMs) && r.endMs > f.injectedAtMs));
+  return {
+    requests: countRequests(sorted),
+    availability: Math.round(availability(sorted) * 1e6) / 1e6,
+    latency: latency(sorted),
+    latencyDuringFaults: latency(during),
+    perSecond: buckets,
+    faults,
+  };
+}

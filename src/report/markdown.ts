@@ -1,0 +1,54 @@
+// report.md: the run for people — verdict first, then checks, requests, faults and latency.
+import type { RunReport } from './run-report.js';
+
+const ms = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : `${v} ms`);
+
+function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+export function renderMarkdown(r: RunReport): string {
+  const q = r.metrics.requests;
+  const l = r.metrics.latency;
+  const lf = r.metrics.latencyDuringFaults;
+  return [
+    `# ${r.scenario.name}: ${r.verdict.pass ? 'PASS' : 'FAIL'}`,
+    '',
+    r.scenario.description ?? '',
+    '',
+    `Seed ${r.seed}. Reproduce with \`${r.reproduce}\`.${r.meta.interrupted ? ' **The run was interrupted.**' : ''}`,
+    '',
+    '## Targets',
+    '',
+    table(['check', 'target', 'actual', 'result'], r.verdict.checks.map((c) => [c.name, c.target, c.actual ?? 'n/a', c.pass ? 'pass' : `**FAIL**${c.detail ? ` (${c.detail})` : ''}`])),
+    '',
+    '## Requests',
+    '',
+    table(
+      ['total', 'ok', 'failed', 'truncated', 'timed out', 'wrong answers', 'resumed mid-stream', 'availability'],
+      [[q.total, q.ok, q.failed, q.truncated, q.timedOut, q.wrongAnswers, q.resumed, `${(r.metrics.availability * 100).toFixed(4)}%`]],
+    ),
+    '',
+    '## Faults',
+    '',
+    r.faults.length === 0
+      ? 'No faults were injected.'
+      : table(
+          ['fault', 'target', 'detection', 'failover', 'RTO', 'failed', 'truncated', 'resumed', 'wrong', 'worst TTFT', 'error-seconds'],
+          r.faults.map((f) => [f.kind, f.target, ms(f.detectionMs), ms(f.failoverMs), ms(f.rtoMs), f.failedRequests, f.truncatedRequests, f.resumedRequests, f.wrongAnswers, ms(f.worstTtftMs), f.errorSeconds]),
+        ),
+    '',
+    '## Latency',
+    '',
+    table(
+      ['', 'p50', 'p90', 'p99', 'max'],
+      [
+        ['time to first token', ms(l.ttftMs.p50), ms(l.ttftMs.p90), ms(l.ttftMs.p99), ms(l.ttftMs.max)],
+        ['TTFT during faults', ms(lf.ttftMs.p50), ms(lf.ttftMs.p90), ms(lf.ttftMs.p99), ms(lf.ttftMs.max)],
+        ['inter-token latency', ms(l.interTokenMs.p50), ms(l.interTokenMs.p90), ms(l.interTokenMs.p99), ms(l.interTokenMs.max)],
+        ['end to end (ok)', ms(l.e2eMs.p50), ms(l.e2eMs.p90), ms(l.e2eMs.p99), ms(l.e2eMs.max)],
+      ],
+    ),
+    '',
+  ].join('\n');
+}

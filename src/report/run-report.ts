@@ -1,0 +1,88 @@
+// A run's report: report.json (every figure, computed from the raw records) and report.md (for
+// people). `recomputeReport` rebuilds both from requests.ndjson, events.ndjson and the scenario
+// copy alone, so a run directory can be re-measured later with identical figures.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LabEvent } from '../core/events.js';
+import { HalabError } from '../core/errors.js';
+import { loadScenario, type Targets } from '../core/scenario.js';
+import { readRecords } from '../load/record-io.js';
+import { evaluateTargets, type Verdict } from '../measure/checks.js';
+import { measureRun, type RunMetrics } from '../measure/run-metrics.js';
+import { renderMarkdown } from './markdown.js';
+
+export interface RunMeta {
+  readonly seed: number;
+  readonly scenarioFile: string;
+  readonly startedAtMs: number;
+  readonly endedAtMs: number;
+  readonly interrupted: boolean;
+  readonly driver?: string;
+  readonly driverNote?: string;
+}
+
+export interface RunReport {
+  readonly scenario: { readonly name: string; readonly file: string; readonly description?: string };
+  readonly seed: number;
+  readonly targets: Targets;
+  readonly metrics: RunMetrics;
+  readonly faults: RunMetrics['faults'];
+  readonly verdict: Verdict;
+  readonly reproduce: string;
+  readonly meta: RunMeta;
+}
+
+export const RUN_FILES = { meta: 'meta.json', scenario: 'scenario.yaml', requests: 'requests.ndjson', events: 'events.ndjson', json: 'report.json', md: 'report.md' } as const;
+
+function readEvents(file: string): LabEvent[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as LabEvent);
+}
+
+/** Builds the report of a run directory from its raw files. */
+export function buildRunReport(runDir: string): RunReport {
+  for (const f of [RUN_FILES.meta, RUN_FILES.scenario, RUN_FILES.requests, RUN_FILES.events]) {
+    if (!existsSync(join(runDir, f))) throw new HalabError('NOT_FOUND', `${join(runDir, f)} is missing: ${runDir} is not a complete run directory`);
+  }
+  const meta = JSON.parse(readFileSync(join(runDir, RUN_FILES.meta), 'utf8')) as RunMeta;
+  const scenario = loadScenario(join(runDir, RUN_FILES.scenario));
+  const records = readRecords(join(runDir, RUN_FILES.requests));
+  const events = readEvents(join(runDir, RUN_FILES.events));
+  const metrics = measureRun(records, events, scenario.targets);
+  const verdict = evaluateTargets(scenario.targets, metrics);
+  return {
+    scenario: { name: scenario.name, file: meta.scenarioFile, ...(scenario.description ? { description: scenario.description } : {}) },
+    seed: meta.seed,
+    targets: scenario.targets,
+    metrics,
+    faults: metrics.faults,
+    verdict: meta.interrupted ? { pass: false, checks: [...verdict.checks, { name: 'completed', target: 'run not interrupted', actual: 0, pass: false }] } : verdict,
+    reproduce: `halab run ${meta.scenarioFile} --seed ${meta.seed}`,
+    meta,
+  };
+}
+
+/** Writes meta.json (when given), then report.json and report.md from the raw files. */
+export function writeRunReport(runDir: string, meta?: RunMeta): RunReport {
+  if (meta) writeFileSync(join(runDir, RUN_FILES.meta), JSON.stringify(meta, null, 2) + '\n');
+  const report = buildRunReport(runDir);
+  writeFileSync(join(runDir, RUN_FILES.json), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(join(runDir, RUN_FILES.md), renderMarkdown(report));
+  return report;
+}
+
+/** One paragraph for the terminal: verdict, checks, requests. */
+export function formatSummary(r: RunReport): string {
+  const q = r.metrics.requests;
+  const lines = [
+    `${r.verdict.pass ? 'PASS' : 'FAIL'}  ${r.scenario.name} (seed ${r.seed})`,
+    `requests ${q.total}: ok ${q.ok}, failed ${q.failed}, truncated ${q.truncated}, timed out ${q.timedOut}, wrong ${q.wrongAnswers}, resumed ${q.resumed}; availability ${(r.metrics.availability * 100).toFixed(3)}%`,
+    ...r.faults.map(
+      (f) => `fault ${f.kind} on ${f.target}: detected ${f.detectionMs ?? '-'}ms, failover ${f.failoverMs ?? '-'}ms, RTO ${f.rtoMs}ms, failed ${f.failedRequests}, truncated ${f.truncatedRequests}, resumed ${f.resumedRequests}, worst TTFT ${f.worstTtftMs ?? '-'}ms`,
+    ),
+    ...r.verdict.checks.map((c) => `  ${c.pass ? 'ok  ' : 'MISS'} ${c.name}: ${c.actual ?? 'n/a'} (target ${c.target})${c.detail ? ` — ${c.detail}` : ''}`),
+  ];
+  return lines.join('\n');
+}
