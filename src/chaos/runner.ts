@@ -10,8 +10,8 @@ import { EV } from '../core/event-types.js';
 import { createRng } from '../core/rng.js';
 import type { RequestRecord } from '../core/records.js';
 import { loadTopology, buildTopology, type Topology } from '../core/topology.js';
-import { resolveSchedule, type Scenario } from '../core/scenario.js';
-import { startLab, stopLab, labStatus } from '../lab/lab.js';
+import { resolveSchedule, type ResolvedFault, type Scenario } from '../core/scenario.js';
+import { startLab, stopLab } from '../lab/lab.js';
 import { collectLabEvents } from '../lab/event-merge.js';
 import { eventsFile, type LabPaths } from '../lab/paths.js';
 import { createDriver } from '../load/drivers.js';
@@ -36,14 +36,38 @@ export interface RunResult {
   readonly interrupted: boolean;
 }
 
-/** The scenario's topology with its overrides applied, written into the run directory. */
-function effectiveTopology(scenario: Scenario, runDir: string): Topology {
-  const base = loadTopology(scenario.topology);
-  const { file: _f, clusters: _c, replicas: _r, ...doc } = base;
-  const merged = { ...doc, ...(scenario.topologyOverrides ?? {}) };
+/** The scenario's topology document with its overrides applied. */
+export function scenarioTopologyDoc(scenario: Scenario): Record<string, unknown> {
+  const { file: _f, clusters: _c, replicas: _r, ...doc } = loadTopology(scenario.topology);
+  return { ...doc, ...(scenario.topologyOverrides ?? {}) };
+}
+
+/** Writes the effective topology into the run directory (the lab's processes read that copy). */
+function writeEffectiveTopology(scenario: Scenario, runDir: string): Topology {
+  const doc = scenarioTopologyDoc(scenario);
   const file = join(runDir, 'topology.yaml');
-  writeFileSync(file, toYaml(merged));
-  return buildTopology(merged, file);
+  writeFileSync(file, toYaml(doc));
+  return buildTopology(doc, file);
+}
+
+/**
+ * The concrete fault schedule of a run: a pure function of the scenario, its topology and the
+ * seed. "Serving" replicas are those of the primary clusters in the client's entry region (all of
+ * them serve once the lab is up and healthy, which `startLab` waits for).
+ */
+export function scheduleFor(scenario: Scenario, topology: Topology, seed: number): ResolvedFault[] {
+  const entryRegion = topology.regions[0]!.name;
+  const primaries = new Set(topology.clusters.filter((c) => c.role === 'primary').map((c) => c.id));
+  return resolveSchedule(
+    scenario,
+    {
+      replicas: topology.replicas.map((r) => r.id),
+      serving: topology.replicas.filter((r) => r.region === entryRegion && primaries.has(`${r.region}/${r.cluster}`)).map((r) => r.id),
+      clusters: topology.clusters.map((c) => c.id),
+      regions: topology.regions.map((r) => r.name),
+    },
+    createRng(seed).fork('schedule'),
+  );
 }
 
 export async function runScenario(opts: RunOptions): Promise<RunResult> {
@@ -51,7 +75,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const runDir = resolve(opts.outDir);
   mkdirSync(runDir, { recursive: true });
   copyFileSync(opts.scenarioFile, join(runDir, 'scenario.yaml'));
-  const topology = effectiveTopology(scenario, runDir);
+  const topology = writeEffectiveTopology(scenario, runDir);
   log(`scenario ${scenario.name}: seed ${seed}, ${scenario.durationMs / 1000}s, ${topology.replicas.length} replicas; output ${runDir}`);
 
   const startedAtMs = clock.nowMs();
@@ -64,20 +88,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const recordsOut = createWriteStream(join(runDir, 'requests.ndjson'));
   const progress = new Progress({ durationMs: scenario.durationMs, liveFaults: () => engine.activeFaults() }, clock);
   try {
-    const status = await labStatus(state, clock);
-    // Serving = routable and reachable from the client entrypoint (the first region's gateway).
-    const entryRegion = topology.regions[0]!.name;
-    const routable = status?.replicas.filter((r) => r.routable && r.region === entryRegion).map((r) => r.replicaId) ?? [];
-    const schedule = resolveSchedule(
-      scenario,
-      {
-        replicas: topology.replicas.map((r) => r.id),
-        serving: routable,
-        clusters: topology.clusters.map((c) => c.id),
-        regions: topology.regions.map((r) => r.name),
-      },
-      createRng(seed).fork('schedule'),
-    );
+    const schedule = scheduleFor(scenario, topology, seed);
     writeFileSync(join(runDir, 'schedule.json'), JSON.stringify(schedule, null, 2));
     log(`lab up; entrypoint ${state.entrypoint}; ${schedule.length} fault(s) scheduled: ${schedule.map((f) => `${f.kind}@${f.target}+${f.atMs}ms`).join(', ') || 'none'}`);
 

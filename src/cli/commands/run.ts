@@ -6,7 +6,8 @@ import { realClock } from '../../core/clock.js';
 import { EXIT, HalabError } from '../../core/errors.js';
 import { loadScenario } from '../../core/scenario.js';
 import { labPaths } from '../../lab/paths.js';
-import { runScenario } from '../../chaos/runner.js';
+import { runScenario, scenarioTopologyDoc, scheduleFor } from '../../chaos/runner.js';
+import { buildTopology } from '../../core/topology.js';
 import { formatSummary } from '../../report/run-report.js';
 
 export const DEFAULT_SCENARIO = 'scenarios/replica-crash.yaml';
@@ -22,10 +23,16 @@ export function registerRun(program: Command): void {
     .argument('[scenario]', 'scenario file', DEFAULT_SCENARIO)
     .option('--seed <n>', 'override the scenario seed')
     .option('--out <dir>', 'run directory (default reports/<timestamp>-<scenario>)')
-    .action(async (file: string, opts: { seed?: string; out?: string }) => {
+    .option('--schedule-only', 'print the fault schedule this seed gives, as JSON, and start nothing')
+    .action(async (file: string, opts: { seed?: string; out?: string; scheduleOnly?: boolean }) => {
       const scenario = loadScenario(file);
       if (opts.seed !== undefined && !/^-?\d+$/.test(opts.seed)) throw new HalabError('USAGE', `--seed must be an integer, not "${opts.seed}"`);
       const seed = opts.seed !== undefined ? Number(opts.seed) : scenario.seed;
+      if (opts.scheduleOnly) {
+        const topology = buildTopology(scenarioTopologyDoc(scenario), scenario.topology);
+        process.stdout.write(JSON.stringify({ scenario: scenario.name, seed, schedule: scheduleFor(scenario, topology, seed) }, null, 2) + '\n');
+        return;
+      }
       const outDir = opts.out ?? join('reports', `${timestamp(realClock.nowMs())}-${scenario.name}`);
       const controller = new AbortController();
       const onSignal = (): void => {

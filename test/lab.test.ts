@@ -1,0 +1,132 @@
+// The lab by hand, as a user runs it: `halab up`, faults injected while a client streams, bad
+// input refused, and `halab down` leaving nothing behind.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { realClock } from '../src/core/clock.js';
+import type { RequestRecord } from '../src/core/records.js';
+import { BuiltinDriver } from '../src/load/builtin-driver.js';
+import { halab, leftovers, listening, makeHome, smallTopology } from './helpers.js';
+
+const home = makeHome();
+let status: { entrypoint: string; controlPlane: string; replicas: { id: string; url: string; pid: number; healthy: boolean; routable: boolean }[]; gateways: { url: string }[] };
+
+async function statusJson() {
+  const r = await halab(home, ['status', '--json']);
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as typeof status;
+}
+
+/** Streams at 20 req/s for durationMs while `during` runs; returns every record. */
+async function loadWhile(durationMs: number, during: () => Promise<void>): Promise<RequestRecord[]> {
+  const records: RequestRecord[] = [];
+  const run = new BuiltinDriver().run(
+    { entrypoint: status.entrypoint, ratePerSec: 20, arrival: 'constant', durationMs, streaming: true, promptTokens: 32, maxTokens: 48, timeoutMs: 20_000, model: 'llama-3-8b-instruct', seed: 3 },
+    (r) => records.push(r),
+    new AbortController().signal,
+  );
+  await during();
+  await run;
+  return records;
+}
+
+beforeAll(async () => {
+  const up = await halab(home, ['up', smallTopology(home)]);
+  expect(up.code, up.stderr).toBe(0);
+  expect(up.stdout).toMatch(/entrypoint: +http:\/\/127\.0\.1\.1:\d+\/v1\/chat\/completions/);
+  status = await statusJson();
+}, 60_000);
+
+afterAll(async () => {
+  await halab(home, ['down']);
+});
+
+describe('a lab started by hand', () => {
+  it('reports every process, its health and address as JSON', () => {
+    expect(status.controlPlane).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(status.replicas.map((r) => r.id).sort()).toEqual(['us-east-1/backup/0', 'us-east-1/primary/0', 'us-east-1/primary/1', 'us-east-1/primary/2']);
+    for (const r of status.replicas) {
+      expect(r).toMatchObject({ healthy: true });
+      expect(r.url).toMatch(/^http:\/\/127\.0\.1\.1:\d+$/);
+      expect(r.pid).toBeGreaterThan(0);
+    }
+    expect(status.replicas.filter((r) => r.routable)).toHaveLength(3); // the backup cluster stands by
+  });
+
+  it('refuses bad input with a clear error and changes nothing', async () => {
+    const again = await halab(home, ['up', smallTopology(home)]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/a lab is already running/);
+    const unknownKind = await halab(home, ['inject', 'replica.explode', 'us-east-1/primary/0']);
+    expect(unknownKind.code).toBe(2);
+    expect(unknownKind.stderr).toMatch(/unknown fault kind "replica\.explode"; known kinds: replica\.crash/);
+    const unknownTarget = await halab(home, ['inject', 'replica.crash', 'us-east-1/primary/9']);
+    expect(unknownTarget.code).toBe(2);
+    expect(unknownTarget.stderr).toMatch(/no replica "us-east-1\/primary\/9"/);
+    const wrongKind = await halab(home, ['inject', 'replica.crash', 'us-east-1']);
+    expect(wrongKind.code).toBe(2);
+    expect(wrongKind.stderr).toMatch(/takes a replica target/);
+    const heal = await halab(home, ['heal', 'f-nope']);
+    expect(heal.code).toBe(2);
+    expect(await statusJson()).toEqual(status);
+  });
+
+  for (const [kind, victim] of [
+    ['replica.crash', 'us-east-1/primary/0'],
+    ['gpu.xid', 'us-east-1/primary/1'],
+    ['replica.stream-cut', 'us-east-1/primary/2'],
+    ['replica.hang', 'us-east-1/primary/0'],
+  ] as const) {
+    it(`${kind} on a serving replica: every answer complete and correct`, async () => {
+      let faultId = '';
+      const records = await loadWhile(4000, async () => {
+        await realClock.sleep(1200);
+        const inj = await halab(home, ['inject', kind, victim]);
+        expect(inj.code, inj.stderr).toBe(0);
+        faultId = inj.stdout.trim();
+      });
+      expect(faultId).toMatch(/^f-/);
+      const bad = records.filter((r) => r.outcome !== 'ok' || r.correct !== true);
+      expect(bad, JSON.stringify(bad.slice(0, 3))).toEqual([]);
+      expect(records.length).toBeGreaterThanOrEqual(70);
+      const healed = await halab(home, ['heal', faultId]);
+      expect(healed.code, healed.stderr).toBe(0);
+      // healed: the replica is back in routing
+      for (let i = 0; i < 50; i++) {
+        const s = await statusJson();
+        if (s.replicas.find((r) => r.id === victim)?.routable) return;
+        await realClock.sleep(200);
+      }
+      throw new Error(`${victim} did not return to routing after heal`);
+    }, 40_000);
+  }
+
+  it('model.corrupt is caught by the output-checking probe and taken out of routing', async () => {
+    const inj = await halab(home, ['inject', 'model.corrupt', 'us-east-1/primary/1']);
+    expect(inj.code).toBe(0);
+    let removed = false;
+    for (let i = 0; i < 40 && !removed; i++) {
+      const s = await statusJson();
+      removed = s.replicas.find((r) => r.id === 'us-east-1/primary/1')?.routable === false;
+      if (!removed) await realClock.sleep(100);
+    }
+    expect(removed).toBe(true);
+    const s = await halab(home, ['status']);
+    expect(s.stdout).toMatch(/wrong answer to the known-answer probe/);
+    expect((await halab(home, ['heal', '--all'])).code).toBe(0);
+  }, 30_000);
+
+  it('halab down stops every process and leaves no file or port behind', async () => {
+    const s = await statusJson();
+    const urls = [...s.replicas.map((r) => r.url), ...s.gateways.map((g) => g.url)];
+    const down = await halab(home, ['down']);
+    expect(down.code).toBe(0);
+    expect(down.stdout).toMatch(/lab down: \d+ processes stopped/);
+    expect(leftovers(home)).toEqual([]);
+    expect(existsSync(join(home, 'lab'))).toBe(false);
+    for (const url of urls) expect(listening(url), url).toBe(false);
+    const inject = await halab(home, ['inject', 'replica.crash', 'us-east-1/primary/0']);
+    expect(inject.code).toBe(2);
+    expect(inject.stderr).toMatch(/no lab is running/);
+  }, 30_000);
+});
