@@ -45,6 +45,9 @@ export interface ProberConfig {
   readonly errorMinRequests: number;
 }
 
+/** GPU states that still serve: a throttled GPU is slower, and the latency signal judges that. */
+const DEGRADED_GPU_STATES = new Set(['ok', 'thermal']);
+
 const PROBE_MESSAGES = [{ role: 'user', content: 'halab health probe: answer deterministically' }];
 const PROBE_SEED = 4242;
 const PROBE_MAX_TOKENS = 6;
@@ -62,7 +65,7 @@ export class Prober {
     const version = health.ok ? health.value.modelVersion : target.modelVersion;
     const gpu: SignalResult = !health.ok
       ? { ok: false, reason: `agent: ${health.reason}` }
-      : health.value.gpu?.state === 'ok'
+      : DEGRADED_GPU_STATES.has(health.value.gpu?.state ?? '')
         ? { ok: true }
         : { ok: false, reason: `gpu ${health.value.gpu?.state ?? 'unknown'}: ${health.value.gpu?.detail ?? ''}`.trim(), immediate: true };
     const model: SignalResult = !health.ok

@@ -76,6 +76,15 @@ describe('scenario files', () => {
     }
   });
 
+  it('spreads overlapping random faults over different replicas while there are enough', () => {
+    const s = buildScenario(
+      { name: 'mix', duration: '30s', faults: ['replica.crash', 'gpu.xid', 'gpu.thermal'].map((kind) => ({ kind, random: { between: ['5s', '9s'] } })) },
+      'x.yaml',
+    );
+    const targets = resolveSchedule(s, candidates, createRng(1)).map((f) => f.target);
+    expect(new Set(targets).size).toBe(3);
+  });
+
   it('ships scenario files that all validate', async () => {
     const { readdirSync } = await import('node:fs');
     const files = readdirSync('scenarios').filter((f) => f.endsWith('.yaml'));

@@ -208,6 +208,9 @@ function candidatesFor(spec: string, kind: string, c: ScheduleCandidates): reado
  */
 export function resolveSchedule(scenario: Scenario, candidates: ScheduleCandidates, rng: Rng): ResolvedFault[] {
   const out: ResolvedFault[] = [];
+  // Targets already used by earlier faults: random faults prefer others, so overlapping faults
+  // hit different replicas (falling back to any candidate when every one is taken).
+  const taken = new Set<string>(scenario.faults.flatMap((f) => ('target' in f ? [f.target] : [])));
   scenario.faults.forEach((f, i) => {
     const common = { kind: f.kind, ...(f.for !== undefined ? { forMs: f.for } : {}), ...(f.params ? { params: f.params as Record<string, number> } : {}) };
     if ('at' in f) {
@@ -216,7 +219,6 @@ export function resolveSchedule(scenario: Scenario, candidates: ScheduleCandidat
     }
     const pool = [...candidatesFor(f.random.target, f.kind, candidates)].sort();
     if (pool.length === 0) throw new ConfigError(scenario.file, `faults[${i}].random.target`, `no ${f.random.target} matches in this topology`);
-    const taken = new Set<string>();
     for (let n = 0; n < f.random.count; n++) {
       const left = pool.filter((id) => !taken.has(id));
       const target = rng.pick(left.length > 0 ? left : pool);
