@@ -108,7 +108,7 @@ export async function startHttpApi(core: ReplicaCore, metrics: ReplicaMetrics, h
       finish(false);
       if (stream) {
         res.write(chunk({}, plan.finishReason));
-        if (includeUsage) res.write(sseData({ id, object: 'chat.completion.chunk', created, model: modelName, choices: [], usage: usage() }));
+        if (includeUsage) res.write(sseData({ id, object: 'chat.completion.chunk', created, model: modelName, system_fingerprint: core.version, choices: [], usage: usage() }));
         res.end(sseData('[DONE]'));
         return;
       }
