@@ -36,6 +36,8 @@ export const topologySchema = z.strictObject({
   controlPlane: z.strictObject({ host: loopbackHost.default('127.0.0.1') }).default({ host: '127.0.0.1' }),
   links: z.strictObject({ interRegionLatencyMs: z.number().min(0).default(30) }).default({ interRegionLatencyMs: 30 }),
   regions: z.array(regionSchema).min(1),
+  /** Yearly failure rates for the simulator (validated by src/sim/failure-model.ts). */
+  failureModel: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type TopologyFile = z.infer<typeof topologySchema>;

@@ -4,7 +4,8 @@ import { registerHeal, registerFaults, registerInject } from './inject.js';
 import { registerDown, registerStatus, registerUp } from './lab-commands.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
+import { registerAvailability, registerPlan, registerSimulate } from './sim.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerReport, registerUp, registerStatus, registerInject, registerHeal, registerFaults, registerDown];
+export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerReport, registerUp, registerStatus, registerInject, registerHeal, registerFaults, registerDown, registerAvailability, registerSimulate, registerPlan];

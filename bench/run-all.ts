@@ -1,0 +1,19 @@
+// `npm run bench [-- name...]`: runs the benchmarks and prints their figures.
+import { benchReplicaFaults } from './replica-faults.js';
+import { benchSimYears } from './sim-years.js';
+
+const BENCHES: Record<string, () => Promise<void>> = {
+  'sim-years': () => benchSimYears(),
+  'replica-faults': () => benchReplicaFaults(),
+};
+
+const wanted = process.argv.slice(2);
+for (const name of wanted.length ? wanted : Object.keys(BENCHES)) {
+  const bench = BENCHES[name];
+  if (!bench) {
+    process.stderr.write(`unknown benchmark "${name}"; known: ${Object.keys(BENCHES).join(', ')}\n`);
+    process.exit(2);
+  }
+  process.stdout.write(`\n== ${name}\n`);
+  await bench();
+}

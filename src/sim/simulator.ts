@@ -1,0 +1,248 @@
+// A discrete-event simulator of the service over years, on a VirtualClock (one event queue ordered
+// by time and sequence) and one seeded Rng. Components fail and are repaired; the live serving
+// policy decides promotions; the live health policy gives each failure's detection time. Time only
+// moves from event to event, so healthy hours cost nothing.
+import { VirtualClock } from '../core/clock.js';
+import type { Rng } from '../core/rng.js';
+import { createRng } from '../core/rng.js';
+import { DEFAULT_HEALTH_POLICY, type HealthPolicyConfig } from '../controlplane/health-policy.js';
+import { decideServing, INITIAL_SERVING, type ServingState } from '../controlplane/serving-policy.js';
+import { HOURS_PER_YEAR } from './conversions.js';
+import { detectionMs, type FailureSignature } from './detection.js';
+import { gpuFailuresPerYear, type FailureModel } from './failure-model.js';
+
+export interface SimCluster {
+  readonly id: string;
+  readonly region: string;
+  readonly role: 'primary' | 'backup';
+  readonly gpus: number;
+  readonly minHealthyFraction: number;
+}
+
+export interface SimTopology {
+  readonly regions: readonly string[];
+  readonly clusters: readonly SimCluster[];
+}
+
+export interface SimOptions {
+  readonly topology: SimTopology;
+  readonly failureModel: FailureModel;
+  readonly policy?: HealthPolicyConfig;
+  /** Count the detection + failover seconds of failures that carried traffic (default true). */
+  readonly failoverTransients?: boolean;
+  /** Leave out components for exact comparisons with analytical models. */
+  readonly include?: Partial<Record<'gpu' | 'replicaSoftware' | 'cluster' | 'region' | 'badDeploy', boolean>>;
+}
+
+export interface YearResult {
+  readonly availability: number;
+  readonly downtimeMinutes: number;
+  /** Full outages: no region could serve. */
+  readonly outages: number;
+  readonly longestOutageMinutes: number;
+  /** Seconds of traffic-weighted failover transients and bad-deploy impact. */
+  readonly transientSeconds: number;
+  readonly failures: number;
+}
+
+const MS_PER_HOUR = 3_600_000;
+const YEAR_MS = HOURS_PER_YEAR * MS_PER_HOUR;
+
+function drawRepairMs(mttrHours: number, dist: { distribution: string; sigma: number }, rng: Rng): number {
+  const meanMs = mttrHours * MS_PER_HOUR;
+  if (dist.distribution === 'fixed') return meanMs;
+  if (dist.distribution === 'lognormal') {
+    // mean of lognormal = exp(mu + sigma^2/2): choose mu so the mean is the MTTR
+    const mu = Math.log(meanMs) - (dist.sigma * dist.sigma) / 2;
+    const u1 = 1 - rng.next();
+    const u2 = rng.next();
+    return Math.exp(mu + dist.sigma * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
+  }
+  return rng.exponential(meanMs);
+}
+
+/** Simulates one year; deterministic for a given rng. */
+export function simulateYear(opts: SimOptions, rng: Rng): YearResult {
+  const { topology, failureModel: fm } = opts;
+  const policy = opts.policy ?? DEFAULT_HEALTH_POLICY;
+  const include = { gpu: true, replicaSoftware: true, cluster: true, region: true, badDeploy: true, ...opts.include };
+  const transients = opts.failoverTransients ?? true;
+  const clock = new VirtualClock(0);
+
+  // state: per replica count of active failures (hardware and software can overlap)
+  const replicaDown = new Map<string, number>();
+  const clusterDown = new Map<string, number>();
+  const regionDown = new Map<string, number>();
+  const replicasOf = new Map<string, string[]>();
+  for (const c of topology.clusters) {
+    const ids = Array.from({ length: c.gpus }, (_, i) => `${c.id}/${i}`);
+    replicasOf.set(c.id, ids);
+    for (const id of ids) replicaDown.set(id, 0);
+    clusterDown.set(c.id, 0);
+  }
+  for (const r of topology.regions) regionDown.set(r, 0);
+
+  let serving: ServingState = INITIAL_SERVING;
+  let up = true;
+  let downSinceMs = 0;
+  let downtimeMs = 0;
+  let outages = 0;
+  let longestMs = 0;
+  let transientMs = 0;
+  let failures = 0;
+
+  const healthyIn = (c: SimCluster): number =>
+    clusterDown.get(c.id)! > 0 || regionDown.get(c.region)! > 0 ? 0 : replicasOf.get(c.id)!.filter((id) => replicaDown.get(id) === 0).length;
+  const clusterOk = (c: SimCluster): boolean => healthyIn(c) >= Math.ceil(c.minHealthyFraction * c.gpus);
+  const regionUp = (r: string): boolean => regionDown.get(r) === 0 && topology.clusters.some((c) => c.region === r && clusterOk(c));
+
+  const update = (): void => {
+    const health = topology.clusters.map((c) => ({ id: c.id, region: c.region, role: c.role, healthy: healthyIn(c), total: c.gpus, minHealthyFraction: c.minHealthyFraction }));
+    serving = decideServing(health, serving).state;
+    const nowUp = topology.regions.some(regionUp);
+    const now = clock.nowMs();
+    if (up && !nowUp) {
+      downSinceMs = now;
+      outages += 1;
+    }
+    if (!up && nowUp) {
+      downtimeMs += now - downSinceMs;
+      longestMs = Math.max(longestMs, now - downSinceMs);
+    }
+    up = nowUp;
+  };
+
+  /** Share of traffic a failing replica / cluster / region carried when it failed. */
+  const upRegions = (): number => Math.max(1, topology.regions.filter(regionUp).length);
+  const servingReplicas = (region: string): number =>
+    topology.clusters.filter((c) => c.region === region && serving.serving.has(c.id)).reduce((s, c) => s + healthyIn(c), 0);
+  const charge = (share: number, signature: FailureSignature): void => {
+    if (!transients || share <= 0) return;
+    transientMs += share * detectionMs(signature, policy, rng);
+  };
+
+  const schedule = (perYear: number, mttrHours: number, repair: { distribution: string; sigma: number }, fail: () => () => void): void => {
+    if (perYear <= 0) return;
+    const meanMs = YEAR_MS / perYear;
+    const next = (): void => {
+      clock.setTimer(rng.exponential(meanMs), () => {
+        failures += 1;
+        const undo = fail();
+        update();
+        clock.setTimer(drawRepairMs(mttrHours, repair, rng), () => {
+          undo();
+          update();
+          next();
+        });
+      });
+    };
+    next();
+  };
+
+  const bump = (m: Map<string, number>, key: string, by: number): void => void m.set(key, m.get(key)! + by);
+
+  for (const c of topology.clusters) {
+    for (const id of replicasOf.get(c.id)!) {
+      const failReplica = (signature: FailureSignature) => (): (() => void) => {
+        const wasServing = replicaDown.get(id) === 0 && serving.serving.has(c.id) && healthyIn(c) > 0;
+        if (wasServing) charge(1 / Math.max(1, servingReplicas(c.region)) / upRegions(), signature);
+        bump(replicaDown, id, 1);
+        return () => bump(replicaDown, id, -1);
+      };
+      if (include.gpu) schedule(gpuFailuresPerYear(fm), fm.gpu.mttrHours, fm.gpu.repair, failReplica('fatal'));
+      if (include.replicaSoftware) schedule(fm.replicaSoftware.perYear, fm.replicaSoftware.mttrHours, fm.replicaSoftware.repair, failReplica('disconnect'));
+    }
+    if (include.cluster) {
+      schedule(fm.cluster.perYear, fm.cluster.mttrHours, fm.cluster.repair, () => {
+        if (serving.serving.has(c.id) && regionUp(c.region)) charge(servingReplicas(c.region) > 0 ? healthyIn(c) / servingReplicas(c.region) / upRegions() : 0, 'timeout');
+        bump(clusterDown, c.id, 1);
+        return () => bump(clusterDown, c.id, -1);
+      });
+    }
+  }
+  for (const r of topology.regions) {
+    if (!include.region) break;
+    schedule(fm.region.perYear, fm.region.mttrHours, fm.region.repair, () => {
+      if (regionUp(r)) charge(1 / upRegions(), 'timeout');
+      bump(regionDown, r, 1);
+      return () => bump(regionDown, r, -1);
+    });
+  }
+  if (include.badDeploy && fm.badDeploy.perYear > 0) {
+    const next = (): void => {
+      clock.setTimer(rng.exponential(YEAR_MS / fm.badDeploy.perYear), () => {
+        failures += 1;
+        transientMs += fm.badDeploy.trafficShare * fm.badDeploy.detectMinutes * 60_000;
+        next();
+      });
+    };
+    next();
+  }
+
+  update();
+  clock.advanceTo(YEAR_MS);
+  if (!up) {
+    downtimeMs += YEAR_MS - downSinceMs;
+    longestMs = Math.max(longestMs, YEAR_MS - downSinceMs);
+  }
+  const lostMs = downtimeMs + transientMs;
+  return {
+    availability: 1 - lostMs / YEAR_MS,
+    downtimeMinutes: lostMs / 60_000,
+    outages,
+    longestOutageMinutes: longestMs / 60_000,
+    transientSeconds: transientMs / 1000,
+    failures,
+  };
+}
+
+export interface SimSummary {
+  readonly years: number;
+  readonly seed: number;
+  readonly availability: { readonly mean: number; readonly ci99: readonly [number, number]; readonly p5: number; readonly p50: number; readonly worst: number };
+  readonly downtimeMinutes: { readonly mean: number; readonly ci99: readonly [number, number]; readonly p95: number; readonly worst: number };
+  readonly outagesPerYear: number;
+  readonly meanOutageMinutes: number;
+  readonly transientSecondsPerYear: number;
+  readonly failuresPerYear: number;
+}
+
+const Z99 = 2.5758293035489;
+
+function meanCi(xs: readonly number[]): { mean: number; ci: [number, number] } {
+  const n = xs.length;
+  const mean = xs.reduce((s, x) => s + x, 0) / n;
+  const variance = n > 1 ? xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1) : 0;
+  const half = Z99 * Math.sqrt(variance / n);
+  return { mean, ci: [mean - half, mean + half] };
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(q * sorted.length)))]!;
+}
+
+/** Simulates `years` independent years (year i uses the seed's fork `year/i`) and summarizes them. */
+export function simulate(opts: SimOptions, years: number, seed: number): { summary: SimSummary; results: YearResult[] } {
+  const root = createRng(seed);
+  const results: YearResult[] = [];
+  for (let i = 0; i < years; i++) results.push(simulateYear(opts, root.fork(`year/${i}`)));
+  const avail = meanCi(results.map((r) => r.availability));
+  const down = meanCi(results.map((r) => r.downtimeMinutes));
+  const sortedA = results.map((r) => r.availability).sort((a, b) => a - b);
+  const sortedD = results.map((r) => r.downtimeMinutes).sort((a, b) => a - b);
+  const outages = results.reduce((s, r) => s + r.outages, 0);
+  const outageMinutes = results.reduce((s, r) => s + r.downtimeMinutes - r.transientSeconds / 60, 0);
+  return {
+    results,
+    summary: {
+      years,
+      seed,
+      availability: { mean: avail.mean, ci99: avail.ci, p5: quantile(sortedA, 0.05), p50: quantile(sortedA, 0.5), worst: sortedA[0]! },
+      downtimeMinutes: { mean: down.mean, ci99: down.ci, p95: quantile(sortedD, 0.95), worst: sortedD[sortedD.length - 1]! },
+      outagesPerYear: outages / years,
+      meanOutageMinutes: outages > 0 ? outageMinutes / outages : 0,
+      transientSecondsPerYear: results.reduce((s, r) => s + r.transientSeconds, 0) / years,
+      failuresPerYear: results.reduce((s, r) => s + r.failures, 0) / years,
+    },
+  };
+}
