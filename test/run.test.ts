@@ -2,7 +2,7 @@
 // independent count of the raw records, re-measured by `halab report`, a missed target exiting 1,
 // a bad file exiting 2, the same seed giving the same schedule, and Ctrl-C healing and cleaning up.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, halab, leftovers, makeHome, smallTopology } from './helpers.js';
@@ -62,7 +62,46 @@ describe('halab run', () => {
     const again = await halab(home, ['report', out, '--json']);
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toEqual(report);
+
+    // JUnit: one test case per target check
+    const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
+    expect(junit.match(/<testcase /g)).toHaveLength(report.verdict.checks.length);
+    expect(junit).toContain('failures="0"');
+
+    // a baseline of this run passes its own gate; a run with a slower failover fails it
+    const baseline = join(home, 'baselines', 'short-crash.json');
+    expect((await halab(home, ['baseline', out, '--out', baseline])).code).toBe(0);
+    const same = await halab(home, ['gate', out, '--baseline', baseline]);
+    expect(same.code, same.stdout).toBe(0);
+    const slower = join(home, 'run-crash-slower');
+    cpSync(out, slower, { recursive: true });
+    const delayed = readFileSync(join(slower, 'events.ndjson'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .map((e) => (['routing.removed', 'passive.eject', 'replica.disconnected', 'health.unhealthy'].includes(e.type) && fault.replicas.includes(e.subject) && e.atMs >= fault.injectedAtMs ? { ...e, atMs: e.atMs + 3000 } : e));
+    writeFileSync(join(slower, 'events.ndjson'), delayed.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    const gate = await halab(home, ['gate', slower, '--baseline', baseline]);
+    expect(gate.code).toBe(1);
+    expect(gate.stdout).toMatch(/^REGRESSION/);
+    expect(gate.stdout).toMatch(/failoverMs .* REGRESSED by 3000/);
   }, 90_000);
+
+  it('runs a suite: scenarios in sequence, one summary and one JUnit file, exit 1 when one fails', async () => {
+    const ok = scenario('suite-ok', `seed: 1\nduration: 4s\nload: { ratePerSec: 10, maxTokens: 16 }\ntargets: { failedRequests: 0 }\n`);
+    const bad = scenario('suite-bad', `seed: 1\nduration: 4s\nload: { ratePerSec: 10, maxTokens: 16 }\ntargets: { ttftP99: 1ms }\n`);
+    const suiteFile = join(home, 'nightly.yaml');
+    writeFileSync(suiteFile, `name: nightly\nscenarios: [${ok}, ${bad}]\n`);
+    const out = join(home, 'run-suite');
+    const r = await halab(home, ['run', suiteFile, '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/suite nightly: 1\/2 passed/);
+    const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
+    expect(junit.match(/<testsuite /g)).toHaveLength(2);
+    expect(junit).toMatch(/<testsuite name="suite-bad" tests="1" failures="1"/);
+    expect(junit).toMatch(/<failure message="ttftP99Ms: actual [\d.]+, target &lt;= 1ms"/);
+    expect(existsSync(join(out, 'suite-ok', 'report.json'))).toBe(true);
+  }, 60_000);
 
   it('exits 1 and names the check when a target is missed', async () => {
     const file = scenario('impossible', `seed: 1\nduration: 4s\nload: { ratePerSec: 10, maxTokens: 16 }\ntargets: { ttftP99: 1ms, failedRequests: 0 }\n`);

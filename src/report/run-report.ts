@@ -9,6 +9,7 @@ import { loadScenario, type Targets } from '../core/scenario.js';
 import { readRecords } from '../load/record-io.js';
 import { evaluateTargets, type Verdict } from '../measure/checks.js';
 import { measureRun, type RunMetrics } from '../measure/run-metrics.js';
+import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 
 export interface RunMeta {
@@ -32,7 +33,7 @@ export interface RunReport {
   readonly meta: RunMeta;
 }
 
-export const RUN_FILES = { meta: 'meta.json', scenario: 'scenario.yaml', requests: 'requests.ndjson', events: 'events.ndjson', json: 'report.json', md: 'report.md' } as const;
+export const RUN_FILES = { meta: 'meta.json', scenario: 'scenario.yaml', requests: 'requests.ndjson', events: 'events.ndjson', json: 'report.json', md: 'report.md', junit: 'junit.xml' } as const;
 
 function readEvents(file: string): LabEvent[] {
   return readFileSync(file, 'utf8')
@@ -64,12 +65,13 @@ export function buildRunReport(runDir: string): RunReport {
   };
 }
 
-/** Writes meta.json (when given), then report.json and report.md from the raw files. */
+/** Writes meta.json (when given), then report.json, report.md and junit.xml from the raw files. */
 export function writeRunReport(runDir: string, meta?: RunMeta): RunReport {
   if (meta) writeFileSync(join(runDir, RUN_FILES.meta), JSON.stringify(meta, null, 2) + '\n');
   const report = buildRunReport(runDir);
   writeFileSync(join(runDir, RUN_FILES.json), JSON.stringify(report, null, 2) + '\n');
   writeFileSync(join(runDir, RUN_FILES.md), renderMarkdown(report));
+  writeFileSync(join(runDir, RUN_FILES.junit), renderJunit([report]));
   return report;
 }
 

@@ -1,5 +1,6 @@
 // Every CLI command, in help order. A command module exports a function that adds itself.
 import type { Command } from 'commander';
+import { registerBaseline, registerGate } from './gate.js';
 import { registerHeal, registerFaults, registerInject } from './inject.js';
 import { registerDown, registerStatus, registerUp } from './lab-commands.js';
 import { registerReport } from './report.js';
@@ -8,4 +9,4 @@ import { registerAvailability, registerPlan, registerSimulate } from './sim.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerReport, registerUp, registerStatus, registerInject, registerHeal, registerFaults, registerDown, registerAvailability, registerSimulate, registerPlan];
+export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerReport, registerBaseline, registerGate, registerUp, registerStatus, registerInject, registerHeal, registerFaults, registerDown, registerAvailability, registerSimulate, registerPlan];

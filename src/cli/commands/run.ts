@@ -1,14 +1,18 @@
-// `halab run [scenario] [--seed n] [--out dir]`: the lab's main job. Exit 0 when every target was
-// met, 1 when one was missed, 2 on a usage or configuration error.
+// `halab run [scenario | dir | suite] [--seed n] [--out dir]`: the lab's main job. Exit 0 when
+// every target was met, 1 when one was missed, 2 on a usage or configuration error, 130 when
+// interrupted. A directory or suite file runs its scenarios in sequence with one summary.
 import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { realClock } from '../../core/clock.js';
 import { EXIT, HalabError } from '../../core/errors.js';
-import { loadScenario } from '../../core/scenario.js';
+import { loadScenario, type Scenario } from '../../core/scenario.js';
+import { buildTopology } from '../../core/topology.js';
 import { labPaths } from '../../lab/paths.js';
 import { runScenario, scenarioTopologyDoc, scheduleFor } from '../../chaos/runner.js';
-import { buildTopology } from '../../core/topology.js';
-import { formatSummary } from '../../report/run-report.js';
+import { suiteFor } from '../../chaos/suite.js';
+import { renderJunit } from '../../report/junit.js';
+import { formatSummary, type RunReport } from '../../report/run-report.js';
 
 export const DEFAULT_SCENARIO = 'scenarios/replica-crash.yaml';
 
@@ -16,24 +20,39 @@ function timestamp(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
+interface RunFlags {
+  seed?: string;
+  out?: string;
+  scheduleOnly?: boolean;
+}
+
+function seedOf(flags: RunFlags, scenario: Scenario): number {
+  if (flags.seed === undefined) return scenario.seed;
+  if (!/^-?\d+$/.test(flags.seed)) throw new HalabError('USAGE', `--seed must be an integer, not "${flags.seed}"`);
+  return Number(flags.seed);
+}
+
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('run a chaos scenario end to end: lab up, load, faults, report, lab down')
-    .argument('[scenario]', 'scenario file', DEFAULT_SCENARIO)
+    .description('run a chaos scenario (or a directory / suite of them) end to end: lab up, load, faults, report, lab down')
+    .argument('[scenario]', 'scenario file, directory of scenario files, or suite file', DEFAULT_SCENARIO)
     .option('--seed <n>', 'override the scenario seed')
     .option('--out <dir>', 'run directory (default reports/<timestamp>-<scenario>)')
     .option('--schedule-only', 'print the fault schedule this seed gives, as JSON, and start nothing')
-    .action(async (file: string, opts: { seed?: string; out?: string; scheduleOnly?: boolean }) => {
-      const scenario = loadScenario(file);
-      if (opts.seed !== undefined && !/^-?\d+$/.test(opts.seed)) throw new HalabError('USAGE', `--seed must be an integer, not "${opts.seed}"`);
-      const seed = opts.seed !== undefined ? Number(opts.seed) : scenario.seed;
-      if (opts.scheduleOnly) {
-        const topology = buildTopology(scenarioTopologyDoc(scenario), scenario.topology);
-        process.stdout.write(JSON.stringify({ scenario: scenario.name, seed, schedule: scheduleFor(scenario, topology, seed) }, null, 2) + '\n');
+    .action(async (path: string, flags: RunFlags) => {
+      const suite = suiteFor(path);
+      const files = suite ? suite.files : [path];
+      const scenarios = files.map((f) => loadScenario(f)); // every file is validated before anything starts
+      if (flags.scheduleOnly) {
+        const schedules = scenarios.map((s) => {
+          const seed = seedOf(flags, s);
+          return { scenario: s.name, seed, schedule: scheduleFor(s, buildTopology(scenarioTopologyDoc(s), s.topology), seed) };
+        });
+        process.stdout.write(JSON.stringify(suite ? schedules : schedules[0], null, 2) + '\n');
         return;
       }
-      const outDir = opts.out ?? join('reports', `${timestamp(realClock.nowMs())}-${scenario.name}`);
+      const outRoot = flags.out ?? join('reports', `${timestamp(realClock.nowMs())}-${suite ? suite.name : scenarios[0]!.name}`);
       const controller = new AbortController();
       const onSignal = (): void => {
         process.stderr.write('\ninterrupted: stopping load, healing faults, tearing the lab down...\n');
@@ -41,18 +60,33 @@ export function registerRun(program: Command): void {
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      const result = await runScenario({
-        scenario,
-        scenarioFile: file,
-        seed,
-        outDir,
-        paths: labPaths(),
-        clock: realClock,
-        signal: controller.signal,
-        log: (line) => process.stderr.write(line + '\n'),
-      });
-      process.stdout.write(formatSummary(result.report) + '\n');
-      process.stdout.write(`report: ${join(result.runDir, 'report.md')}\nreproduce: halab run ${file} --seed ${seed}\n`);
-      process.exitCode = result.interrupted ? 130 : result.report.verdict.pass ? EXIT.ok : EXIT.targetsMissed;
+      const reports: RunReport[] = [];
+      let interrupted = false;
+      for (const [i, scenario] of scenarios.entries()) {
+        if (controller.signal.aborted) break;
+        const seed = seedOf(flags, scenario);
+        const result = await runScenario({
+          scenario,
+          scenarioFile: files[i]!,
+          seed,
+          outDir: suite ? join(outRoot, scenario.name) : outRoot,
+          paths: labPaths(),
+          clock: realClock,
+          signal: controller.signal,
+          log: (line) => process.stderr.write(line + '\n'),
+        });
+        reports.push(result.report);
+        interrupted ||= result.interrupted;
+        process.stdout.write(formatSummary(result.report) + '\n');
+        process.stdout.write(`report: ${join(result.runDir, 'report.md')}\nreproduce: halab run ${files[i]} --seed ${seed}\n`);
+      }
+      if (suite) {
+        writeFileSync(join(outRoot, 'junit.xml'), renderJunit(reports, suite.name));
+        const lines = reports.map((r) => `${r.verdict.pass ? 'PASS' : 'FAIL'}  ${r.scenario.name.padEnd(28)} availability ${(r.metrics.availability * 100).toFixed(3)}%  failed ${r.metrics.requests.failed}  truncated ${r.metrics.requests.truncated}`);
+        const summary = `suite ${suite.name}: ${reports.filter((r) => r.verdict.pass).length}/${scenarios.length} passed\n${lines.join('\n')}\n`;
+        writeFileSync(join(outRoot, 'summary.txt'), summary);
+        process.stdout.write(`\n${summary}junit: ${join(outRoot, 'junit.xml')}\n`);
+      }
+      process.exitCode = interrupted ? 130 : reports.every((r) => r.verdict.pass) ? EXIT.ok : EXIT.targetsMissed;
     });
 }
