@@ -116,6 +116,19 @@ describe('a lab started by hand', () => {
     expect((await halab(home, ['heal', '--all'])).code).toBe(0);
   }, 30_000);
 
+  it('exports Prometheus metrics from the control plane and the gateway', async () => {
+    const s = (await statusJson()) as typeof status & { metrics: string[] };
+    expect(s.metrics).toHaveLength(2);
+    const [cp, gw] = await Promise.all(s.metrics.map(async (url) => (await fetch(url)).text()));
+    expect(cp).toMatch(/halab_controlplane_health_transitions_total\{signal="liveness",to="unhealthy"\} [1-9]/);
+    expect(cp).toMatch(/halab_controlplane_routing_changes_total\{change="removed"\} [1-9]/);
+    expect(cp).toMatch(/halab_controlplane_routable_replicas 3/);
+    expect(gw).toMatch(/halab_gateway_requests_total\{region="us-east-1",outcome="ok"\} [1-9]\d+/);
+    expect(gw).toMatch(/halab_gateway_ejections_total\{replica="us-east-1\/primary\/\d",kind="\w+",region="us-east-1"\} [1-9]/);
+    expect(gw).toMatch(/halab_gateway_resumes_total\{region="us-east-1"\} [1-9]/);
+    expect(gw).toContain('halab_gateway_time_to_first_token_seconds_bucket');
+  });
+
   it('halab down stops every process and leaves no file or port behind', async () => {
     const s = await statusJson();
     const urls = [...s.replicas.map((r) => r.url), ...s.gateways.map((g) => g.url)];

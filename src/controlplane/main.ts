@@ -8,6 +8,7 @@ import { eventsFile, logFile, writeReadyFile } from '../lab/paths.js';
 import { ControlPlane } from './control-plane.js';
 import { DEFAULT_HEALTH_POLICY } from './health-policy.js';
 import { Prober } from './prober.js';
+import { createControlPlaneMetrics, serveMetrics } from './metrics.js';
 import { EventHub, startControlPlaneServer } from './server.js';
 
 const HEARTBEAT_INTERVAL_MS = 250;
@@ -24,15 +25,21 @@ const name = 'controlplane';
 const log = createLogger(name, logFile(opts.labDir, name));
 const topology = loadTopology(opts.topology);
 const hub = new EventHub();
-const events = fileEventSink(eventsFile(opts.labDir, name), name, realClock, (e) => hub.publish(e));
+const metrics = createControlPlaneMetrics();
+const events = fileEventSink(eventsFile(opts.labDir, name), name, realClock, (e) => {
+  hub.publish(e);
+  metrics.observeEvent(e);
+});
 const policy = DEFAULT_HEALTH_POLICY;
 const prober = new Prober(
   { modelName: topology.model.name, probeTimeoutMs: policy.probeTimeoutMs, latencyMaxMs: policy.latencyMaxMs, errorRatioMax: policy.errorRatioMax, errorMinRequests: 5 },
   realClock,
 );
 const cp = new ControlPlane(topology, prober, policy, realClock, events);
+metrics.bind(cp);
+const metricsServer = await serveMetrics(metrics.registry, opts.host);
 const server = await startControlPlaneServer(cp, hub, { host: opts.host, port: Number(opts.port), heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS, clock: realClock });
-writeReadyFile(opts.labDir, name, { address: server.address });
+writeReadyFile(opts.labDir, name, { address: server.address, url: metricsServer.url });
 log.info({ address: server.address, topology: topology.file }, 'control plane listening');
 
 let stopping = false;
@@ -42,6 +49,7 @@ async function shutdown(signal: string): Promise<void> {
   log.info({ signal }, 'shutting down');
   cp.stop();
   prober.close();
+  metricsServer.close();
   await server.close();
   process.exit(0);
 }

@@ -7,6 +7,7 @@ import { createLogger } from '../core/log.js';
 import { loadTopology } from '../core/topology.js';
 import { eventsFile, logFile, writeReadyFile } from '../lab/paths.js';
 import { DEFAULT_GATEWAY_CONFIG } from './config.js';
+import { createGatewayMetrics } from './metrics.js';
 import { startGatewayServer } from './server.js';
 import { watchTopology } from './topology-watch.js';
 import { UpstreamPool } from './upstream-pool.js';
@@ -24,7 +25,8 @@ const opts = new Command()
 const name = `gateway/${opts.region}`;
 const log = createLogger(name, logFile(opts.labDir, name));
 const topology = loadTopology(opts.topology);
-const events = fileEventSink(eventsFile(opts.labDir, name), name, realClock);
+const metrics = createGatewayMetrics(opts.region);
+const events = fileEventSink(eventsFile(opts.labDir, name), name, realClock, (e) => metrics.observeEvent(e));
 const config = DEFAULT_GATEWAY_CONFIG;
 
 let reportPassive: ((replicaId: string, kind: string, reason: string) => void) | undefined;
@@ -35,7 +37,7 @@ const watch = watchTopology(opts.controlPlane, name, opts.region, realClock, log
 reportPassive = (replicaId, kind, reason) =>
   watch.client().ReportPassive({ gatewayId: name, replicaId, action: 'eject', kind, reason }, () => undefined);
 
-const server = await startGatewayServer({ id: name, region: opts.region, modelName: topology.model.name, config, pool, clock: realClock, events }, opts.host, Number(opts.port));
+const server = await startGatewayServer({ id: name, region: opts.region, modelName: topology.model.name, config, pool, clock: realClock, events, metrics }, opts.host, Number(opts.port));
 writeReadyFile(opts.labDir, name, { url: server.url, region: opts.region });
 log.info({ url: server.url }, 'gateway listening');
 

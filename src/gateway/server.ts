@@ -9,6 +9,8 @@ import { runCompletion } from './completion.js';
 import { bufferedSink, streamingSink } from './openai-sinks.js';
 import { BodyTooLargeError, readBody, sendError } from '../core/openai-http.js';
 import type { UpstreamPool } from './upstream-pool.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { CompletionSink } from './completion.js';
 import { validateChatRequest } from '../core/chat-request.js';
 
 export interface GatewayOptions {
@@ -19,6 +21,7 @@ export interface GatewayOptions {
   readonly pool: UpstreamPool;
   readonly clock: Clock;
   readonly events: EventSink;
+  readonly metrics?: GatewayMetrics;
 }
 
 export interface GatewayServer {
@@ -28,8 +31,34 @@ export interface GatewayServer {
   close(): Promise<void>;
 }
 
+/** Counts each completion's outcome and time to first token. */
+function counted(sink: CompletionSink, opts: GatewayOptions, startedMs: number): CompletionSink {
+  const m = opts.metrics;
+  if (!m) return sink;
+  let first = true;
+  let sent = false;
+  return {
+    token(text, version) {
+      if (first) m.ttft.observe({ region: opts.region }, (opts.clock.monoMs() - startedMs) / 1000);
+      first = false;
+      sent = true;
+      sink.token(text, version);
+    },
+    done(reason, usage, outcome) {
+      m.requests.inc({ region: opts.region, outcome: 'ok' });
+      sink.done(reason, usage, outcome);
+    },
+    fail(status, message, outcome, passthrough) {
+      m.requests.inc({ region: opts.region, outcome: sent ? 'interrupted' : status < 500 && status !== 429 ? 'invalid' : 'failed' });
+      sink.fail(status, message, outcome, passthrough);
+    },
+  };
+}
+
 export async function startGatewayServer(opts: GatewayOptions, host: string, port = 0): Promise<GatewayServer> {
-  const { config, pool, clock, events } = opts;
+  const { config, pool, clock, events, metrics } = opts;
+  const invalid = (): void => metrics?.requests.inc({ region: opts.region, outcome: 'invalid' });
+  metrics?.bindGauges(() => inFlight, () => pool.available().length);
   let inFlight = 0;
   let seq = 0;
 
@@ -38,13 +67,16 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
     try {
       raw = await readBody(req, config.bodyMaxBytes);
     } catch (err) {
+      invalid();
       if (err instanceof BodyTooLargeError) sendError(res, 413, `request body exceeds ${config.bodyMaxBytes} bytes`, 'body_too_large');
       return;
     }
     const parsed = validateChatRequest(raw);
+    if (!parsed.ok) invalid();
     if (!parsed.ok) return sendError(res, 400, parsed.error.message, 'invalid_request', parsed.error.param);
     const request = parsed.request;
     if (request.model !== undefined && request.model !== opts.modelName) {
+      invalid();
       return sendError(res, 404, `The model \`${request.model}\` does not exist; this service serves \`${opts.modelName}\``, 'model_not_found', 'model');
     }
     const controller = new AbortController();
@@ -58,7 +90,7 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
       region: opts.region,
       includeUsage: request.stream_options?.include_usage === true,
     };
-    const sink = request.stream ? streamingSink(res, meta) : bufferedSink(res, meta);
+    const sink = counted(request.stream ? streamingSink(res, meta) : bufferedSink(res, meta), opts, clock.monoMs());
     await runCompletion({ ...request, model: opts.modelName }, { pool, config, clock, events, signal: controller.signal }, sink);
   }
 
@@ -67,6 +99,7 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
     if (req.method === 'POST' && url === '/v1/chat/completions') {
       if (inFlight >= config.inFlightMax) {
         req.resume();
+        metrics?.requests.inc({ region: opts.region, outcome: 'rejected' });
         return sendError(res, 429, `gateway ${opts.id} is at its limit of ${config.inFlightMax} requests in flight`, 'overloaded', null, config.retryAfterS);
       }
       inFlight += 1;
@@ -78,6 +111,13 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
     if (req.method === 'GET' && url === '/v1/models') {
       res.writeHead(200, { 'content-type': 'application/json' });
       return void res.end(JSON.stringify({ object: 'list', data: [{ id: opts.modelName, object: 'model', created: 0, owned_by: 'halab' }] }));
+    }
+    if (req.method === 'GET' && url === '/metrics' && metrics) {
+      metrics.registry
+        .metrics()
+        .then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text))
+        .catch((err: Error) => sendError(res, 500, err.message, 'metrics_error'));
+      return;
     }
     if (req.method === 'GET' && url === '/health') {
       const available = pool.available().length;

@@ -52,6 +52,7 @@ export async function startLab(topology: Topology, paths: LabPaths, clock: Clock
     const cp = launch({ name: 'controlplane', kind: 'controlplane', args: [...common, '--host', topology.controlPlane.host] });
     const cpReady = await waitReady(paths.labDir, cp.name, cp.pid, clock, 15_000);
     state.controlPlane = cp.address = String(cpReady.ready.address);
+    cp.url = String(cpReady.ready.url);
     const replicas = topology.replicas.map((r) =>
       launch({
         name: `replica/${r.id}`,

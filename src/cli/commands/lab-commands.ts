@@ -73,6 +73,7 @@ export function registerStatus(program: Command): void {
         entrypoint: state.entrypoint ?? '',
         controlPlane: state.controlPlane ?? '',
         controlPlaneAlive: status !== undefined,
+        metrics: [state.processes.find((p) => p.kind === 'controlplane')?.url, ...gateways.map((g) => `${g.url}/metrics`)].filter(Boolean),
         topology: state.topologyFile,
         gateways,
         replicas,
@@ -86,6 +87,7 @@ export function registerStatus(program: Command): void {
       const lines = [
         `entrypoint:    ${report.entrypoint}`,
         `control plane: ${report.controlPlane} (${report.controlPlaneAlive ? 'up' : 'NOT ANSWERING'})`,
+        `metrics:       ${report.metrics.join(' ')}`,
         ...gateways.map((g) => `gateway ${g.region}: ${g.url} pid ${g.pid} ${g.alive ? 'up' : 'DOWN'}`),
         '',
         'replica                 pid      healthy  routable  version  note',

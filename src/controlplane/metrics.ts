@@ -1,0 +1,61 @@
+// Prometheus metrics of the control plane, fed from its events, plus gauges read at scrape time.
+// Served on a small HTTP listener next to the gRPC port (GET /metrics).
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { LabEvent } from '../core/events.js';
+import { EV } from '../core/event-types.js';
+import type { ControlPlane } from './control-plane.js';
+
+export interface ControlPlaneMetrics {
+  readonly registry: Registry;
+  observeEvent(e: LabEvent): void;
+  bind(cp: ControlPlane): void;
+}
+
+export function createControlPlaneMetrics(): ControlPlaneMetrics {
+  const registry = new Registry();
+  const transitions = new Counter({ name: 'halab_controlplane_health_transitions_total', help: 'Health signal transitions, by signal and new state.', labelNames: ['signal', 'to'], registers: [registry] });
+  const routing = new Counter({ name: 'halab_controlplane_routing_changes_total', help: 'Replicas added to or removed from routing.', labelNames: ['change'], registers: [registry] });
+  const failovers = new Counter({ name: 'halab_controlplane_failovers_total', help: 'Cluster failover steps (failed, promoted, demoted, recovered, no-healthy-backup).', labelNames: ['step'], registers: [registry] });
+  const disconnects = new Counter({ name: 'halab_controlplane_disconnects_total', help: 'Replica heartbeat streams that ended.', registers: [registry] });
+  let bound: ControlPlane | undefined;
+  new Gauge({ name: 'halab_controlplane_routable_replicas', help: 'Replicas in the published routable topology.', registers: [registry], collect() { this.set(bound?.current().replicas.filter((r) => r.routable).length ?? 0); } });
+  new Gauge({ name: 'halab_controlplane_topology_version', help: 'Version of the published topology.', registers: [registry], collect() { this.set(bound?.current().version ?? 0); } });
+  const FAILOVER_STEPS: Record<string, string> = {
+    [EV.clusterFailed]: 'failed',
+    [EV.clusterPromoted]: 'promoted',
+    [EV.clusterDemoted]: 'demoted',
+    [EV.clusterRecovered]: 'recovered',
+    [EV.regionNoHealthyBackup]: 'no-healthy-backup',
+  };
+  return {
+    registry,
+    observeEvent(e) {
+      if (e.type === EV.healthSignal) transitions.inc({ signal: String(e.data?.signal), to: String(e.data?.to) });
+      else if (e.type === EV.routingAdded) routing.inc({ change: 'added' });
+      else if (e.type === EV.routingRemoved) routing.inc({ change: 'removed' });
+      else if (e.type === EV.replicaDisconnected) disconnects.inc();
+      else if (FAILOVER_STEPS[e.type]) failovers.inc({ step: FAILOVER_STEPS[e.type]! });
+    },
+    bind(cp) {
+      bound = cp;
+    },
+  };
+}
+
+/** Serves GET /metrics on host:0; resolves with the URL and a close function. */
+export async function serveMetrics(registry: Registry, host: string): Promise<{ url: string; close: () => void }> {
+  const server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/metrics') {
+      registry
+        .metrics()
+        .then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text))
+        .catch((err: Error) => res.writeHead(500).end(err.message));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('GET /metrics\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  return { url: `http://${host}:${(server.address() as AddressInfo).port}/metrics`, close: () => server.close() };
+}
