@@ -9,8 +9,9 @@ log() { printf '\n== %s\n' "$*"; }
 SUDO=""
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 
-# Debian packages the lab uses (iptables for hard partitions when root).
-APT_PACKAGES=(iptables)
+# Debian packages the lab uses: iptables (hard partitions when root), chromium (renders HTML
+# reports in tests).
+APT_PACKAGES=(iptables chromium)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

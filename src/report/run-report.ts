@@ -9,6 +9,11 @@ import { loadScenario, type Targets } from '../core/scenario.js';
 import { readRecords } from '../load/record-io.js';
 import { evaluateTargets, type Verdict } from '../measure/checks.js';
 import { measureRun, type RunMetrics } from '../measure/run-metrics.js';
+import { loadTopology } from '../core/topology.js';
+import { annualize, defaultFaultRates } from '../sim/annualize.js';
+import { DEFAULT_FAILURE_MODEL } from '../sim/failure-model.js';
+import { simTopology } from '../sim/model.js';
+import { renderHtml, type AnnualEstimate } from './html.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 
@@ -33,7 +38,7 @@ export interface RunReport {
   readonly meta: RunMeta;
 }
 
-export const RUN_FILES = { meta: 'meta.json', scenario: 'scenario.yaml', requests: 'requests.ndjson', events: 'events.ndjson', json: 'report.json', md: 'report.md', junit: 'junit.xml' } as const;
+export const RUN_FILES = { meta: 'meta.json', scenario: 'scenario.yaml', requests: 'requests.ndjson', events: 'events.ndjson', json: 'report.json', md: 'report.md', junit: 'junit.xml', html: 'report.html', topology: 'topology.yaml' } as const;
 
 function readEvents(file: string): LabEvent[] {
   return readFileSync(file, 'utf8')
@@ -65,14 +70,24 @@ export function buildRunReport(runDir: string): RunReport {
   };
 }
 
-/** Writes meta.json (when given), then report.json, report.md and junit.xml from the raw files. */
+/** Writes meta.json (when given), then report.json, report.md, junit.xml and report.html from the raw files. */
 export function writeRunReport(runDir: string, meta?: RunMeta): RunReport {
   if (meta) writeFileSync(join(runDir, RUN_FILES.meta), JSON.stringify(meta, null, 2) + '\n');
   const report = buildRunReport(runDir);
   writeFileSync(join(runDir, RUN_FILES.json), JSON.stringify(report, null, 2) + '\n');
   writeFileSync(join(runDir, RUN_FILES.md), renderMarkdown(report));
   writeFileSync(join(runDir, RUN_FILES.junit), renderJunit([report]));
+  writeFileSync(join(runDir, RUN_FILES.html), renderHtml(report, annualEstimate(runDir, report)));
   return report;
+}
+
+/** Expected yearly downtime from this run's measured faults at the default fleet-wide rates. */
+function annualEstimate(runDir: string, report: RunReport): AnnualEstimate | undefined {
+  const file = join(runDir, RUN_FILES.topology);
+  if (!existsSync(file) || report.faults.length === 0) return undefined;
+  const topology = simTopology(loadTopology(file));
+  const measured = report.faults.map((f) => ({ kind: f.kind, errorSeconds: f.errorSeconds, failedRequests: f.failedRequests, truncatedRequests: f.truncatedRequests, rtoMs: f.rtoMs }));
+  return annualize(measured, defaultFaultRates(topology, DEFAULT_FAILURE_MODEL));
 }
 
 /** One paragraph for the terminal: verdict, checks, requests. */
