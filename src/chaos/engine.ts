@@ -25,6 +25,7 @@ export class ChaosEngine {
   /** Ids this engine ever injected, to keep other processes' faults in the shared store. */
   private readonly mine = new Set<string>();
   private stopped = false;
+  private stopping: Promise<string[]> | undefined;
 
   constructor(
     private readonly ctx: InjectContext,
@@ -44,8 +45,16 @@ export class ChaosEngine {
     return [...this.active.values()];
   }
 
-  /** Cancels what has not happened yet, waits for what is under way, and heals everything. */
-  async stop(): Promise<string[]> {
+  /**
+   * Cancels what has not happened yet, waits for what is under way, and heals everything. Every
+   * call returns the same promise, so an early stop (an abort) and the final one share one heal.
+   */
+  stop(): Promise<string[]> {
+    this.stopping ??= this.healAll();
+    return this.stopping;
+  }
+
+  private async healAll(): Promise<string[]> {
     this.stopped = true;
     for (const t of this.timers) t.cancel();
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);

@@ -6,6 +6,8 @@ import type { RequestRecord } from '../core/records.js';
 export interface ProgressSource {
   readonly durationMs: number;
   liveFaults(): readonly { kind: string; target: string }[];
+  /** Extra text for the line (a game day's p99 TTFT and error budget). */
+  extra?(): string;
 }
 
 export class Progress {
@@ -52,7 +54,7 @@ export class Progress {
     const faults = this.source.liveFaults().map((f) => `${f.kind}@${f.target}`).join(', ') || 'none';
     const line =
       `[${elapsedS.toFixed(0).padStart(3)}s/${(this.source.durationMs / 1000).toFixed(0)}s] ` +
-      `${rate} done/s, ok ${rate ? ((100 * windowOk) / rate).toFixed(1) : '-'}% (run ${this.total ? ((100 * this.ok) / this.total).toFixed(2) : '-'}%), faults: ${faults}`;
+      `${rate} done/s, ok ${rate ? ((100 * windowOk) / rate).toFixed(1) : '-'}% (run ${this.total ? ((100 * this.ok) / this.total).toFixed(2) : '-'}%)${this.source.extra ? `, ${this.source.extra()}` : ''}, faults: ${faults}`;
     if (this.out.isTTY) this.out.write(`\r\x1b[2K${line}`);
     else if (this.tick % 5 === 0) this.out.write(line + '\n');
   }

@@ -4,7 +4,7 @@
 import { copyFileSync, mkdirSync, writeFileSync, createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify as toYaml } from 'yaml';
-import type { Clock } from '../core/clock.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
 import { fileEventSink } from '../core/events.js';
 import { EV } from '../core/event-types.js';
 import { createRng } from '../core/rng.js';
@@ -16,6 +16,7 @@ import { collectLabEvents } from '../lab/event-merge.js';
 import { eventsFile, type LabPaths } from '../lab/paths.js';
 import { createDriver } from '../load/drivers.js';
 import { writeRunReport, type RunReport } from '../report/run-report.js';
+import { evaluateAbort, type AbortPolicy, type AbortView } from './abort-monitor.js';
 import { ChaosEngine } from './engine.js';
 import { Progress } from './progress.js';
 
@@ -28,12 +29,15 @@ export interface RunOptions {
   readonly clock: Clock;
   readonly signal: AbortSignal;
   readonly log: (line: string) => void;
+  /** Game-day abort conditions: stop, heal and end early when one fires. */
+  readonly abort?: AbortPolicy;
 }
 
 export interface RunResult {
   readonly runDir: string;
   readonly report: RunReport;
   readonly interrupted: boolean;
+  readonly aborted?: string;
 }
 
 /** The scenario's topology document with its overrides applied. */
@@ -86,7 +90,20 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const events = fileEventSink(eventsFile(paths.labDir, 'chaos'), 'chaos', clock);
   const engine = new ChaosEngine({ paths, topology, clock }, events, clock);
   const recordsOut = createWriteStream(join(runDir, 'requests.ndjson'));
-  const progress = new Progress({ durationMs: scenario.durationMs, liveFaults: () => engine.activeFaults() }, clock);
+  const records: RequestRecord[] = [];
+  let view: AbortView | undefined;
+  let aborted: string | undefined;
+  const progress = new Progress(
+    {
+      durationMs: scenario.durationMs,
+      liveFaults: () => engine.activeFaults(),
+      ...(opts.abort
+        ? { extra: () => `p99 TTFT ${view?.windowTtftP99Ms ?? '-'}ms, error budget ${view ? Math.max(0, 100 - view.budgetBurn * 100).toFixed(0) : 100}% left` }
+        : {}),
+    },
+    clock,
+  );
+  let monitor: TimerHandle | undefined;
   try {
     const schedule = scheduleFor(scenario, topology, seed);
     writeFileSync(join(runDir, 'schedule.json'), JSON.stringify(schedule, null, 2));
@@ -106,7 +123,24 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const onRecord = (r: RequestRecord): void => {
       recordsOut.write(JSON.stringify(r) + '\n');
       progress.record(r);
+      if (opts.abort) records.push(r);
     };
+    const policy = opts.abort;
+    if (policy) {
+      const check = (): void => {
+        view = evaluateAbort(policy, records, clock.nowMs());
+        if (view.abortReason && !aborted) {
+          aborted = view.abortReason;
+          log(`aborting: ${aborted}; healing every fault`);
+          events.emit(EV.gamedayAborted, 'gameday', aborted);
+          void engine.stop();
+          loadAbort.abort(new Error('aborted'));
+          return;
+        }
+        monitor = clock.setTimer(1000, check);
+      };
+      monitor = clock.setTimer(1000, check);
+    }
     const summary = await driver.run(
       {
         entrypoint: state.entrypoint!,
@@ -128,6 +162,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     driverNote = summary.note;
     events.emit(EV.loadStopped, 'load', interrupted ? 'interrupted' : undefined, { ...summary });
   } finally {
+    monitor?.cancel();
     progress.stop();
     const failures = await engine.stop();
     if (failures.length) log(`warning: some faults did not heal cleanly: ${failures.join('; ')}`);
@@ -144,6 +179,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     scenarioFile: opts.scenarioFile,
     driver: driverName,
     ...(driverNote ? { driverNote } : {}),
+    ...(aborted ? { aborted } : {}),
   });
-  return { runDir, report, interrupted };
+  return { runDir, report, interrupted, ...(aborted ? { aborted } : {}) };
 }

@@ -30,6 +30,8 @@ export const EV = {
   faultInjected: 'fault.injected',
   faultHealed: 'fault.healed',
   faultFailed: 'fault.failed',
+  /** A game day stopped early because an abort condition fired. */
+  gamedayAborted: 'gameday.aborted',
   // load driver
   loadStarted: 'load.started',
   loadStopped: 'load.stopped',

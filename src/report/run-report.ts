@@ -25,6 +25,8 @@ export interface RunMeta {
   readonly interrupted: boolean;
   readonly driver?: string;
   readonly driverNote?: string;
+  /** Why a game day stopped early. */
+  readonly aborted?: string;
 }
 
 export interface RunReport {
@@ -64,7 +66,10 @@ export function buildRunReport(runDir: string): RunReport {
     targets: scenario.targets,
     metrics,
     faults: metrics.faults,
-    verdict: meta.interrupted ? { pass: false, checks: [...verdict.checks, { name: 'completed', target: 'run not interrupted', actual: 0, pass: false }] } : verdict,
+    verdict:
+      meta.interrupted || meta.aborted
+        ? { pass: false, checks: [...verdict.checks, { name: 'completed', target: 'run not interrupted or aborted', actual: 0, pass: false, detail: meta.aborted ?? 'interrupted' }] }
+        : verdict,
     reproduce: `halab run ${meta.scenarioFile} --seed ${meta.seed}`,
     meta,
   };

@@ -1,0 +1,138 @@
+// `halab gameday`: the service under load with faults injected at random from a weighted
+// catalogue, within blast-radius limits, aborting (and healing) when availability or the error
+// budget crosses a bound. The plan is written as an ordinary scenario file, so a game day can be
+// replayed exactly with `halab run <out>/gameday.yaml`.
+import type { Command } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify as toYaml } from 'yaml';
+import { realClock } from '../../core/clock.js';
+import { parseDurationMs } from '../../core/duration.js';
+import { EXIT, HalabError } from '../../core/errors.js';
+import { createRng } from '../../core/rng.js';
+import { loadScenario } from '../../core/scenario.js';
+import { loadTopology } from '../../core/topology.js';
+import { DEFAULT_CATALOGUE, DEFAULT_GAMEDAY_PLAN, planGameday, type WeightedKind } from '../../chaos/gameday-plan.js';
+import { faultKindInfo, faultKindNames } from '../../core/fault-kinds.js';
+import { runScenario } from '../../chaos/runner.js';
+import { labPaths } from '../../lab/paths.js';
+import { formatSummary } from '../../report/run-report.js';
+import { DEFAULT_TOPOLOGY } from './lab-commands.js';
+
+interface GamedayFlags {
+  duration: string;
+  seed: string;
+  rate: string;
+  meanInterval: string;
+  minFault: string;
+  maxFault: string;
+  maxReplicas: string;
+  abortAvailability: string;
+  abortWindow: string;
+  slo: string;
+  maxBudgetBurn: string;
+  kinds?: string;
+  out?: string;
+  planOnly?: boolean;
+}
+
+function fraction(text: string, what: string): number {
+  const n = Number(text);
+  if (!(n > 0 && n <= 1)) throw new HalabError('USAGE', `${what} must be in (0, 1], got "${text}"`);
+  return n;
+}
+
+function catalogueOf(list: string): WeightedKind[] {
+  return list.split(',').map((raw) => {
+    const kind = raw.trim();
+    if (!faultKindInfo(kind)) throw new HalabError('UNKNOWN_FAULT', `unknown fault kind "${kind}" in --kinds; known: ${faultKindNames().join(', ')}`);
+    return { kind, weight: DEFAULT_CATALOGUE.find((k) => k.kind === kind)?.weight ?? 1 };
+  });
+}
+
+export function registerGameday(program: Command): void {
+  program
+    .command('gameday')
+    .description('run a game day: load plus random faults within a blast radius, with abort conditions and a report')
+    .argument('[topology]', 'topology file', DEFAULT_TOPOLOGY)
+    .option('--duration <d>', 'length of the game day', '10m')
+    .option('--seed <n>', 'seed of the fault plan', '1')
+    .option('--rate <n>', 'streaming requests per second', '20')
+    .option('--mean-interval <d>', 'mean time between fault starts', '30s')
+    .option('--min-fault <d>', 'shortest fault', '10s')
+    .option('--max-fault <d>', 'longest fault', '45s')
+    .option('--max-replicas <n>', 'blast radius: most replicas faulted at once (and always one region at a time)', '2')
+    .option('--abort-availability <a>', 'abort when availability over the abort window falls below this', '0.95')
+    .option('--abort-window <d>', 'window of the availability abort condition', '30s')
+    .option('--slo <a>', 'availability objective; the error budget is (1 - slo) of the planned requests', '0.999')
+    .option('--max-budget-burn <x>', 'abort when this share of the error budget is spent', '1')
+    .option('--kinds <list>', 'comma-separated fault kinds to draw from (default: the weighted catalogue)')
+    .option('--out <dir>', 'run directory (default reports/<timestamp>-gameday)')
+    .option('--plan-only', 'print the fault plan as JSON and start nothing')
+    .action(async (file: string, f: GamedayFlags) => {
+      const topology = loadTopology(file);
+      if (!/^\d+$/.test(f.seed)) throw new HalabError('USAGE', `--seed must be a non-negative integer, not "${f.seed}"`);
+      const seed = Number(f.seed);
+      const durationMs = parseDurationMs(f.duration);
+      const rate = Number(f.rate);
+      if (!(rate > 0)) throw new HalabError('USAGE', `--rate must be positive, got "${f.rate}"`);
+      const maxReplicas = Number(f.maxReplicas);
+      if (!Number.isInteger(maxReplicas) || maxReplicas < 1) throw new HalabError('USAGE', `--max-replicas must be a positive integer, got "${f.maxReplicas}"`);
+      const planOpts = {
+        ...DEFAULT_GAMEDAY_PLAN,
+        durationMs,
+        meanIntervalMs: parseDurationMs(f.meanInterval),
+        minFaultMs: parseDurationMs(f.minFault),
+        maxFaultMs: parseDurationMs(f.maxFault),
+        maxReplicas,
+        tailMs: Math.min(DEFAULT_GAMEDAY_PLAN.tailMs, durationMs / 4),
+        ...(f.kinds ? { catalogue: catalogueOf(f.kinds) } : {}),
+      };
+      if (planOpts.minFaultMs > planOpts.maxFaultMs) throw new HalabError('USAGE', '--min-fault must not exceed --max-fault');
+      const plan = planGameday(topology, planOpts, createRng(seed).fork('gameday'));
+      if (f.planOnly) {
+        process.stdout.write(JSON.stringify({ seed, durationMs, maxReplicas, plan }, null, 2) + '\n');
+        return;
+      }
+      const slo = fraction(f.slo, '--slo');
+      const outDir = f.out ?? join('reports', `${new Date(realClock.nowMs()).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-gameday`);
+      mkdirSync(outDir, { recursive: true });
+      const scenarioFile = join(outDir, 'gameday.yaml');
+      const doc = {
+        name: 'gameday',
+        description: `Game day: ${plan.length} random faults over ${f.duration}, at most ${maxReplicas} replicas and one region at a time (seed ${seed}).`,
+        topology: file,
+        seed,
+        duration: durationMs,
+        load: { ratePerSec: rate, streaming: true },
+        faults: plan.map((p) => ({ kind: p.kind, target: p.target, at: p.atMs, for: p.forMs, ...(p.params ? { params: p.params } : {}) })),
+        targets: { availability: slo },
+      };
+      writeFileSync(scenarioFile, `# Written by halab gameday; replay with: halab run ${scenarioFile}\n${toYaml(doc)}`);
+      const controller = new AbortController();
+      const onSignal = (): void => controller.abort(new Error('interrupted'));
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const result = await runScenario({
+        scenario: loadScenario(scenarioFile),
+        scenarioFile,
+        seed,
+        outDir,
+        paths: labPaths(),
+        clock: realClock,
+        signal: controller.signal,
+        log: (line) => process.stderr.write(line + '\n'),
+        abort: {
+          minWindowAvailability: fraction(f.abortAvailability, '--abort-availability'),
+          windowMs: parseDurationMs(f.abortWindow),
+          slo,
+          expectedRequests: (rate * durationMs) / 1000,
+          maxBudgetBurn: Number(f.maxBudgetBurn),
+        },
+      });
+      process.stdout.write(formatSummary(result.report) + '\n');
+      if (result.aborted) process.stdout.write(`ABORTED: ${result.aborted}\n`);
+      process.stdout.write(`report: ${join(result.runDir, 'report.html')}\nreplay: halab run ${scenarioFile}\n`);
+      process.exitCode = result.interrupted ? 130 : result.report.verdict.pass ? EXIT.ok : EXIT.targetsMissed;
+    });
+}
