@@ -117,7 +117,12 @@ describe('a lab started by hand', () => {
   }, 30_000);
 
   it('exports Prometheus metrics from the control plane and the gateway', async () => {
-    const s = (await statusJson()) as typeof status & { metrics: string[] };
+    // the previous test healed a fault: wait until its replica is routable again
+    let s = (await statusJson()) as typeof status & { metrics: string[] };
+    for (let i = 0; i < 50 && s.replicas.filter((r) => r.routable).length !== 3; i++) {
+      await realClock.sleep(200);
+      s = (await statusJson()) as typeof s;
+    }
     expect(s.metrics).toHaveLength(2);
     const [cp, gw] = await Promise.all(s.metrics.map(async (url) => (await fetch(url)).text()));
     expect(cp).toMatch(/halab_controlplane_health_transitions_total\{signal="liveness",to="unhealthy"\} [1-9]/);

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 
 export type UndoStep =
   | { readonly type: 'clear-agent-fault'; readonly replicaId: string; readonly faultId: string }
-  | { readonly type: 'restart'; readonly processName: string };
+  | { readonly type: 'restart'; readonly processName: string }
+  | { readonly type: 'command'; readonly command: string; readonly timeoutMs: number };
 
 export interface ActiveFault {
   readonly id: string;
@@ -17,6 +18,8 @@ export interface ActiveFault {
   /** Heal time requested with `--for`, if any. */
   readonly healAtMs?: number;
   readonly undo: readonly UndoStep[];
+  /** What the inject command printed (external services). */
+  readonly output?: string;
 }
 
 function storeFile(labDir: string): string {

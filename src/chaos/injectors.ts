@@ -10,6 +10,7 @@ import { restartProcess } from '../lab/lab.js';
 import { readLabState, type ProcessEntry } from '../lab/lab-state.js';
 import type { LabPaths } from '../lab/paths.js';
 import { killNow } from '../lab/reaper.js';
+import { renderCommand, runCommand } from './command-fault.js';
 import type { ActiveFault, UndoStep } from './faults-store.js';
 
 export interface FaultParams {
@@ -54,7 +55,11 @@ export function resolveFault(kind: string, target: string, topology: Topology): 
     const known = ref.kind === 'replica' ? topology.replicas.map((r) => r.id) : ref.kind === 'cluster' ? topology.clusters.map((c) => c.id) : topology.regions.map((r) => r.name);
     throw new HalabError('UNKNOWN_TARGET', `no ${ref.kind} "${target}" in topology ${topology.file}; known: ${known.join(', ')}`);
   }
-  if (NEEDS_LINK_PROXIES.has(kind)) {
+  if (topology.external) {
+    if (!topology.external.faults[kind]) {
+      throw new HalabError('PREREQUISITE_MISSING', `no command is configured for ${kind} in ${topology.file}`, `add external.faults["${kind}"] with inject and heal commands`);
+    }
+  } else if (NEEDS_LINK_PROXIES.has(kind)) {
     throw new HalabError('PREREQUISITE_MISSING', `${kind} needs link proxies between regions, which this lab does not run`);
   }
   return replicas.map((r) => r.id);
@@ -69,6 +74,12 @@ function processFor(labProcesses: readonly ProcessEntry[], name: string): Proces
 /** Applies a fault to the running lab. */
 export async function injectFault(ctx: InjectContext, req: FaultRequest): Promise<ActiveFault> {
   const replicas = resolveFault(req.kind, req.target, ctx.topology);
+  const external = ctx.topology.external?.faults[req.kind];
+  if (external) {
+    const result = await runCommand(renderCommand(external.inject, req.target), external.timeoutMs);
+    const undo: UndoStep[] = [{ type: 'command', command: renderCommand(external.heal, req.target), timeoutMs: external.timeoutMs }];
+    return { id: req.id, kind: req.kind, target: req.target, replicas, injectedAtMs: ctx.clock.nowMs(), undo, output: result.output, ...(req.healAtMs ? { healAtMs: req.healAtMs } : {}) };
+  }
   const state = readLabState(ctx.paths);
   if (!state) throw new HalabError('LAB_NOT_RUNNING', 'no lab is running', 'start one with `halab up`');
   const defaults = faultKindInfo(req.kind)?.defaults ?? {};
@@ -108,6 +119,8 @@ export async function healFault(ctx: InjectContext, fault: ActiveFault): Promise
       try {
         if (step.type === 'restart') {
           await restartProcess(ctx.paths, step.processName, ctx.clock);
+        } else if (step.type === 'command') {
+          await runCommand(step.command, step.timeoutMs);
         } else {
           const entry = readLabState(ctx.paths)?.processes.find((p) => p.name === `replica/${step.replicaId}`);
           if (entry?.address) await agentClearFault(entry.address, step.faultId, ctx.clock);

@@ -24,6 +24,26 @@ const regionSchema = z.strictObject({
   clusters: z.array(clusterSchema).min(1),
 });
 
+const faultCommand = z.strictObject({
+  /** Shell command that injects the fault; {target} {region} {cluster} {index} are substituted. */
+  inject: z.string().min(1),
+  /** Shell command that heals it. */
+  heal: z.string().min(1),
+  timeoutMs: z.number().int().positive().max(600_000).default(30_000),
+});
+
+/** A real service under test instead of stand-ins: where clients go, and how faults are applied. */
+const externalSchema = z.strictObject({
+  /** OpenAI-compatible base URL the load is sent to (e.g. a vLLM router or gateway). */
+  entrypoint: z.string().url('expected the base URL of an OpenAI-compatible server'),
+  /** Environment variable holding the API key, sent as a Bearer token. */
+  apiKeyEnv: z.string().optional(),
+  /** Whether answers are the stand-in's deterministic ones (only when the endpoints are stand-ins). */
+  deterministic: z.boolean().default(false),
+  /** Fault kind → commands. A kind without an entry cannot be injected. */
+  faults: z.record(z.string(), faultCommand).default({}),
+});
+
 export const topologySchema = z.strictObject({
   name,
   model: z.strictObject({ name: z.string().min(1), version: z.string().min(1) }).default({ name: 'llama-3-8b-instruct', version: 'v1' }),
@@ -36,6 +56,7 @@ export const topologySchema = z.strictObject({
   controlPlane: z.strictObject({ host: loopbackHost.default('127.0.0.1') }).default({ host: '127.0.0.1' }),
   links: z.strictObject({ interRegionLatencyMs: z.number().min(0).default(30) }).default({ interRegionLatencyMs: 30 }),
   regions: z.array(regionSchema).min(1),
+  external: externalSchema.optional(),
   /** Yearly failure rates for the simulator (validated by src/sim/failure-model.ts). */
   failureModel: z.record(z.string(), z.unknown()).optional(),
 });

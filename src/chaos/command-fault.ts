@@ -1,0 +1,39 @@
+// Faults on external services, applied through commands the user configures in the topology
+// (stop a container or a systemd unit, delete a pod, DCGM error injection...). Each runs under a
+// timeout; its output is kept for the record.
+import { execFile } from 'node:child_process';
+import { HalabError } from '../core/errors.js';
+import { parseTarget } from '../core/ids.js';
+
+export interface CommandResult {
+  readonly command: string;
+  readonly exitCode: number;
+  readonly output: string;
+}
+
+/** Substitutes {target} {region} {cluster} {index} in a command template. */
+export function renderCommand(template: string, target: string): string {
+  const ref = parseTarget(target);
+  const vars: Record<string, string> = {
+    target,
+    region: ref?.region ?? '',
+    cluster: ref && ref.kind !== 'region' ? ref.cluster : '',
+    index: ref?.kind === 'replica' ? String(ref.index) : '',
+  };
+  return template.replace(/\{(target|region|cluster|index)\}/g, (_, k: string) => vars[k]!);
+}
+
+/** Runs a command with /bin/sh under a timeout; rejects with its output when it fails. */
+export function runCommand(command: string, timeoutMs: number): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    execFile('/bin/sh', ['-c', command], { timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      const output = `${stdout}${stderr}`.trim().slice(0, 4000);
+      if (err) {
+        const why = (err as NodeJS.ErrnoException & { killed?: boolean }).killed ? `timed out after ${timeoutMs}ms` : `exited ${(err as { code?: number }).code ?? '?'}`;
+        reject(new HalabError('UPSTREAM_FAILED', `fault command \`${command}\` ${why}${output ? `: ${output}` : ''}`));
+        return;
+      }
+      resolve({ command, exitCode: 0, output });
+    });
+  });
+}
