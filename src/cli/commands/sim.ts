@@ -136,7 +136,7 @@ export function registerPlan(program: Command): void {
     .command('plan')
     .description('find the cheapest topology (fewest GPUs) that meets an availability target')
     .requiredOption('--target <a>', 'availability target, e.g. 0.9999')
-    .option('--capacity <gpus>', 'GPUs one region needs to carry the whole load', '1')
+    .option('--capacity <gpus>', 'GPUs one region needs to carry the whole load (default 2: the seed serves on at least half of a 4-GPU cluster)', '2')
     .option('--max-regions <n>', 'most regions to consider', '3')
     .option('--max-gpus <n>', 'most GPUs in total', '64')
     .option('--years <n>', 'simulated years to confirm each candidate', '300')
