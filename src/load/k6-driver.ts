@@ -47,7 +47,7 @@ export class K6Driver implements LoadDriver {
     private readonly clock: Clock = realClock,
     private readonly version = k6Version(binary),
   ) {
-    this.note = `k6 ${version ?? '(version unknown)'} at ${binary}, script ${script}`;
+    this.note = `${version ?? 'k6 (version unknown)'} at ${binary}, script ${script}`;
   }
 
   async run(opts: LoadRunOptions, onRecord: (r: RequestRecord) => void, signal: AbortSignal): Promise<LoadRunSummary> {
