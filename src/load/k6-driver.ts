@@ -113,6 +113,7 @@ export class K6Driver implements LoadDriver {
       const problems = [
         ...(kind === 'error' ? [`k6 ended with exit code ${exit.code ?? exit.signal}: ${tail.slice(-3).join(' | ')}`] : []),
         ...(badLines ? [`${badLines} malformed k6 record line(s)`] : []),
+        ...(summary.droppedIterations > 0 ? [`k6 dropped ${summary.droppedIterations} request start(s) for want of a free VU (raise load.maxVUs)`] : []),
       ];
       return {
         driver: 'k6',
