@@ -15,6 +15,8 @@ import { startLab, stopLab } from '../lab/lab.js';
 import { collectLabEvents } from '../lab/event-merge.js';
 import { eventsFile, type LabPaths } from '../lab/paths.js';
 import { createDriver } from '../load/drivers.js';
+import type { K6Result } from '../load/k6-exit.js';
+import { k6LoadOptions } from '../load/k6-options.js';
 import { writeRunReport, type RunReport } from '../report/run-report.js';
 import { evaluateAbort, type AbortPolicy, type AbortView } from './abort-monitor.js';
 import { ChaosEngine } from './engine.js';
@@ -86,6 +88,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   let interrupted = signal.aborted;
   let driverName = scenario.load.driver as string;
   let driverNote: string | undefined;
+  let k6Result: K6Result | undefined;
   const state = await startLab(topology, paths, clock, { seed });
   const events = fileEventSink(eventsFile(paths.labDir, 'chaos'), 'chaos', clock);
   const engine = new ChaosEngine({ paths, topology, clock }, events, clock);
@@ -111,6 +114,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
 
     const driver = createDriver(scenario.load.driver);
     driverName = driver.name;
+    driverNote = driver.note;
+    log(`load driver: ${driver.name}${driver.note ? ` (${driver.note})` : ''}`);
     const loadAbort = new AbortController();
     const onAbort = (): void => {
       interrupted = true;
@@ -154,12 +159,14 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         model: topology.model.name,
         seed,
         ...(scenario.load.clientRegion ? { clientRegion: scenario.load.clientRegion } : {}),
+        ...k6LoadOptions(scenario),
       },
       onRecord,
       loadAbort.signal,
     );
     signal.removeEventListener('abort', onAbort);
-    driverNote = summary.note;
+    driverNote = summary.note ?? driver.note;
+    k6Result = summary.k6;
     events.emit(EV.loadStopped, 'load', interrupted ? 'interrupted' : undefined, { ...summary });
   } finally {
     monitor?.cancel();
@@ -179,6 +186,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     scenarioFile: opts.scenarioFile,
     driver: driverName,
     ...(driverNote ? { driverNote } : {}),
+    ...(k6Result ? { k6: k6Result } : {}),
     ...(aborted ? { aborted } : {}),
   });
   return { runDir, report, interrupted, ...(aborted ? { aborted } : {}) };

@@ -76,6 +76,9 @@ export const scenarioSchema = z.strictObject({
       maxTokens: z.number().int().min(1).max(4096).default(64),
       timeout: duration.default(30_000),
       clientRegion: z.string().optional(),
+      /** k6 driver: VUs started up front and at most (defaults from rate and timeout). */
+      preAllocatedVUs: z.number().int().min(1).max(10_000).optional(),
+      maxVUs: z.number().int().min(1).max(10_000).optional(),
     })
     .default({ driver: 'builtin', ratePerSec: 20, arrival: 'poisson', streaming: true, promptTokens: 64, maxTokens: 64, timeout: 30_000 }),
   faults: z.array(z.union([fixedFault, randomFault])).default([]),
@@ -112,6 +115,8 @@ export interface Scenario {
     readonly maxTokens: number;
     readonly timeoutMs: number;
     readonly clientRegion?: string;
+    readonly preAllocatedVUs?: number;
+    readonly maxVUs?: number;
   };
   readonly faults: Parsed['faults'];
   readonly targets: Targets;

@@ -4,45 +4,15 @@
 import { Agent, request } from 'undici';
 import { realClock, type Clock } from '../core/clock.js';
 import { createRng } from '../core/rng.js';
-import type { HalabResponseExtension, Outcome, RequestRecord } from '../core/records.js';
+import type { RequestRecord } from '../core/records.js';
 import { SseParser } from '../core/sse.js';
 import { expectedAnswer, type ChatMessage } from '../replica/tokens.js';
 import type { LoadDriver, LoadRunOptions, LoadRunSummary } from './driver.js';
+import { applyChunk, applySseData, classify, newObserved, type Chunk } from './observe.js';
 import { promptFor, seedFor } from './prompts.js';
 
 /** Requests in flight before the driver skips a start (protects the client, not the service). */
 export const IN_FLIGHT_MAX = 2000;
-
-interface Chunk {
-  error?: { message?: string };
-  system_fingerprint?: string | null;
-  choices?: { delta?: { content?: string | null }; message?: { content?: string }; finish_reason?: string | null }[];
-  halab?: HalabResponseExtension;
-}
-
-interface Observed {
-  text: string;
-  tokens: number;
-  firstTokenMs?: number;
-  lastTokenMs?: number;
-  gaps: number[];
-  finishReason?: string;
-  sawDone: boolean;
-  error?: string;
-  version?: string;
-  halab?: HalabResponseExtension;
-}
-
-function classify(o: Observed, expected: { tokens: string[]; finishReason: string } | undefined, streaming: boolean): { outcome: Outcome; reason?: string; correct: boolean | null } {
-  if (o.error) return { outcome: 'failed', reason: o.error, correct: null };
-  const complete = o.finishReason !== undefined && (!streaming || o.sawDone);
-  if (!complete) return { outcome: 'truncated', reason: `ended after ${o.tokens} tokens without ${o.finishReason ? '[DONE]' : 'a finish reason'}`, correct: null };
-  if (!expected) return { outcome: 'ok', correct: null };
-  if (o.tokens < expected.tokens.length) {
-    return { outcome: 'truncated', reason: `finished after ${o.tokens} of ${expected.tokens.length} tokens`, correct: false };
-  }
-  return { outcome: 'ok', correct: o.text === expected.tokens.join('') && o.finishReason === expected.finishReason };
-}
 
 export class BuiltinDriver implements LoadDriver {
   readonly name = 'builtin' as const;
@@ -95,7 +65,7 @@ export class BuiltinDriver implements LoadDriver {
       timedOut = true;
       controller.abort(new Error('timeout'));
     });
-    const o: Observed = { text: '', tokens: 0, gaps: [], sawDone: false };
+    const o = newObserved();
     let status: number | undefined;
     let replicaHeader: string | undefined;
     const onContent = (content: string): void => {
@@ -106,14 +76,7 @@ export class BuiltinDriver implements LoadDriver {
       o.text += content;
       o.tokens += 1;
     };
-    const onChunk = (c: Chunk): void => {
-      if (c.error) o.error = `in-band error: ${c.error.message ?? 'unknown'}`;
-      if (c.system_fingerprint) o.version = c.system_fingerprint;
-      if (c.halab) o.halab = c.halab;
-      const choice = c.choices?.[0];
-      if (choice?.delta?.content) onContent(choice.delta.content);
-      if (choice?.finish_reason) o.finishReason = choice.finish_reason;
-    };
+    const onChunk = (c: Chunk): void => applyChunk(o, c, onContent);
     try {
       const res = await request(`${opts.entrypoint}/v1/chat/completions`, {
         method: 'POST',
@@ -138,16 +101,7 @@ export class BuiltinDriver implements LoadDriver {
         const parser = new SseParser();
         res.body.setEncoding('utf8');
         for await (const text of res.body as AsyncIterable<string>) {
-          for (const data of parser.push(text)) {
-            if (data === '[DONE]') o.sawDone = true;
-            else {
-              try {
-                onChunk(JSON.parse(data) as Chunk);
-              } catch {
-                o.error = `malformed event: ${data.slice(0, 80)}`;
-              }
-            }
-          }
+          for (const data of parser.push(text)) applySseData(o, data, onContent);
         }
       } else {
         const body = JSON.parse(await res.body.text()) as Chunk;

@@ -1,6 +1,7 @@
 // The seam between the lab and whatever generates load: a driver runs for a duration at an
 // arrival rate and reports one RequestRecord per request. The built-in driver and k6 plug in here.
 import type { RequestRecord } from '../core/records.js';
+import type { K6Result } from './k6-exit.js';
 
 export type DriverName = 'builtin' | 'k6';
 
@@ -18,6 +19,11 @@ export interface LoadRunOptions {
   readonly model: string;
   readonly seed: number;
   readonly clientRegion?: string;
+  /** Targets a driver that checks its own thresholds (k6) evaluates client-side. */
+  readonly thresholds?: { readonly ttftP99Ms?: number; readonly availability?: number };
+  /** k6: VUs started up front and at most (each holds one request in flight). */
+  readonly preAllocatedVUs?: number;
+  readonly maxVUs?: number;
 }
 
 export interface LoadRunSummary {
@@ -28,9 +34,13 @@ export interface LoadRunSummary {
   readonly skipped: number;
   /** Why this driver ran instead of the one asked for, if it did. */
   readonly note?: string;
+  /** How k6 ended (exit code, failed thresholds), when the k6 driver ran. */
+  readonly k6?: K6Result;
 }
 
 export interface LoadDriver {
   readonly name: DriverName;
+  /** Said before the run starts: which binary, or why another driver runs instead. */
+  readonly note?: string;
   run(opts: LoadRunOptions, onRecord: (r: RequestRecord) => void, signal: AbortSignal): Promise<LoadRunSummary>;
 }

@@ -18,6 +18,7 @@ export function renderMarkdown(r: RunReport): string {
     '',
     `Seed ${r.seed}. Reproduce with \`${r.reproduce}\`.${r.meta.interrupted ? ' **The run was interrupted.**' : ''}`,
     '',
+    ...(r.meta.driver ? [`Load driver: **${r.meta.driver}**${r.meta.driverNote ? ` — ${r.meta.driverNote}` : ''}.`, ''] : []),
     '## Targets',
     '',
     table(['check', 'target', 'actual', 'result'], r.verdict.checks.map((c) => [c.name, c.target, c.actual ?? 'n/a', c.pass ? 'pass' : `**FAIL**${c.detail ? ` (${c.detail})` : ''}`])),

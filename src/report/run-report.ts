@@ -7,6 +7,7 @@ import type { LabEvent } from '../core/events.js';
 import { HalabError } from '../core/errors.js';
 import { loadScenario, type Targets } from '../core/scenario.js';
 import { readRecords } from '../load/record-io.js';
+import { k6ThresholdsCheck, type K6Result } from '../load/k6-exit.js';
 import { evaluateTargets, type Verdict } from '../measure/checks.js';
 import { measureRun, type RunMetrics } from '../measure/run-metrics.js';
 import { loadTopology } from '../core/topology.js';
@@ -25,6 +26,8 @@ export interface RunMeta {
   readonly interrupted: boolean;
   readonly driver?: string;
   readonly driverNote?: string;
+  /** How k6 ended, when the k6 driver ran (gives the `k6Thresholds` check). */
+  readonly k6?: K6Result;
   /** Why a game day stopped early. */
   readonly aborted?: string;
 }
@@ -59,7 +62,7 @@ export function buildRunReport(runDir: string): RunReport {
   const records = readRecords(join(runDir, RUN_FILES.requests));
   const events = readEvents(join(runDir, RUN_FILES.events));
   const metrics = measureRun(records, events, scenario.targets);
-  const verdict = evaluateTargets(scenario.targets, metrics);
+  const verdict = withK6Check(evaluateTargets(scenario.targets, metrics), meta.k6);
   return {
     scenario: { name: scenario.name, file: meta.scenarioFile, ...(scenario.description ? { description: scenario.description } : {}) },
     seed: meta.seed,
@@ -73,6 +76,13 @@ export function buildRunReport(runDir: string): RunReport {
     reproduce: `halab run ${meta.scenarioFile} --seed ${meta.seed}`,
     meta,
   };
+}
+
+/** Adds the `k6Thresholds` check when k6 ran: its exit code 99 (a threshold failed) fails the verdict. */
+function withK6Check(v: Verdict, k6: K6Result | undefined): Verdict {
+  if (!k6) return v;
+  const check = k6ThresholdsCheck(k6);
+  return { pass: v.pass && check.pass, checks: [...v.checks, check] };
 }
 
 /** Writes meta.json (when given), then report.json, report.md, junit.xml and report.html from the raw files. */
@@ -100,6 +110,7 @@ export function formatSummary(r: RunReport): string {
   const q = r.metrics.requests;
   const lines = [
     `${r.verdict.pass ? 'PASS' : 'FAIL'}  ${r.scenario.name} (seed ${r.seed})`,
+    ...(r.meta.driver ? [`load driver ${r.meta.driver}${r.meta.driverNote ? `: ${r.meta.driverNote}` : ''}`] : []),
     `requests ${q.total}: ok ${q.ok}, failed ${q.failed}, truncated ${q.truncated}, timed out ${q.timedOut}, wrong ${q.wrongAnswers}, resumed ${q.resumed}; availability ${(r.metrics.availability * 100).toFixed(3)}%`,
     ...r.faults.map(
       (f) => `fault ${f.kind} on ${f.target}: detected ${f.detectionMs ?? '-'}ms, failover ${f.failoverMs ?? '-'}ms, RTO ${f.rtoMs}ms, failed ${f.failedRequests}, truncated ${f.truncatedRequests}, resumed ${f.resumedRequests}, worst TTFT ${f.worstTtftMs ?? '-'}ms`,
