@@ -4,8 +4,7 @@ import type { LabEvent } from '../core/events.js';
 import { DETECTION_EVENTS, EV, REMOVAL_EVENTS } from '../core/event-types.js';
 import type { RequestRecord } from '../core/records.js';
 import type { Targets } from '../core/scenario.js';
-import type { Bucket } from './requests.js';
-import { ttftMs } from './requests.js';
+import { perSecond, ttftMs, type Bucket } from './requests.js';
 
 /** Requests ending this long after a fault heals still count toward its client impact. */
 export const IMPACT_TAIL_MS = 2000;
@@ -69,6 +68,14 @@ export function bucketBreaches(b: Bucket, targets: Targets): boolean {
   return targets.ttftP99Ms !== undefined && b.ttftP99Ms !== null && b.ttftP99Ms > targets.ttftP99Ms;
 }
 
+/**
+ * A bucket that straddles the next fault's injection, judged on the requests that ended before
+ * it: a request still running then may have been hurt by the next fault, not by this one.
+ */
+function clipBucket(b: Bucket, records: readonly RequestRecord[], endMs: number): Bucket | undefined {
+  return perSecond(records.filter((r) => r.startMs >= b.startMs && r.endMs <= endMs), b.startMs)[0];
+}
+
 export function measureFault(
   w: FaultWindow,
   events: readonly LabEvent[],
@@ -84,7 +91,10 @@ export function measureFault(
   const failoverMs = w.replicas.length > 0 && removals.every((x) => x !== undefined) ? Math.max(...(removals as number[])) - w.injectedAtMs : null;
   const impactEnd = (w.healedAtMs ?? runEndMs) + IMPACT_TAIL_MS;
   const hit = records.filter((r) => r.startMs < impactEnd && r.endMs > w.injectedAtMs);
-  const inWindow = buckets.filter((b) => b.startMs + 1000 > w.injectedAtMs && b.startMs < windowEndMs);
+  const inWindow = buckets
+    .filter((b) => b.startMs + 1000 > w.injectedAtMs && b.startMs < windowEndMs)
+    .map((b) => (b.startMs + 1000 > windowEndMs ? clipBucket(b, records, windowEndMs) : b))
+    .filter((b): b is Bucket => b !== undefined);
   const breaching = inWindow.filter((b) => bucketBreaches(b, targets));
   const last = breaching[breaching.length - 1];
   const ttfts = hit.map(ttftMs).filter((x): x is number => x !== undefined);

@@ -67,6 +67,20 @@ describe('measureRun', () => {
     expect(f).toMatchObject({ requests: 6, failedRequests: 2, truncatedRequests: 1, resumedRequests: 1, wrongAnswers: 1, worstTtftMs: 900 });
   });
 
+  it('charges a bucket that straddles the next injection only with the requests that ended before it', () => {
+    // a crash at 1 s that clients never notice, then a corruption at 2.5 s whose wrong answers
+    // land in the bucket [2.1 s, 3.1 s) — one of them on a request already running at 2.5 s:
+    // the crash's RTO stays 0, the corruption gets the breach
+    const rs = [rec(0, 0.1), rec(1, 1.2), rec(2, 2.2, { correct: false }), rec(3, 2.7, { correct: false }), rec(4, 2.9, { correct: false }), rec(5, 3.5)];
+    const evs = [
+      ev(1.0, 'chaos', 'fault.injected', 'f1', { kind: 'replica.crash', target: 'a/p/1', replicas: ['a/p/1'] }),
+      ev(2.5, 'chaos', 'fault.injected', 'f2', { kind: 'model.corrupt', target: 'a/p/2', replicas: ['a/p/2'] }),
+    ];
+    const [crash, corrupt] = measureRun(rs, evs, { availability: 0.99 }).faults;
+    expect(crash).toMatchObject({ id: 'f1', rtoMs: 0, errorSeconds: 0 });
+    expect(corrupt).toMatchObject({ id: 'f2', rtoMs: 600 });
+  });
+
   it('turns targets into checks and a verdict', () => {
     const v = evaluateTargets(targets, m);
     const byName = Object.fromEntries(v.checks.map((c) => [c.name, c]));
