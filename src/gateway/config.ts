@@ -20,6 +20,18 @@ export interface GatewayConfig {
   readonly readmitSuccesses: number;
   /** Retry-After (seconds) sent with 429/503. */
   readonly retryAfterS: number;
+  /** 5xx or resets in a row that eject a replica (other failure kinds eject at once). */
+  readonly consecutiveFailuresToEject: number;
+  /** Jittered exponential backoff (429 without Retry-After, retrying the same upstream): base and cap. */
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  /** At most this many retry attempts go to one upstream per window, whatever the load. */
+  readonly retriesPerWindowMax: number;
+  readonly retryWindowMs: number;
+  /** Longest a request waits for a rate-limited upstream when nothing else can serve it. */
+  readonly retryWaitMaxMs: number;
+  /** After the finish reason, how long to wait for usage and [DONE] before ending the answer. */
+  readonly doneGraceMs: number;
 }
 
 export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
@@ -33,4 +45,11 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
   readmitProbeIntervalMs: 250,
   readmitSuccesses: 2,
   retryAfterS: 1,
+  consecutiveFailuresToEject: 2,
+  backoffBaseMs: 100,
+  backoffMaxMs: 2000,
+  retriesPerWindowMax: 10,
+  retryWindowMs: 1000,
+  retryWaitMaxMs: 2000,
+  doneGraceMs: 200,
 });
