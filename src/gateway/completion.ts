@@ -186,17 +186,23 @@ export async function runCompletion(req: ChatRequest, ctx: CompletionContext, si
     const tokensBefore = sentTokens;
     const startedMs = clock.monoMs();
     let replayed = '';
+    const prefix = sentText;
+    let caughtUp = prefix.length === 0;
     const payload = mode === 'prefill' ? upstreamPayload(req, sentText, sentTokens, group.model) : upstreamPayload(req, '', 0, group.model);
     let result: AttemptResult;
     try {
       result = await runAttempt(upstream, payload, config, clock, signal, (text, v) => {
-        if (mode === 'replay' && replayed.length < sentText.length) {
+        if (mode === 'replay' && !caughtUp) {
           // regenerating the part the client already has: check it, forward only what is new
           replayed += text;
-          const overlap = Math.min(replayed.length, sentText.length);
-          if (replayed.slice(0, overlap) !== sentText.slice(0, overlap)) return `replay on ${upstream.replicaId} diverged from the ${tokensBefore} tokens already sent`;
-          if (replayed.length <= sentText.length) return undefined;
-          text = replayed.slice(sentText.length);
+          const overlap = Math.min(replayed.length, prefix.length);
+          if (replayed.slice(0, overlap) !== prefix.slice(0, overlap)) return `replay on ${upstream.replicaId} diverged from the ${tokensBefore} tokens already sent`;
+          if (replayed.length <= prefix.length) {
+            caughtUp = replayed.length === prefix.length;
+            return undefined;
+          }
+          caughtUp = true;
+          text = replayed.slice(prefix.length);
         }
         if (v) version = v;
         answeringGroup = group;
@@ -215,7 +221,7 @@ export async function runCompletion(req: ChatRequest, ctx: CompletionContext, si
       ctx.onAttempt?.(group.name, what);
     };
     if (result.kind === 'aborted') return note('aborted');
-    if (result.kind === 'done' && mode === 'replay' && replayed.length < sentText.length) {
+    if (result.kind === 'done' && mode === 'replay' && !caughtUp) {
       result = { kind: 'refused', reason: `replay on ${upstream.replicaId} ended before the ${tokensBefore} tokens already sent` };
     }
     if (result.kind === 'done') {
@@ -274,7 +280,7 @@ export async function runCompletion(req: ChatRequest, ctx: CompletionContext, si
     return;
   }
   const original = first?.reason ?? 'no routable replica';
-  const also = last && last !== first ? `; last attempt: ${last.reason}` : '';
+  const also = last && last !== first && last.reason !== first?.reason ? `; last attempt: ${last.reason}` : '';
   if (sentTokens > 0) {
     const why = continuationNote ?? (last !== interruption && last ? `last attempt: ${last.reason}` : 'no fallback could continue the answer (none deterministic for this request or supporting assistant prefill)');
     sink.fail(503, `stream interrupted after ${sentTokens} tokens and could not be resumed: ${(interruption ?? first)?.reason ?? 'unknown'}; ${why}`, outcome());

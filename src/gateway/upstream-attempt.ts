@@ -6,7 +6,7 @@
 import { request } from 'undici';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { SseParser } from '../core/sse.js';
-import { classifyClientError, type ClientErrorClass, type FailureKind } from './retry-policy.js';
+import { classifyClientError, errorReason, type ClientErrorClass, type FailureKind } from './retry-policy.js';
 import type { Upstream } from './upstream-pool.js';
 
 export interface Usage {
@@ -101,7 +101,7 @@ export async function runAttempt(
       if (res.statusCode >= 400 && res.statusCode < 500 && ![401, 403, 404, 408].includes(res.statusCode)) {
         return { kind: 'client-error', status: res.statusCode, body, contentType: String(res.headers['content-type'] ?? 'application/json'), errorClass: classifyClientError(res.statusCode, body) };
       }
-      return { kind: 'failed', failure: 'status', reason: `status ${res.statusCode} from ${upstream.replicaId}: ${body.slice(0, 200)}`, status: res.statusCode };
+      return { kind: 'failed', failure: 'status', reason: `status ${res.statusCode} from ${upstream.replicaId}: ${errorReason(body).slice(0, 200)}`, status: res.statusCode };
     }
     const parser = new SseParser();
     const handle = (data: string): AttemptResult | undefined => {

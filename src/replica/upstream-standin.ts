@@ -228,8 +228,12 @@ export async function startUpstreamStandin(opts: StandinOptions): Promise<Runnin
       admin(req, res, url).catch((err: Error) => sendError(res, 500, err.message, 'internal_error'));
       return;
     }
-    if (state.down(clock.nowMs())) return void req.socket.destroy();
-    if (req.method === 'POST' && url === '/v1/chat/completions') {
+    const chat = req.method === 'POST' && url === '/v1/chat/completions';
+    if (state.down(clock.nowMs())) {
+      if (chat) requests += 1;
+      return void req.socket.destroy();
+    }
+    if (chat) {
       completionsRoute(req, res).catch((err: Error) => sendError(res, 500, `stand-in error: ${err.message}`, 'internal_error'));
       return;
     }
