@@ -11,6 +11,7 @@ import { readLabState, type ProcessEntry } from '../lab/lab-state.js';
 import type { LabPaths } from '../lab/paths.js';
 import { killNow } from '../lab/reaper.js';
 import { renderCommand, runCommand } from './command-fault.js';
+import { externalFaultPlan } from './external-faults.js';
 import type { ActiveFault, UndoStep } from './faults-store.js';
 
 export interface FaultParams {
@@ -55,7 +56,9 @@ export function resolveFault(kind: string, target: string, topology: Topology): 
     const known = ref.kind === 'replica' ? topology.replicas.map((r) => r.id) : ref.kind === 'cluster' ? topology.clusters.map((c) => c.id) : topology.regions.map((r) => r.name);
     throw new HalabError('UNKNOWN_TARGET', `no ${ref.kind} "${target}" in topology ${topology.file}; known: ${known.join(', ')}`);
   }
-  if (topology.external) {
+  if (kind !== 'gateway.crash' && externalFaultPlan(kind, target, replicas.map((r) => r.id), topology)) {
+    // external endpoints: checked by externalFaultPlan (a kind without a command is refused there)
+  } else if (topology.external) {
     if (!topology.external.faults[kind]) {
       throw new HalabError('PREREQUISITE_MISSING', `no command is configured for ${kind} in ${topology.file}`, `add external.faults["${kind}"] with inject and heal commands`);
     }
@@ -74,6 +77,23 @@ function processFor(labProcesses: readonly ProcessEntry[], name: string): Proces
 /** Applies a fault to the running lab. */
 export async function injectFault(ctx: InjectContext, req: FaultRequest): Promise<ActiveFault> {
   const replicas = resolveFault(req.kind, req.target, ctx.topology);
+  const plan = req.kind !== 'gateway.crash' ? externalFaultPlan(req.kind, req.target, replicas, ctx.topology) : undefined;
+  if (plan) {
+    // inject on every endpoint; if one fails, heal the ones already done before reporting it
+    const undo: UndoStep[] = [];
+    const outputs: string[] = [];
+    try {
+      for (const step of plan) {
+        const result = await runCommand(step.inject, step.timeoutMs);
+        undo.push({ type: 'command', command: step.heal, timeoutMs: step.timeoutMs });
+        if (result.output) outputs.push(result.output);
+      }
+    } catch (err) {
+      await Promise.all(undo.map((u) => (u.type === 'command' ? runCommand(u.command, u.timeoutMs).catch(() => undefined) : undefined)));
+      throw err;
+    }
+    return { id: req.id, kind: req.kind, target: req.target, replicas, injectedAtMs: ctx.clock.nowMs(), undo, output: outputs.join('\n'), ...(req.healAtMs ? { healAtMs: req.healAtMs } : {}) };
+  }
   const external = ctx.topology.external?.faults[req.kind];
   if (external) {
     const result = await runCommand(renderCommand(external.inject, req.target), external.timeoutMs);
