@@ -1,0 +1,135 @@
+// A topology of external endpoints only — misbehaving-upstream stand-ins run as plain OpenAI
+// servers (separate processes, no agent) — through `halab up`, `halab status`, faults through the
+// configured commands (`halab inject`/`heal` and a `halab run` scenario), and `halab down`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT, halab, leftovers, makeHome } from './helpers.js';
+
+const home = makeHome('halab-ext-');
+const children: ChildProcess[] = [];
+let urls: string[] = [];
+let topology = '';
+
+function startStandin(args: string[] = []): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist/src/replica/standin-main.js'), '--host', '127.0.0.1', '--token-ms', '2', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child);
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.once('data', (line: string) => resolve(line.trim()));
+    child.once('exit', (code) => reject(new Error(`stand-in exited ${code}`)));
+  });
+}
+
+async function adminMode(url: string): Promise<string> {
+  const res = await request(`${url}/admin/mode`);
+  return ((await res.body.json()) as { mode: string }).mode;
+}
+
+const cli = `${process.execPath} ${BIN} standin`;
+
+beforeAll(async () => {
+  urls = await Promise.all([startStandin(), startStandin(), startStandin()]);
+  topology = join(home, 'external.yaml');
+  writeFileSync(
+    topology,
+    `name: external-only
+model: { name: llama-3-8b-instruct, version: v1 }
+regions:
+  - name: us-east-1
+    host: 127.0.1.1
+    clusters:
+      - name: primary
+        role: primary
+        external:
+          kind: vllm
+          endpoints:
+            - { url: "${urls[0]}", gpuMetricsUrl: "${urls[0]}/dcgm/metrics" }
+            - { url: "${urls[1]}" }
+          faults:
+            replica.crash: { inject: "${cli} mode {url} down", heal: "${cli} clear {url}", timeoutMs: 10000 }
+            gpu.xid: { inject: "${cli} gpu {url} --xid 79", heal: "${cli} gpu {url} --xid 0", timeoutMs: 10000 }
+      - name: backup
+        role: backup
+        external:
+          kind: generic
+          endpoints: [{ url: "${urls[2]}" }]
+`,
+  );
+});
+
+afterAll(async () => {
+  await halab(home, ['down']);
+  for (const c of children) c.kill('SIGTERM');
+});
+
+describe('external endpoints', () => {
+  it('come up healthy by their kind, GPU unknown without metrics; faults run the configured commands; unknown kinds are refused', async () => {
+    const up = await halab(home, ['up', topology]);
+    expect(up.code, up.stderr + up.stdout).toBe(0);
+    expect(up.stdout).toMatch(/all replicas healthy/);
+    const status = JSON.parse((await halab(home, ['status', '--json'])).stdout);
+    const byId = Object.fromEntries(status.replicas.map((r: { id: string }) => [r.id, r]));
+    expect(byId['us-east-1/primary/0']).toMatchObject({ healthy: true, routable: true, url: urls[0], reason: 'external; gpu healthy' });
+    expect(byId['us-east-1/primary/1']).toMatchObject({ healthy: true, routable: true, reason: 'external; gpu unknown' });
+    expect(byId['us-east-1/backup/0']).toMatchObject({ healthy: true, routable: false });
+
+    // a DCGM Xid through the configured command: unhealthy at once, healed by its heal command
+    const inject = await halab(home, ['inject', 'gpu.xid', 'us-east-1/primary/0']);
+    expect(inject.code, inject.stderr).toBe(0);
+    let s = JSON.parse((await halab(home, ['status', '--json'])).stdout);
+    for (let i = 0; i < 40 && s.replicas.find((r: { id: string }) => r.id === 'us-east-1/primary/0').healthy; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      s = JSON.parse((await halab(home, ['status', '--json'])).stdout);
+    }
+    expect(s.replicas.find((r: { id: string }) => r.id === 'us-east-1/primary/0')).toMatchObject({ healthy: false, reason: 'GPU reports Xid 79' });
+    expect((await halab(home, ['heal', '--all'])).code).toBe(0);
+
+    const refused = await halab(home, ['inject', 'replica.hang', 'us-east-1/primary/0']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/no command is configured for replica.hang on external cluster us-east-1\/primary/);
+    const down = await halab(home, ['down']);
+    expect(down.code).toBe(0);
+    expect(leftovers(home)).toEqual([]);
+  });
+
+  it('go through a halab run with a fault by configured commands, reported as for stand-ins, and healed', async () => {
+    const scenario = join(home, 'ext-crash.yaml');
+    writeFileSync(
+      scenario,
+      `name: ext-crash
+topology: ${topology}
+seed: 3
+duration: 8s
+load: { ratePerSec: 15, streaming: true, promptTokens: 32, maxTokens: 32 }
+faults:
+  - { kind: replica.crash, target: us-east-1/primary/0, at: 2s, for: 3s }
+targets: { availability: 0.99, truncatedRequests: 0, wrongAnswers: 0 }
+`,
+    );
+    const out = join(home, 'run-ext');
+    const r = await halab(home, ['run', scenario, '--out', out]);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.verdict.pass).toBe(true);
+    expect(report.metrics.requests.truncated).toBe(0);
+    expect(report.metrics.requests.total).toBeGreaterThan(80);
+    const [fault] = report.faults;
+    expect(fault).toMatchObject({ kind: 'replica.crash', target: 'us-east-1/primary/0', truncatedRequests: 0 });
+    expect(fault.detectionMs).toBeGreaterThan(0);
+    const events = readFileSync(join(out, 'events.ndjson'), 'utf8');
+    expect(events).toContain('"type":"fault.healed"');
+    expect(await adminMode(urls[0]!)).toBe('ok'); // healed by its heal command
+    expect(leftovers(home)).toEqual([]);
+
+    // a fault kind with no command is refused before anything starts
+    const bad = join(home, 'ext-bad.yaml');
+    writeFileSync(bad, readFileSync(scenario, 'utf8').replace('kind: replica.crash', 'kind: replica.slow').replace('name: ext-crash', 'name: ext-bad'));
+    const refused = await halab(home, ['run', bad, '--out', join(home, 'run-bad')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/no command is configured for replica.slow on external cluster us-east-1\/primary/);
+    expect(leftovers(home)).toEqual([]);
+  });
+});
