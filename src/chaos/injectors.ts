@@ -2,7 +2,7 @@
 // Replica-level faults go through the replica's gRPC agent; process faults are real signals.
 import type { Clock } from '../core/clock.js';
 import { HalabError } from '../core/errors.js';
-import { faultKindInfo, faultKindNames } from '../core/fault-kinds.js';
+import { faultKindInfo, faultKindNames, isCommandOnlyKind } from '../core/fault-kinds.js';
 import { parseTarget } from '../core/ids.js';
 import type { Topology } from '../core/topology.js';
 import { agentClearFault, agentInjectFault } from '../lab/agent-client.js';
@@ -58,6 +58,8 @@ export function resolveFault(kind: string, target: string, topology: Topology): 
   }
   if (kind !== 'gateway.crash' && externalFaultPlan(kind, target, replicas.map((r) => r.id), topology)) {
     // external endpoints: checked by externalFaultPlan (a kind without a command is refused there)
+  } else if (isCommandOnlyKind(kind) && !topology.external) {
+    throw new HalabError('PREREQUISITE_MISSING', `${kind} applies to external endpoints only (through their configured commands), and ${target} is a stand-in`);
   } else if (topology.external) {
     if (!topology.external.faults[kind]) {
       throw new HalabError('PREREQUISITE_MISSING', `no command is configured for ${kind} in ${topology.file}`, `add external.faults["${kind}"] with inject and heal commands`);
@@ -79,20 +81,24 @@ export async function injectFault(ctx: InjectContext, req: FaultRequest): Promis
   const replicas = resolveFault(req.kind, req.target, ctx.topology);
   const plan = req.kind !== 'gateway.crash' ? externalFaultPlan(req.kind, req.target, replicas, ctx.topology) : undefined;
   if (plan) {
-    // inject on every endpoint; if one fails, heal the ones already done before reporting it
-    const undo: UndoStep[] = [];
-    const outputs: string[] = [];
-    try {
-      for (const step of plan) {
-        const result = await runCommand(step.inject, step.timeoutMs);
-        undo.push({ type: 'command', command: step.heal, timeoutMs: step.timeoutMs });
-        if (result.output) outputs.push(result.output);
-      }
-    } catch (err) {
-      await Promise.all(undo.map((u) => (u.type === 'command' ? runCommand(u.command, u.timeoutMs).catch(() => undefined) : undefined)));
-      throw err;
+    // inject on every endpoint at once; if one fails, heal them all before reporting it. The
+    // fault counts from the moment its first command completed (it is in effect from then on).
+    let firstDoneMs: number | undefined;
+    const results = await Promise.allSettled(
+      plan.map(async (step) => {
+        const r = await runCommand(step.inject, step.timeoutMs);
+        firstDoneMs ??= ctx.clock.nowMs();
+        return r;
+      }),
+    );
+    const undo: UndoStep[] = plan.map((step) => ({ type: 'command', command: step.heal, timeoutMs: step.timeoutMs }));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(plan.map((step) => runCommand(step.heal, step.timeoutMs).catch(() => undefined)));
+      throw failed.reason;
     }
-    return { id: req.id, kind: req.kind, target: req.target, replicas, injectedAtMs: ctx.clock.nowMs(), undo, output: outputs.join('\n'), ...(req.healAtMs ? { healAtMs: req.healAtMs } : {}) };
+    const output = results.map((r) => (r.status === 'fulfilled' ? r.value.output : '')).filter(Boolean).join('\n');
+    return { id: req.id, kind: req.kind, target: req.target, replicas, injectedAtMs: firstDoneMs ?? ctx.clock.nowMs(), undo, output, ...(req.healAtMs ? { healAtMs: req.healAtMs } : {}) };
   }
   const external = ctx.topology.external?.faults[req.kind];
   if (external) {

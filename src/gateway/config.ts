@@ -14,6 +14,8 @@ export interface GatewayConfig {
   /** First ejection lasts this long; each further ejection of the same replica doubles it. */
   readonly baseEjectionMs: number;
   readonly maxEjectionMs: number;
+  /** Each period this long a re-admitted replica stays in service takes one off its ejection count. */
+  readonly ejectionDecayMs: number;
   /** How often an ejected replica's /health is probed once its ejection time is over. */
   readonly readmitProbeIntervalMs: number;
   /** Consecutive good probes needed to re-admit. */
@@ -42,6 +44,7 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
   bodyMaxBytes: 1 << 20,
   baseEjectionMs: 1000,
   maxEjectionMs: 30_000,
+  ejectionDecayMs: 5000,
   readmitProbeIntervalMs: 250,
   readmitSuccesses: 2,
   retryAfterS: 1,

@@ -45,6 +45,8 @@ export class UpstreamPool {
   private readonly ejected = new Map<string, Ejection>();
   /** Ejection counts survive re-admission so a flapping replica stays out longer each time. */
   private readonly ejectionCounts = new Map<string, number>();
+  /** When each replica was last re-admitted: a replica that stays in long enough is forgiven. */
+  private readonly readmittedAtMs = new Map<string, number>();
   /** Replicas that answered 429 with Retry-After: skipped until then. */
   private readonly busyUntil = new Map<string, number>();
   private readonly outstanding = new Map<string, number>();
@@ -162,7 +164,10 @@ export class UpstreamPool {
   /** Stops routing to a replica on this gateway's own evidence. */
   eject(upstream: Upstream, kind: FailureKind, reason: string): void {
     if (this.closed || this.ejected.has(upstream.replicaId)) return;
-    const count = (this.ejectionCounts.get(upstream.replicaId) ?? 0) + 1;
+    // Envoy-style decay: each ejectionDecayMs spent in service takes one off the ejection count
+    const since = this.readmittedAtMs.get(upstream.replicaId);
+    const forgiven = since === undefined ? 0 : Math.floor((this.clock.nowMs() - since) / this.config.ejectionDecayMs);
+    const count = Math.max(0, (this.ejectionCounts.get(upstream.replicaId) ?? 0) - forgiven) + 1;
     this.ejectionCounts.set(upstream.replicaId, count);
     const durationMs = ejectionDurationMs(count, this.config);
     const ejection: Ejection = { untilMs: this.clock.nowMs() + durationMs, count, goodProbes: 0, kind };
@@ -185,6 +190,7 @@ export class UpstreamPool {
     ejection.goodProbes = ok ? ejection.goodProbes + 1 : 0;
     if (ejection.goodProbes >= this.config.readmitSuccesses) {
       this.ejected.delete(upstream.replicaId);
+      this.readmittedAtMs.set(upstream.replicaId, this.clock.nowMs());
       this.events.emit(EV.passiveReadmit, upstream.replicaId, `${ejection.goodProbes} good health probes`, { count: ejection.count });
       return;
     }

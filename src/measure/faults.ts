@@ -52,7 +52,8 @@ export function faultWindows(events: readonly LabEvent[]): FaultWindow[] {
         kind: d.kind ?? 'unknown',
         target: d.target ?? '',
         replicas: d.replicas ?? [],
-        injectedAtMs: e.atMs,
+        // a command fault is in effect from when its first command completed, which the event states
+        injectedAtMs: typeof e.data?.inEffectAtMs === 'number' ? e.data.inEffectAtMs : e.atMs,
         healedAtMs: healed.get(e.subject) ?? null,
       };
     });
