@@ -122,11 +122,17 @@ export async function runCompletion(req: ChatRequest, ctx: CompletionContext, si
   });
   const deadlineMs = clock.monoMs() + config.retryWaitMaxMs + config.maxAttempts * (config.firstTokenTimeoutMs + config.retryWaitMaxMs);
 
-  /** A pick that respects the per-upstream retry window for every attempt after the first. */
+  /** Replicas skipped because retries to them reached their bound per window. */
+  const bounded = new Set<string>();
+  /**
+   * A pick that keeps retries to a struggling upstream (failing, or answering 429) within its
+   * bound per window; failing over to a healthy one is not bounded.
+   */
   const pickAllowed = (exclude: Set<string>, pin: string | undefined, clusters: ReadonlySet<string> | undefined): Upstream | undefined => {
     for (;;) {
       const u = pool.pick(exclude, pin, clusters);
-      if (!u || attemptNo === 0 || pool.retryAllowed(u.replicaId)) return u;
+      if (!u || attemptNo === 0 || !pool.struggling(u.replicaId) || pool.retryAllowed(u.replicaId)) return u;
+      bounded.add(u.replicaId);
       exclude.add(u.replicaId);
     }
   };
@@ -146,6 +152,7 @@ export async function runCompletion(req: ChatRequest, ctx: CompletionContext, si
       if (fresh) return { group, groupIndex: gi, upstream: fresh, mode, again: false };
       const again = pool.pick(excluded, pin, clusters);
       if (again && pool.retryAllowed(again.replicaId)) return { group, groupIndex: gi, upstream: again, mode, again: true };
+      if (again) bounded.add(again.replicaId);
       const free = pool.nextFreeInMs(clusters, excluded);
       if (free !== undefined && free > 0 && (waitMs === undefined || free < waitMs)) waitMs = free;
     }
@@ -280,9 +287,11 @@ export async function runCompletion(req: ChatRequest, ctx: CompletionContext, si
     return;
   }
   const original = first?.reason ?? 'no routable replica';
-  const also = last && last !== first && last.reason !== first?.reason ? `; last attempt: ${last.reason}` : '';
+  const limit = bounded.size ? `; retries to ${[...bounded].join(', ')} are at their bound of ${config.retriesPerWindowMax} per ${config.retryWindowMs}ms` : '';
+  const also = (last && last !== first && last.reason !== first?.reason ? `; last attempt: ${last.reason}` : '') + limit;
   if (sentTokens > 0) {
-    const why = continuationNote ?? (last !== interruption && last ? `last attempt: ${last.reason}` : 'no fallback could continue the answer (none deterministic for this request or supporting assistant prefill)');
+    const why =
+      (continuationNote ?? (last !== interruption && last ? `last attempt: ${last.reason}` : bounded.size ? 'no fallback was free to continue the answer' : 'no fallback could continue the answer (none deterministic for this request or supporting assistant prefill)')) + limit;
     sink.fail(503, `stream interrupted after ${sentTokens} tokens and could not be resumed: ${(interruption ?? first)?.reason ?? 'unknown'}; ${why}`, outcome());
     return;
   }

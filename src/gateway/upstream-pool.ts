@@ -98,6 +98,11 @@ export class UpstreamPool {
     return best;
   }
 
+  /** Whether the replica failed or answered 429 on its last attempts (retries to it are bounded). */
+  struggling(replicaId: string): boolean {
+    return (this.consecutiveFailures.get(replicaId) ?? 0) > 0 || (this.consecutive429.get(replicaId) ?? 0) > 0;
+  }
+
   /** Whether one more retry attempt may go to this replica within the retry window. */
   retryAllowed(replicaId: string): boolean {
     const since = this.clock.monoMs() - this.config.retryWindowMs;
