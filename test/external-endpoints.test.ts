@@ -124,6 +124,21 @@ targets: { availability: 0.99, truncatedRequests: 0, wrongAnswers: 0 }
     expect(await adminMode(urls[0]!)).toBe('ok'); // healed by its heal command
     expect(leftovers(home)).toEqual([]);
 
+    // a game day on external endpoints: random faults only where a command exists, all healed
+    const gd = join(home, 'gameday');
+    const g = await halab(home, ['gameday', topology, '--kinds', 'replica.crash,gpu.xid,replica.hang', '--duration', '12s', '--mean-interval', '2s', '--min-fault', '2s', '--max-fault', '3s', '--max-replicas', '1', '--rate', '10', '--slo', '0.9', '--abort-availability', '0.5', '--seed', '4', '--out', gd]);
+    expect([0, 1], g.stderr + g.stdout).toContain(g.code);
+    const gdReport = JSON.parse(readFileSync(join(gd, 'report.json'), 'utf8'));
+    expect(gdReport.faults.length).toBeGreaterThan(0);
+    for (const f of gdReport.faults) {
+      expect(['replica.crash', 'gpu.xid']).toContain(f.kind); // replica.hang has no command
+      expect(f.target).toMatch(/^us-east-1\/primary\/\d$/); // the backup cluster has none
+      expect(f.truncatedRequests).toBe(0);
+    }
+    expect(readFileSync(join(gd, 'events.ndjson'), 'utf8').split('"type":"fault.healed"').length - 1).toBe(gdReport.faults.length);
+    for (const u of urls) expect(await adminMode(u)).toBe('ok');
+    expect(leftovers(home)).toEqual([]);
+
     // a fault kind with no command is refused before anything starts
     const bad = join(home, 'ext-bad.yaml');
     writeFileSync(bad, readFileSync(scenario, 'utf8').replace('kind: replica.crash', 'kind: replica.slow').replace('name: ext-crash', 'name: ext-bad'));

@@ -82,15 +82,9 @@ export async function injectFault(ctx: InjectContext, req: FaultRequest): Promis
   const plan = req.kind !== 'gateway.crash' ? externalFaultPlan(req.kind, req.target, replicas, ctx.topology) : undefined;
   if (plan) {
     // inject on every endpoint at once; if one fails, heal them all before reporting it. The
-    // fault counts from the moment its first command completed (it is in effect from then on).
-    let firstDoneMs: number | undefined;
-    const results = await Promise.allSettled(
-      plan.map(async (step) => {
-        const r = await runCommand(step.inject, step.timeoutMs);
-        firstDoneMs ??= ctx.clock.nowMs();
-        return r;
-      }),
-    );
+    // fault counts from when its commands started: it may take effect before a command exits.
+    const startedMs = ctx.clock.nowMs();
+    const results = await Promise.allSettled(plan.map((step) => runCommand(step.inject, step.timeoutMs)));
     const undo: UndoStep[] = plan.map((step) => ({ type: 'command', command: step.heal, timeoutMs: step.timeoutMs }));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
@@ -98,7 +92,7 @@ export async function injectFault(ctx: InjectContext, req: FaultRequest): Promis
       throw failed.reason;
     }
     const output = results.map((r) => (r.status === 'fulfilled' ? r.value.output : '')).filter(Boolean).join('\n');
-    return { id: req.id, kind: req.kind, target: req.target, replicas, injectedAtMs: firstDoneMs ?? ctx.clock.nowMs(), undo, output, ...(req.healAtMs ? { healAtMs: req.healAtMs } : {}) };
+    return { id: req.id, kind: req.kind, target: req.target, replicas, injectedAtMs: startedMs, undo, output, ...(req.healAtMs ? { healAtMs: req.healAtMs } : {}) };
   }
   const external = ctx.topology.external?.faults[req.kind];
   if (external) {

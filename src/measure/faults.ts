@@ -52,7 +52,7 @@ export function faultWindows(events: readonly LabEvent[]): FaultWindow[] {
         kind: d.kind ?? 'unknown',
         target: d.target ?? '',
         replicas: d.replicas ?? [],
-        // a command fault is in effect from when its first command completed, which the event states
+        // a command fault counts from when its commands started (it may act before they exit)
         injectedAtMs: typeof e.data?.inEffectAtMs === 'number' ? e.data.inEffectAtMs : e.atMs,
         healedAtMs: healed.get(e.subject) ?? null,
       };
