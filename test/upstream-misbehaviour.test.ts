@@ -364,6 +364,37 @@ describe('silent and broken streams', () => {
   });
 });
 
+describe('an upstream that ignores stream_options', () => {
+  it('ends an answer within the grace after its finish reason when neither usage nor [DONE] comes', async () => {
+    // a raw server: a finish reason, no usage, no [DONE], and the connection held open
+    const { createServer } = await import('node:http');
+    const messages = [{ role: 'user', content: 'raw' }];
+    const expected = expectedAnswer('v1', messages, 1, 5).tokens;
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const t of expected) res.write(`data: ${JSON.stringify({ system_fingerprint: 'v1', choices: [{ index: 0, delta: { content: t }, finish_reason: null }] })}\n\n`);
+      res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: 'length' }] })}\n\n`);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const fake = { url: `http://127.0.0.1:${port}`, close: async () => undefined } as unknown as RunningStandin;
+      const url = await gatewayFor([{ name: 'p', standins: [fake] }], { stallTimeoutMs: 3000, doneGraceMs: 200 });
+      const started = performance.now();
+      const res = await request(`${url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ messages, seed: 1, max_tokens: 5, stream: true, stream_options: { include_usage: true } }), dispatcher });
+      const body = await res.body.text();
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(body).toContain('"finish_reason":"length"');
+      expect(body).toMatch(/"usage":\{"prompt_tokens":0,"completion_tokens":5,"total_tokens":5\}/);
+      expect(body.trim().endsWith('data: [DONE]')).toBe(true);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
+
 describe('request errors (400)', () => {
   const long = 400; // words: past the 128-token context of the primary
 
