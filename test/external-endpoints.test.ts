@@ -1,7 +1,7 @@
 // A topology of external endpoints only — misbehaving-upstream stand-ins run as plain OpenAI
 // servers (separate processes, no agent) — through `halab up`, `halab status`, faults through the
 // configured commands (`halab inject`/`heal` and a `halab run` scenario), and `halab down`.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -31,7 +31,8 @@ async function adminMode(url: string): Promise<string> {
 const cli = `${process.execPath} ${BIN} standin`;
 
 beforeAll(async () => {
-  urls = await Promise.all([startStandin(), startStandin(), startStandin()]);
+  process.env.HALAB_EXT_KEY = 'sekrit-key'; // the second endpoint requires it; halab gets it from the environment
+  urls = await Promise.all([startStandin(), startStandin(['--api-key-env', 'HALAB_EXT_KEY']), startStandin()]);
   topology = join(home, 'external.yaml');
   writeFileSync(
     topology,
@@ -45,6 +46,7 @@ regions:
         role: primary
         external:
           kind: vllm
+          apiKeyEnv: HALAB_EXT_KEY
           endpoints:
             - { url: "${urls[0]}", gpuMetricsUrl: "${urls[0]}/dcgm/metrics" }
             - { url: "${urls[1]}" }
@@ -67,6 +69,15 @@ afterAll(async () => {
 
 describe('external endpoints', () => {
   it('come up healthy by their kind, GPU unknown without metrics; faults run the configured commands; unknown kinds are refused', async () => {
+    const { HALAB_EXT_KEY: _key, ...noKey } = process.env;
+    const refusedUp = spawnSync(process.execPath, [BIN, 'up', topology], { cwd: ROOT, env: { ...noKey, HALAB_HOME: home }, encoding: 'utf8' });
+    expect(refusedUp.status).toBe(2);
+    expect(refusedUp.stderr).toMatch(/environment variable HALAB_EXT_KEY \(the API key of us-east-1\/primary in .*\) is not set/);
+    expect(leftovers(home)).toEqual([]);
+    const unauthorized = await request(`${urls[1]}/v1/models`);
+    expect(unauthorized.statusCode).toBe(401);
+    await unauthorized.body.dump();
+
     const up = await halab(home, ['up', topology]);
     expect(up.code, up.stderr + up.stdout).toBe(0);
     expect(up.stdout).toMatch(/all replicas healthy/);
@@ -122,6 +133,9 @@ targets: { availability: 0.99, truncatedRequests: 0, wrongAnswers: 0 }
     const events = readFileSync(join(out, 'events.ndjson'), 'utf8');
     expect(events).toContain('"type":"fault.healed"');
     expect(await adminMode(urls[0]!)).toBe('ok'); // healed by its heal command
+    // the endpoint that requires the API key served answers: the gateway sent the key from the environment
+    const stats = (await (await request(`${urls[1]}/admin/stats`)).body.json()) as { completions: number };
+    expect(stats.completions).toBeGreaterThan(20);
     expect(leftovers(home)).toEqual([]);
 
     // a game day on external endpoints: random faults only where a command exists, all healed

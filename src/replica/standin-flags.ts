@@ -16,6 +16,7 @@ export interface StandinFlags {
   firstTokenMs: string;
   tokenMs: string;
   mode?: string;
+  apiKeyEnv?: string;
 }
 
 export function addStandinFlags(cmd: Command): Command {
@@ -28,6 +29,7 @@ export function addStandinFlags(cmd: Command): Command {
     .option('--no-prefill', 'reject continue_final_message (assistant prefill) with 400')
     .option('--first-token-ms <ms>', 'time to first token', String(DEFAULT_STANDIN.firstTokenMs))
     .option('--token-ms <ms>', 'time between tokens', String(DEFAULT_STANDIN.tokenMs))
+    .option('--api-key-env <name>', 'require the API key held by this environment variable (401 otherwise)')
     .option('--mode <json>', 'initial misbehaviour as JSON, e.g. {"mode":"rate-limit","retryAfterS":2}');
 }
 
@@ -49,7 +51,10 @@ export function standinOptions(f: StandinFlags, clock: Clock): StandinOptions {
     }
     initial = parseMisbehaviour(data);
   }
+  const apiKey = f.apiKeyEnv ? process.env[f.apiKeyEnv] : undefined;
+  if (f.apiKeyEnv && !apiKey) throw new HalabError('USAGE', `--api-key-env ${f.apiKeyEnv}: that environment variable is not set`);
   return {
+    ...(apiKey ? { apiKey } : {}),
     host: f.host,
     port: num(f.port, '--port'),
     modelName: f.model,

@@ -29,6 +29,8 @@ export interface StandinOptions {
   readonly tokenMs: number;
   readonly clock: Clock;
   readonly initial?: MisbehaviourSpec;
+  /** When set, every API route (not /admin) requires `Authorization: Bearer <apiKey>`, else 401. */
+  readonly apiKey?: string;
 }
 
 export const DEFAULT_STANDIN: Omit<StandinOptions, 'host' | 'clock'> = Object.freeze({
@@ -227,6 +229,10 @@ export async function startUpstreamStandin(opts: StandinOptions): Promise<Runnin
     if (url.startsWith('/admin/')) {
       admin(req, res, url).catch((err: Error) => sendError(res, 500, err.message, 'internal_error'));
       return;
+    }
+    if (opts.apiKey && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
+      req.resume();
+      return sendError(res, 401, 'Incorrect API key provided', 'invalid_api_key');
     }
     const chat = req.method === 'POST' && url === '/v1/chat/completions';
     if (state.down(clock.nowMs())) {
