@@ -7,6 +7,11 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, halab, leftovers, makeHome } from './helpers.js';
+import { loadScenario } from '../src/core/scenario.js';
+import { loadTopology } from '../src/core/topology.js';
+import { scheduleFor } from '../src/chaos/runner.js';
+import { resolveFault } from '../src/chaos/injectors.js';
+import { routesFromTopology } from '../src/gateway/model-routes.js';
 
 const home = makeHome('halab-ext-');
 const children: ChildProcess[] = [];
@@ -160,5 +165,16 @@ targets: { availability: 0.99, truncatedRequests: 0, wrongAnswers: 0 }
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/no command is configured for replica.slow on external cluster us-east-1\/primary/);
     expect(leftovers(home)).toEqual([]);
+  });
+
+  it('scenarios/upstream-faults.yaml: every scheduled misbehaviour has a command on launched stand-ins behind a fallback route', () => {
+    const scenario = loadScenario(join(ROOT, 'scenarios/upstream-faults.yaml'));
+    const t = loadTopology(join(ROOT, scenario.topology));
+    expect(t.replicas.every((r) => r.external?.launched)).toBe(true);
+    expect(routesFromTopology(t)[0]!.groups.map((g) => g.name)).toEqual(['primary', 'hosted']);
+    const schedule = scheduleFor(scenario, t, scenario.seed);
+    expect(new Set(schedule.map((f) => f.kind)).size).toBe(9);
+    for (const f of schedule) expect(() => resolveFault(f.kind, f.target, t)).not.toThrow();
+    expect(scenario.targets).toMatchObject({ truncatedRequests: 0, wrongAnswers: 0 });
   });
 });
