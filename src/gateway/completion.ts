@@ -93,6 +93,7 @@ export async function runCompletion(req: ChatRequest, ctx: CompletionContext, si
   const route = ctx.route ?? defaultRoute(req.model ?? '', []);
   const wholePool = ctx.route === undefined;
   const attemptsOn = new Map<string, number>();
+  const lastFailureOn = new Map<string, string>();
   /** Replicas this request must not use again (silent, cut, or retried once already). */
   const excluded = new Set<string>();
   /** "group:mode" continuations that failed for this request (replay mismatch, prefill rejected). */
@@ -173,7 +174,8 @@ export async function runCompletion(req: ChatRequest, ctx: CompletionContext, si
     }
     const { group, upstream, mode } = choice;
     attemptNo += 1;
-    if (choice.again) {
+    // the same upstream again: back off with jitter (a 429's wait for it was its backoff already)
+    if (choice.again && lastFailureOn.get(upstream.replicaId) !== 'overload') {
       try {
         await clock.sleep(pool.retryBackoffMs(attemptsOn.get(upstream.replicaId) ?? 1), signal);
       } catch {
@@ -253,7 +255,7 @@ export async function runCompletion(req: ChatRequest, ctx: CompletionContext, si
       if (tokensBefore > 0 || mode === 'prefill') {
         // a continuation the fallback rejected: never let it hide the failure that made it necessary
         note('rejected');
-        ruledOut.add(`${group.name}:prefill`);
+        ruledOut.add(`${group.name}:${mode === 'replay' ? 'replay' : 'prefill'}`);
         continuationNote = `${group.name} rejected the continuation (${reason})`;
         last = { reason: continuationNote, failure: 'rejected' };
         continue;
@@ -275,6 +277,7 @@ export async function runCompletion(req: ChatRequest, ctx: CompletionContext, si
       return;
     }
     note(result.failure);
+    lastFailureOn.set(upstream.replicaId, result.failure);
     first ??= result;
     last = result;
     if (sentTokens > 0) interruption ??= result;
