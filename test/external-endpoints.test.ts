@@ -1,6 +1,7 @@
 // A topology of external endpoints only — misbehaving-upstream stand-ins run as plain OpenAI
 // servers (separate processes, no agent) — through `halab up`, `halab status`, faults through the
-// configured commands (`halab inject`/`heal` and a `halab run` scenario), and `halab down`.
+// configured commands (`halab inject`/`heal`, a `halab run` scenario, a game day, Ctrl-C in the
+// middle of a fault), and `halab down`.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -166,6 +167,32 @@ targets: { availability: 0.99, truncatedRequests: 0, wrongAnswers: 0 }
     expect(refused.stderr).toMatch(/no command is configured for replica.slow on external cluster us-east-1\/primary/);
     expect(leftovers(home)).toEqual([]);
   });
+
+  it('heals a command fault when the run is interrupted (Ctrl-C) in the middle of it', async () => {
+    const scenario = join(home, 'ext-abort.yaml');
+    writeFileSync(
+      scenario,
+      `name: ext-abort
+topology: ${topology}
+seed: 3
+duration: 40s
+load: { ratePerSec: 5, streaming: true, promptTokens: 16, maxTokens: 16 }
+faults:
+  - { kind: replica.crash, target: us-east-1/primary/0, at: 1s, for: 30s }
+`,
+    );
+    const child = spawn(process.execPath, [BIN, 'run', scenario, '--out', join(home, 'run-abort')], { cwd: ROOT, env: { ...process.env, HALAB_HOME: home, HALAB_LOG_LEVEL: 'warn' } });
+    child.stderr.resume();
+    child.stdout.resume();
+    const deadline = Date.now() + 40_000;
+    while ((await adminMode(urls[0]!)) !== 'down' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(await adminMode(urls[0]!)).toBe('down');
+    child.kill('SIGINT');
+    const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+    expect(code).toBe(130);
+    expect(await adminMode(urls[0]!)).toBe('ok');
+    expect(leftovers(home)).toEqual([]);
+  }, 90_000);
 
   it('scenarios/upstream-faults.yaml: every scheduled misbehaviour has a command on launched stand-ins behind a fallback route', () => {
     const scenario = loadScenario(join(ROOT, 'scenarios/upstream-faults.yaml'));
