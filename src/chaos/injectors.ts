@@ -91,6 +91,15 @@ export async function injectFault(ctx: InjectContext, req: FaultRequest): Promis
       await Promise.all(plan.map((step) => runCommand(step.heal, step.timeoutMs).catch(() => undefined)));
       throw failed.reason;
     }
+    if (req.kind === 'region.outage') {
+      // the region's gateway is a lab process even when its endpoints are external
+      const state = readLabState(ctx.paths);
+      const gateway = state?.processes.find((p) => p.name === `gateway/${req.target}`);
+      if (gateway) {
+        killNow(gateway.pid);
+        undo.push({ type: 'restart', processName: gateway.name });
+      }
+    }
     const output = results.map((r) => (r.status === 'fulfilled' ? r.value.output : '')).filter(Boolean).join('\n');
     return { id: req.id, kind: req.kind, target: req.target, replicas, injectedAtMs: startedMs, undo, output, ...(req.healAtMs ? { healAtMs: req.healAtMs } : {}) };
   }

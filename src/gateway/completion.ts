@@ -13,6 +13,7 @@ import { EV } from '../core/event-types.js';
 import type { GatewayConfig } from './config.js';
 import type { ChatRequest } from '../core/chat-request.js';
 import { defaultRoute, type ModelRoute, type UpstreamGroup } from './model-routes.js';
+import { ReplayCheck } from './replay-check.js';
 import { continuationMode, errorReason, failureDecision, type ContinuationMode } from './retry-policy.js';
 import { runAttempt, type AttemptResult, type Usage } from './upstream-attempt.js';
 import type { Upstream, UpstreamPool } from './upstream-pool.js';
@@ -194,24 +195,17 @@ export async function runCompletion(req: ChatRequest, ctx: CompletionContext, si
     const release = pool.acquire(upstream.replicaId);
     const tokensBefore = sentTokens;
     const startedMs = clock.monoMs();
-    let replayed = '';
-    const prefix = sentText;
-    let caughtUp = prefix.length === 0;
+    const replay = new ReplayCheck(sentText);
     const payload = mode === 'prefill' ? upstreamPayload(req, sentText, sentTokens, group.model) : upstreamPayload(req, '', 0, group.model);
     let result: AttemptResult;
     try {
       result = await runAttempt(upstream, payload, config, clock, signal, (text, v) => {
-        if (mode === 'replay' && !caughtUp) {
+        if (mode === 'replay') {
           // regenerating the part the client already has: check it, forward only what is new
-          replayed += text;
-          const overlap = Math.min(replayed.length, prefix.length);
-          if (replayed.slice(0, overlap) !== prefix.slice(0, overlap)) return `replay on ${upstream.replicaId} diverged from the ${tokensBefore} tokens already sent`;
-          if (replayed.length <= prefix.length) {
-            caughtUp = replayed.length === prefix.length;
-            return undefined;
-          }
-          caughtUp = true;
-          text = replayed.slice(prefix.length);
+          const step = replay.accept(text);
+          if (step.kind === 'diverged') return `replay on ${upstream.replicaId} diverged from the ${tokensBefore} tokens already sent`;
+          if (step.kind === 'hold') return undefined;
+          text = step.text;
         }
         if (v) version = v;
         answeringGroup = group;
@@ -230,7 +224,7 @@ export async function runCompletion(req: ChatRequest, ctx: CompletionContext, si
       ctx.onAttempt?.(group.name, what);
     };
     if (result.kind === 'aborted') return note('aborted');
-    if (result.kind === 'done' && mode === 'replay' && !caughtUp) {
+    if (result.kind === 'done' && mode === 'replay' && !replay.complete) {
       result = { kind: 'refused', reason: `replay on ${upstream.replicaId} ended before the ${tokensBefore} tokens already sent` };
     }
     if (result.kind === 'done') {
