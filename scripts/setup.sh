@@ -10,8 +10,8 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 
 # Debian packages the lab uses: iptables (hard partitions when root), chromium (renders HTML
-# reports in tests).
-APT_PACKAGES=(iptables chromium)
+# reports in tests), curl (the fault commands of cluster/upstream-faults.yaml).
+APT_PACKAGES=(iptables chromium curl)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -11,16 +11,17 @@ export interface CommandResult {
   readonly output: string;
 }
 
-/** Substitutes {target} {region} {cluster} {index} in a command template. */
-export function renderCommand(template: string, target: string): string {
+/** Substitutes {target} {region} {cluster} {index} (and {url}, for an external endpoint) in a command template. */
+export function renderCommand(template: string, target: string, url = ''): string {
   const ref = parseTarget(target);
   const vars: Record<string, string> = {
     target,
     region: ref?.region ?? '',
     cluster: ref && ref.kind !== 'region' ? ref.cluster : '',
     index: ref?.kind === 'replica' ? String(ref.index) : '',
+    url,
   };
-  return template.replace(/\{(target|region|cluster|index)\}/g, (_, k: string) => vars[k]!);
+  return template.replace(/\{(target|region|cluster|index|url)\}/g, (_, k: string) => vars[k]!);
 }
 
 /** Runs a command with /bin/sh under a timeout; rejects with its output when it fails. */

@@ -75,7 +75,7 @@ export class ChaosEngine {
       this.active.set(fault.id, fault);
       this.mine.add(fault.id);
       this.persist();
-      this.events.emit(EV.faultInjected, fault.id, undefined, { kind: fault.kind, target: fault.target, replicas: fault.replicas, params: f.params ?? {}, ...(fault.output !== undefined ? { output: fault.output } : {}) });
+      this.events.emit(EV.faultInjected, fault.id, undefined, { kind: fault.kind, target: fault.target, replicas: fault.replicas, params: f.params ?? {}, ...(fault.output !== undefined ? { output: fault.output, inEffectAtMs: fault.injectedAtMs } : {}) });
       if (f.forMs !== undefined && !this.stopped) {
         this.timers.push(this.clock.setTimer(f.forMs, () => this.track(this.heal(fault))));
       }

@@ -36,6 +36,8 @@ export interface GamedayPlanOptions {
   /** Quiet time at the end so the last fault heals under observation. */
   readonly tailMs: number;
   readonly catalogue: readonly WeightedKind[];
+  /** Whether a kind can be applied to a target (e.g. an external endpoint has a command for it); default: all. */
+  readonly injectable?: (kind: string, target: string) => boolean;
 }
 
 export const DEFAULT_GAMEDAY_PLAN: Omit<GamedayPlanOptions, 'durationMs'> = {
@@ -87,7 +89,7 @@ export function planGameday(topology: Topology, opts: GamedayPlanOptions, rng: R
       const hit = affected(kind, target, topology, count);
       const region = target.split('/')[0]!;
       const overlap = hit.some((id) => liveReplicas.has(id));
-      return !overlap && liveReplicas.size + hit.length <= opts.maxReplicas && (liveRegions.size === 0 || liveRegions.has(region));
+      return !overlap && liveReplicas.size + hit.length <= opts.maxReplicas && (liveRegions.size === 0 || liveRegions.has(region)) && (opts.injectable?.(kind, target) ?? true);
     });
     if (allowed.length === 0) continue; // the blast radius is full: this arrival is skipped
     const target = rng.pick(allowed);

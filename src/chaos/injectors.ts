@@ -2,7 +2,7 @@
 // Replica-level faults go through the replica's gRPC agent; process faults are real signals.
 import type { Clock } from '../core/clock.js';
 import { HalabError } from '../core/errors.js';
-import { faultKindInfo, faultKindNames } from '../core/fault-kinds.js';
+import { faultKindInfo, faultKindNames, isCommandOnlyKind } from '../core/fault-kinds.js';
 import { parseTarget } from '../core/ids.js';
 import type { Topology } from '../core/topology.js';
 import { agentClearFault, agentInjectFault } from '../lab/agent-client.js';
@@ -11,6 +11,7 @@ import { readLabState, type ProcessEntry } from '../lab/lab-state.js';
 import type { LabPaths } from '../lab/paths.js';
 import { killNow } from '../lab/reaper.js';
 import { renderCommand, runCommand } from './command-fault.js';
+import { externalFaultPlan } from './external-faults.js';
 import type { ActiveFault, UndoStep } from './faults-store.js';
 
 export interface FaultParams {
@@ -55,7 +56,11 @@ export function resolveFault(kind: string, target: string, topology: Topology): 
     const known = ref.kind === 'replica' ? topology.replicas.map((r) => r.id) : ref.kind === 'cluster' ? topology.clusters.map((c) => c.id) : topology.regions.map((r) => r.name);
     throw new HalabError('UNKNOWN_TARGET', `no ${ref.kind} "${target}" in topology ${topology.file}; known: ${known.join(', ')}`);
   }
-  if (topology.external) {
+  if (kind !== 'gateway.crash' && externalFaultPlan(kind, target, replicas.map((r) => r.id), topology)) {
+    // external endpoints: checked by externalFaultPlan (a kind without a command is refused there)
+  } else if (isCommandOnlyKind(kind) && !topology.external) {
+    throw new HalabError('PREREQUISITE_MISSING', `${kind} applies to external endpoints only (through their configured commands), and ${target} is a stand-in`);
+  } else if (topology.external) {
     if (!topology.external.faults[kind]) {
       throw new HalabError('PREREQUISITE_MISSING', `no command is configured for ${kind} in ${topology.file}`, `add external.faults["${kind}"] with inject and heal commands`);
     }
@@ -74,6 +79,30 @@ function processFor(labProcesses: readonly ProcessEntry[], name: string): Proces
 /** Applies a fault to the running lab. */
 export async function injectFault(ctx: InjectContext, req: FaultRequest): Promise<ActiveFault> {
   const replicas = resolveFault(req.kind, req.target, ctx.topology);
+  const plan = req.kind !== 'gateway.crash' ? externalFaultPlan(req.kind, req.target, replicas, ctx.topology) : undefined;
+  if (plan) {
+    // inject on every endpoint at once; if one fails, heal them all before reporting it. The
+    // fault counts from when its commands started: it may take effect before a command exits.
+    const startedMs = ctx.clock.nowMs();
+    const results = await Promise.allSettled(plan.map((step) => runCommand(step.inject, step.timeoutMs)));
+    const undo: UndoStep[] = plan.map((step) => ({ type: 'command', command: step.heal, timeoutMs: step.timeoutMs }));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(plan.map((step) => runCommand(step.heal, step.timeoutMs).catch(() => undefined)));
+      throw failed.reason;
+    }
+    if (req.kind === 'region.outage') {
+      // the region's gateway is a lab process even when its endpoints are external
+      const state = readLabState(ctx.paths);
+      const gateway = state?.processes.find((p) => p.name === `gateway/${req.target}`);
+      if (gateway) {
+        killNow(gateway.pid);
+        undo.push({ type: 'restart', processName: gateway.name });
+      }
+    }
+    const output = results.map((r) => (r.status === 'fulfilled' ? r.value.output : '')).filter(Boolean).join('\n');
+    return { id: req.id, kind: req.kind, target: req.target, replicas, injectedAtMs: startedMs, undo, output, ...(req.healAtMs ? { healAtMs: req.healAtMs } : {}) };
+  }
   const external = ctx.topology.external?.faults[req.kind];
   if (external) {
     const result = await runCommand(renderCommand(external.inject, req.target), external.timeoutMs);

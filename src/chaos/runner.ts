@@ -21,6 +21,7 @@ import { writeRunReport, type RunReport } from '../report/run-report.js';
 import { evaluateAbort, type AbortPolicy, type AbortView } from './abort-monitor.js';
 import { ChaosEngine } from './engine.js';
 import { Progress } from './progress.js';
+import { resolveFault } from './injectors.js';
 
 export interface RunOptions {
   readonly scenario: Scenario;
@@ -89,9 +90,13 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   let driverName = scenario.load.driver as string;
   let driverNote: string | undefined;
   let k6Result: K6Result | undefined;
+  // every fault must be injectable (e.g. external endpoints have a command for its kind) before anything starts
+  for (const f of scheduleFor(scenario, topology, seed)) resolveFault(f.kind, f.target, topology);
   const state = await startLab(topology, paths, clock, { seed });
   const events = fileEventSink(eventsFile(paths.labDir, 'chaos'), 'chaos', clock);
-  const engine = new ChaosEngine({ paths, topology, clock }, events, clock);
+  // launched stand-ins' URLs are known now: faults use the resolved topology
+  const liveTopology = resolve(state.topologyFile) === resolve(topology.file) ? topology : loadTopology(state.topologyFile);
+  const engine = new ChaosEngine({ paths, topology: liveTopology, clock }, events, clock);
   const recordsOut = createWriteStream(join(runDir, 'requests.ndjson'));
   const records: RequestRecord[] = [];
   let view: AbortView | undefined;

@@ -69,6 +69,19 @@ export class ControlPlane {
     return true;
   }
 
+  /**
+   * An external endpoint from the topology: connected from the start (there is no agent and no
+   * heartbeat stream); every signal, liveness included, comes from its HTTP probes.
+   */
+  registerExternal(replicaId: string, httpUrl: string, modelVersion = ''): boolean {
+    const entry = this.registry.get(replicaId);
+    if (!entry?.external) return false;
+    Object.assign(entry, { httpUrl, modelVersion, connected: true });
+    this.events.emit(EV.replicaRegistered, entry.id, 'external endpoint', { httpUrl, kind: entry.external.kind });
+    this.scheduleProbe(entry, 0);
+    return true;
+  }
+
   /** The heartbeat stream delivered a beat. */
   heartbeat(replicaId: string): void {
     const entry = this.registry.get(replicaId);
@@ -131,14 +144,17 @@ export class ControlPlane {
       if (result.modelVersion) entry.modelVersion = result.modelVersion;
       const wasDraining = entry.draining;
       entry.draining = result.draining ?? entry.draining;
+      for (const signal of result.unmeasured ?? []) entry.unmeasured.add(signal);
+      if (result.liveness) this.applySignal(entry, 'liveness', result.liveness.ok, result.liveness.reason, result.liveness.immediate);
       for (const signal of ['gpu', 'model', 'inference', 'latency', 'errors'] as const) {
+        if (entry.unmeasured.has(signal)) continue;
         const r = result[signal];
         this.applySignal(entry, signal, r.ok, r.reason, r.immediate);
       }
       if (wasDraining !== entry.draining) this.recompute();
     } finally {
       this.probing.delete(entry.id);
-      if (entry.connected) this.scheduleProbe(entry, nextProbeDelayMs(entry.signals, this.policy));
+      if (entry.connected) this.scheduleProbe(entry, nextProbeDelayMs(entry.signals, this.policy, entry.unmeasured));
     }
   }
 

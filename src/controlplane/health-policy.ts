@@ -78,9 +78,9 @@ export function initialSignals(): ReplicaSignals {
   return Object.fromEntries(SIGNALS.map((s) => [s, INITIAL_SIGNAL])) as ReplicaSignals;
 }
 
-/** A replica is healthy only when every signal is healthy. */
-export function replicaHealth(signals: ReplicaSignals): SignalHealth {
-  const values = SIGNALS.map((s) => signals[s].health);
+/** A replica is healthy only when every signal is healthy (signals in `unmeasured` are left out). */
+export function replicaHealth(signals: ReplicaSignals, unmeasured: ReadonlySet<SignalName> = new Set()): SignalHealth {
+  const values = SIGNALS.filter((s) => !unmeasured.has(s)).map((s) => signals[s].health);
   if (values.some((h) => h === 'unhealthy')) return 'unhealthy';
   if (values.every((h) => h === 'healthy')) return 'healthy';
   return 'unknown';
@@ -95,8 +95,8 @@ export function unhealthyReason(signals: ReplicaSignals): string | undefined {
 }
 
 /** Delay until the next probe of a replica, from its signals' states. */
-export function nextProbeDelayMs(signals: ReplicaSignals, config: HealthPolicyConfig): number {
-  const states = SIGNALS.map((s) => signals[s]);
+export function nextProbeDelayMs(signals: ReplicaSignals, config: HealthPolicyConfig, unmeasured: ReadonlySet<SignalName> = new Set()): number {
+  const states = SIGNALS.filter((s) => !unmeasured.has(s)).map((s) => signals[s]);
   const onEdge = states.some(
     (s) => s.health === 'unknown' || (s.health === 'healthy' && s.consecutiveFail > 0) || (s.health === 'unhealthy' && s.consecutiveOk > 0),
   );

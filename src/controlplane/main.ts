@@ -8,6 +8,7 @@ import { eventsFile, logFile, writeReadyFile } from '../lab/paths.js';
 import { ControlPlane } from './control-plane.js';
 import { DEFAULT_HEALTH_POLICY } from './health-policy.js';
 import { Prober } from './prober.js';
+import { ExternalProber } from './external-prober.js';
 import { createControlPlaneMetrics, serveMetrics } from './metrics.js';
 import { EventHub, startControlPlaneServer } from './server.js';
 
@@ -35,7 +36,15 @@ const prober = new Prober(
   { modelName: topology.model.name, probeTimeoutMs: policy.probeTimeoutMs, latencyMaxMs: policy.latencyMaxMs, errorRatioMax: policy.errorRatioMax, errorMinRequests: 5 },
   realClock,
 );
-const cp = new ControlPlane(topology, prober, policy, realClock, events);
+const externalProber = new ExternalProber({ probeTimeoutMs: policy.probeTimeoutMs, latencyMaxMs: policy.latencyMaxMs }, realClock);
+const cp = new ControlPlane(
+  topology,
+  { probe: (t) => (t.external && t.httpUrl ? externalProber.probe({ id: t.id, httpUrl: t.httpUrl, external: t.external }) : prober.probe(t)) },
+  policy,
+  realClock,
+  events,
+);
+for (const r of topology.replicas) if (r.external?.url) cp.registerExternal(r.id, r.external.url);
 metrics.bind(cp);
 const metricsServer = await serveMetrics(metrics.registry, opts.host);
 const server = await startControlPlaneServer(cp, hub, { host: opts.host, port: Number(opts.port), heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS, clock: realClock });

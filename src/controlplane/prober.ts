@@ -8,6 +8,8 @@ import { errorMessage } from '../core/errors.js';
 import type { ReplicaAgentClient } from '../gen/halab/v1/ReplicaAgent.js';
 import type { ReplicaHealth__Output } from '../gen/halab/v1/ReplicaHealth.js';
 import { expectedAnswer } from '../replica/tokens.js';
+import type { SignalName } from './health-policy.js';
+import type { ExternalReplicaSpec } from '../core/topology.js';
 
 export interface SignalResult {
   readonly ok: boolean;
@@ -25,6 +27,10 @@ export interface ProbeResult {
   readonly modelVersion?: string;
   readonly draining?: boolean;
   readonly counters?: { readonly requestsTotal: number; readonly errorsTotal: number };
+  /** External endpoints have no heartbeat stream: liveness comes from the probe. */
+  readonly liveness?: SignalResult;
+  /** Signals this probe cannot measure (e.g. GPU without a metrics URL): reported unknown, left out of health. */
+  readonly unmeasured?: readonly SignalName[];
 }
 
 export interface ProbeTarget {
@@ -34,6 +40,8 @@ export interface ProbeTarget {
   readonly modelVersion: string;
   readonly lastRequestsTotal: number;
   readonly lastErrorsTotal: number;
+  /** Set for an external endpoint (probed by kind, see external-prober.ts). */
+  readonly external?: ExternalReplicaSpec;
 }
 
 export interface ProberConfig {

@@ -1,8 +1,8 @@
 // The control plane's view of the fleet: every replica of the topology, what it registered, its
 // health signals, and whether it is routable. Pure state changes; callers emit the events.
-import type { Topology } from '../core/topology.js';
+import type { ExternalReplicaSpec, Topology } from '../core/topology.js';
 import { clusterId } from '../core/ids.js';
-import { initialSignals, replicaHealth, type ReplicaSignals, type SignalHealth } from './health-policy.js';
+import { initialSignals, replicaHealth, type ReplicaSignals, type SignalHealth, type SignalName } from './health-policy.js';
 import type { ClusterHealth } from './serving-policy.js';
 
 export interface ReplicaEntry {
@@ -23,6 +23,10 @@ export interface ReplicaEntry {
   /** Last counters seen from the agent, for the error-rate signal. */
   lastRequestsTotal: number;
   lastErrorsTotal: number;
+  /** A real OpenAI-compatible endpoint (probed by kind over HTTP, no agent). */
+  readonly external?: ExternalReplicaSpec;
+  /** Signals the probes cannot measure for this replica (reported unknown, left out of health). */
+  readonly unmeasured: Set<SignalName>;
 }
 
 export class Registry {
@@ -47,6 +51,8 @@ export class Registry {
         weight: 1,
         lastRequestsTotal: 0,
         lastErrorsTotal: 0,
+        unmeasured: new Set(),
+        ...(r.external ? { external: r.external } : {}),
       });
     }
   }
@@ -57,7 +63,7 @@ export class Registry {
 
   setSignals(entry: ReplicaEntry, signals: ReplicaSignals): { from: SignalHealth; to: SignalHealth } | undefined {
     entry.signals = signals;
-    const next = replicaHealth(signals);
+    const next = replicaHealth(signals, entry.unmeasured);
     if (next === entry.health) return undefined;
     const from = entry.health;
     entry.health = next;

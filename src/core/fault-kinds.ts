@@ -27,7 +27,18 @@ export const FAULT_KINDS: readonly FaultKindInfo[] = [
   { kind: 'gateway.crash', target: 'region', description: 'the regional gateway process is killed; heal restarts it' },
   { kind: 'link.latency', target: 'region', description: 'adds `latencyMs` to every connection into the region', defaults: { latencyMs: 200 } },
   { kind: 'link.partition', target: 'region', description: 'drops every connection into the region' },
+  // misbehaviours of external endpoints, applied only through the commands their cluster configures
+  { kind: 'upstream.rate-limit', target: 'replica', description: 'external endpoint answers 429 (with or without Retry-After, as its command sets)' },
+  { kind: 'upstream.reset', target: 'replica', description: 'external endpoint resets connections before any header' },
+  { kind: 'upstream.stall', target: 'replica', description: 'external endpoint stalls its streams mid-answer' },
+  { kind: 'upstream.malformed', target: 'replica', description: 'external endpoint sends an event that is not valid JSON mid-stream' },
+  { kind: 'upstream.no-done', target: 'replica', description: 'external endpoint finishes its answers but never sends [DONE]' },
 ];
+
+/** Kinds that exist only as configured commands on external endpoints. */
+export function isCommandOnlyKind(kind: string): boolean {
+  return kind.startsWith('upstream.');
+}
 
 export function faultKindInfo(kind: string): FaultKindInfo | undefined {
   return FAULT_KINDS.find((k) => k.kind === kind);

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { clusterId, replicaId } from './ids.js';
 import { parseWith } from './schema-errors.js';
+import { checkRoutes, externalClusterSchema, routeSchema, type EndpointKind } from './topology-external.js';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name of letters, digits and dashes');
 const loopbackHost = z.string().regex(/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/, 'expected a loopback IPv4 address (127.x.y.z)');
@@ -13,7 +14,10 @@ const loopbackHost = z.string().regex(/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/, 'expec
 const clusterSchema = z.strictObject({
   name,
   role: z.enum(['primary', 'backup']).default('primary'),
-  gpus: z.number().int().min(1).max(64),
+  /** Stand-in replicas (one per GPU); an external cluster has one replica per endpoint instead. */
+  gpus: z.number().int().min(1).max(64).optional(),
+  /** Real OpenAI-compatible endpoints instead of stand-ins. */
+  external: externalClusterSchema.optional(),
   /** Below this fraction of healthy replicas the cluster counts as failed and its backup takes over. */
   minHealthyFraction: z.number().gt(0).max(1).default(0.5),
 });
@@ -57,6 +61,8 @@ export const topologySchema = z.strictObject({
   links: z.strictObject({ interRegionLatencyMs: z.number().min(0).default(30) }).default({ interRegionLatencyMs: 30 }),
   regions: z.array(regionSchema).min(1),
   external: externalSchema.optional(),
+  /** Model routes with fallbacks (default: the topology's model on every cluster). */
+  routes: z.array(routeSchema).optional(),
   /** Yearly failure rates for the simulator (validated by src/sim/failure-model.ts). */
   failureModel: z.record(z.string(), z.unknown()).optional(),
 });
@@ -69,6 +75,20 @@ export interface ReplicaSpec {
   readonly cluster: string;
   readonly index: number;
   readonly host: string;
+  /** Set for a replica that is a real (or launched stand-in) OpenAI-compatible endpoint. */
+  readonly external?: ExternalReplicaSpec;
+}
+
+export interface ExternalReplicaSpec {
+  readonly kind: EndpointKind;
+  /** Base URL; undefined until the lab has launched the stand-in that serves it. */
+  readonly url?: string;
+  readonly apiKeyEnv?: string;
+  readonly gpuMetricsUrl?: string;
+  /** Model name the endpoint serves. */
+  readonly model: string;
+  /** The lab launches a stand-in for this endpoint. */
+  readonly launched: boolean;
 }
 
 export interface ClusterSpec {
@@ -101,19 +121,41 @@ export function buildTopology(data: unknown, file: string): Topology {
         throw new ConfigError(file, `regions[${ri}].clusters[${ci}].name`, `duplicate cluster "${cluster.name}" in ${region.name}`);
       }
       clusterNames.add(cluster.name);
+      const where = `regions[${ri}].clusters[${ci}]`;
+      const ext = cluster.external;
+      if (!ext && cluster.gpus === undefined) throw new ConfigError(file, `${where}.gpus`, 'required for a stand-in cluster (or give external endpoints)');
+      if (ext && cluster.gpus !== undefined && cluster.gpus !== ext.endpoints.length) {
+        throw new ConfigError(file, `${where}.gpus`, `is ${cluster.gpus} but external.endpoints lists ${ext.endpoints.length}; leave gpus out for an external cluster`);
+      }
+      ext?.endpoints.forEach((e, ei) => {
+        if (!e.url && !ext.standin) throw new ConfigError(file, `${where}.external.endpoints[${ei}].url`, 'required (or set external.standin to have the lab launch a stand-in)');
+      });
+      const gpus = ext ? ext.endpoints.length : cluster.gpus!;
       clusters.push({
         id: clusterId(region.name, cluster.name),
         region: region.name,
         name: cluster.name,
         role: cluster.role,
-        gpus: cluster.gpus,
+        gpus,
         minHealthyFraction: cluster.minHealthyFraction,
       });
-      for (let i = 0; i < cluster.gpus; i++) {
-        replicas.push({ id: replicaId(region.name, cluster.name, i), region: region.name, cluster: cluster.name, index: i, host: region.host });
+      for (let i = 0; i < gpus; i++) {
+        const e = ext?.endpoints[i];
+        const external: ExternalReplicaSpec | undefined = ext
+          ? {
+              kind: ext.kind,
+              model: ext.model ?? parsed.model.name,
+              launched: !e?.url,
+              ...(e?.url ? { url: e.url.replace(/\/+$/, '') } : {}),
+              ...(ext.apiKeyEnv ? { apiKeyEnv: ext.apiKeyEnv } : {}),
+              ...(e?.gpuMetricsUrl ? { gpuMetricsUrl: e.gpuMetricsUrl } : {}),
+            }
+          : undefined;
+        replicas.push({ id: replicaId(region.name, cluster.name, i), region: region.name, cluster: cluster.name, index: i, host: region.host, ...(external ? { external } : {}) });
       }
     });
   });
+  if (parsed.routes) checkRoutes(parsed.routes, new Set(clusters.map((c) => c.id)), file);
   return Object.freeze({ ...parsed, file, clusters, replicas });
 }
 

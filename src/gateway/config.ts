@@ -14,12 +14,26 @@ export interface GatewayConfig {
   /** First ejection lasts this long; each further ejection of the same replica doubles it. */
   readonly baseEjectionMs: number;
   readonly maxEjectionMs: number;
+  /** Each period this long a re-admitted replica stays in service takes one off its ejection count. */
+  readonly ejectionDecayMs: number;
   /** How often an ejected replica's /health is probed once its ejection time is over. */
   readonly readmitProbeIntervalMs: number;
   /** Consecutive good probes needed to re-admit. */
   readonly readmitSuccesses: number;
   /** Retry-After (seconds) sent with 429/503. */
   readonly retryAfterS: number;
+  /** 5xx or resets in a row that eject a replica (other failure kinds eject at once). */
+  readonly consecutiveFailuresToEject: number;
+  /** Jittered exponential backoff (429 without Retry-After, retrying the same upstream): base and cap. */
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  /** At most this many retry attempts go to one upstream per window, whatever the load. */
+  readonly retriesPerWindowMax: number;
+  readonly retryWindowMs: number;
+  /** Longest a request waits for a rate-limited upstream when nothing else can serve it. */
+  readonly retryWaitMaxMs: number;
+  /** After the finish reason, how long to wait for usage and [DONE] before ending the answer. */
+  readonly doneGraceMs: number;
 }
 
 export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
@@ -30,7 +44,15 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
   bodyMaxBytes: 1 << 20,
   baseEjectionMs: 1000,
   maxEjectionMs: 30_000,
+  ejectionDecayMs: 5000,
   readmitProbeIntervalMs: 250,
   readmitSuccesses: 2,
   retryAfterS: 1,
+  consecutiveFailuresToEject: 2,
+  backoffBaseMs: 100,
+  backoffMaxMs: 2000,
+  retriesPerWindowMax: 10,
+  retryWindowMs: 1000,
+  retryWaitMaxMs: 2000,
+  doneGraceMs: 200,
 });

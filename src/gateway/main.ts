@@ -11,6 +11,7 @@ import { createGatewayMetrics } from './metrics.js';
 import { startGatewayServer } from './server.js';
 import { watchTopology } from './topology-watch.js';
 import { UpstreamPool } from './upstream-pool.js';
+import { routesFromTopology } from './model-routes.js';
 
 const opts = new Command()
   .requiredOption('--region <region>')
@@ -31,13 +32,15 @@ const config = DEFAULT_GATEWAY_CONFIG;
 
 let reportPassive: ((replicaId: string, kind: string, reason: string) => void) | undefined;
 const pool = new UpstreamPool(config, realClock, events, (id, kind, reason) => reportPassive?.(id, kind, reason));
+// external replicas may need an API key, read from the environment variable the topology names
+const apiKeys = new Map(topology.replicas.flatMap((r) => (r.external?.apiKeyEnv && process.env[r.external.apiKeyEnv] ? [[r.id, process.env[r.external.apiKeyEnv]!] as const] : [])));
 const watch = watchTopology(opts.controlPlane, name, opts.region, realClock, log, (t) => {
-  pool.setTopology(t.replicas.filter((r) => r.routable));
+  pool.setTopology(t.replicas.filter((r) => r.routable).map((r) => (apiKeys.has(r.replicaId) ? { ...r, apiKey: apiKeys.get(r.replicaId)! } : r)));
 });
 reportPassive = (replicaId, kind, reason) =>
   watch.client().ReportPassive({ gatewayId: name, replicaId, action: 'eject', kind, reason }, () => undefined);
 
-const server = await startGatewayServer({ id: name, region: opts.region, modelName: topology.model.name, config, pool, clock: realClock, events, metrics }, opts.host, Number(opts.port));
+const server = await startGatewayServer({ id: name, region: opts.region, modelName: topology.model.name, ...(topology.routes ? { routes: routesFromTopology(topology) } : {}), config, pool, clock: realClock, events, metrics }, opts.host, Number(opts.port));
 writeReadyFile(opts.labDir, name, { url: server.url, region: opts.region });
 log.info({ url: server.url }, 'gateway listening');
 

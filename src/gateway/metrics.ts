@@ -8,6 +8,8 @@ export interface GatewayMetrics {
   readonly registry: Registry;
   readonly requests: Counter<'region' | 'outcome'>;
   readonly ttft: Histogram<'region'>;
+  /** Upstream attempts by group and outcome; only outcome "done" is a completion. */
+  readonly attempts: Counter<'group' | 'outcome'>;
   observeEvent(e: LabEvent): void;
   /** Gauges read at scrape time. */
   bindGauges(inFlight: () => number, available: () => number): void;
@@ -22,6 +24,7 @@ export function createGatewayMetrics(region: string): GatewayMetrics {
   const readmissions = new Counter({ name: 'halab_gateway_readmissions_total', help: 'Ejected replicas re-admitted after good health probes.', labelNames: ['replica'], registers: [registry] });
   const resumes = new Counter({ name: 'halab_gateway_resumes_total', help: 'Streams continued on another replica after tokens were sent.', registers: [registry] });
   const retries = new Counter({ name: 'halab_gateway_retries_total', help: 'Requests retried on another replica before the first token.', registers: [registry] });
+  const attempts = new Counter({ name: 'halab_gateway_upstream_attempts_total', help: 'Upstream attempts by route group and outcome (done is the only completion; failed attempts are not completions).', labelNames: ['group', 'outcome'], registers: [registry] });
   let readInFlight = (): number => 0;
   let readAvailable = (): number => 0;
   new Gauge({ name: 'halab_gateway_in_flight_requests', help: 'Client requests in flight.', registers: [registry], collect() { this.set(readInFlight()); } });
@@ -30,6 +33,7 @@ export function createGatewayMetrics(region: string): GatewayMetrics {
     registry,
     requests,
     ttft,
+    attempts,
     observeEvent(e) {
       const kind = String(e.data?.kind ?? 'unknown');
       if (e.type === EV.passiveEject) ejections.inc({ replica: e.subject, kind });

@@ -16,16 +16,23 @@ interface SinkMeta {
 }
 
 function extension(outcome: CompletionOutcome, region: string): Record<string, unknown> {
-  return { replicas: outcome.replicas, resumes: outcome.resumes, region };
+  return {
+    replicas: outcome.replicas,
+    resumes: outcome.resumes,
+    region,
+    ...(outcome.model ? { model: outcome.model, group: outcome.group } : {}),
+    ...(outcome.attempts ? { attempts: outcome.attempts } : {}),
+  };
 }
 
 export function streamingSink(res: ServerResponse, meta: SinkMeta): CompletionSink {
+  let model = meta.model;
   const chunk = (delta: Record<string, unknown>, finishReason: string | null, version: string | undefined, extra: Record<string, unknown> = {}) =>
     sseData({
       id: meta.id,
       object: 'chat.completion.chunk',
       created: meta.createdS,
-      model: meta.model,
+      model,
       system_fingerprint: version ?? null,
       choices: [{ index: 0, delta, finish_reason: finishReason }],
       ...extra,
@@ -42,23 +49,25 @@ export function streamingSink(res: ServerResponse, meta: SinkMeta): CompletionSi
   };
   let firstReplica: string | undefined;
   return {
-    token(text, version) {
+    token(text, version, answeredBy) {
+      if (answeredBy) model = answeredBy;
       commit(version, firstReplica);
       res.write(chunk({ content: text }, null, version));
     },
     done(finishReason, usage: Usage, outcome) {
+      if (outcome.model) model = outcome.model;
       firstReplica ??= outcome.replicas[0];
       commit(outcome.version, firstReplica);
       res.write(chunk({}, finishReason, outcome.version, { halab: extension(outcome, meta.region) }));
       if (meta.includeUsage) {
-        res.write(sseData({ id: meta.id, object: 'chat.completion.chunk', created: meta.createdS, model: meta.model, choices: [], usage }));
+        res.write(sseData({ id: meta.id, object: 'chat.completion.chunk', created: meta.createdS, model, choices: [], usage }));
       }
       res.end(sseData('[DONE]'));
     },
     fail(status, message, outcome, passthrough) {
       if (!res.headersSent) {
         if (passthrough) res.writeHead(status, { 'content-type': passthrough.contentType }).end(passthrough.body);
-        else sendError(res, status, message, status === 429 ? 'overloaded' : 'upstream_unavailable');
+        else sendError(res, status, message, status === 429 ? 'overloaded' : 'upstream_unavailable', null, outcome.retryAfterS ?? 1);
         return;
       }
       res.end(sseData({ error: { message, type: 'server_error', param: null, code: 'stream_interrupted' }, halab: extension(outcome, meta.region) }));
@@ -79,7 +88,7 @@ export function bufferedSink(res: ServerResponse, meta: SinkMeta): CompletionSin
           id: meta.id,
           object: 'chat.completion',
           created: meta.createdS,
-          model: meta.model,
+          model: outcome.model ?? meta.model,
           system_fingerprint: outcome.version ?? null,
           choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finishReason, logprobs: null }],
           usage,
@@ -87,9 +96,9 @@ export function bufferedSink(res: ServerResponse, meta: SinkMeta): CompletionSin
         }),
       );
     },
-    fail(status, message, _outcome, passthrough) {
+    fail(status, message, outcome, passthrough) {
       if (passthrough) res.writeHead(status, { 'content-type': passthrough.contentType }).end(passthrough.body);
-      else sendError(res, status, message, status === 429 ? 'overloaded' : 'upstream_unavailable');
+      else sendError(res, status, message, status === 429 ? 'overloaded' : 'upstream_unavailable', null, outcome.retryAfterS ?? 1);
     },
   };
 }

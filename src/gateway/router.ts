@@ -24,7 +24,8 @@ export function pickReplica<T extends RouteCandidate>(
   exclude: ReadonlySet<string>,
   version?: string,
 ): T | undefined {
-  const allowed = candidates.filter((c) => !exclude.has(c.replicaId) && (version === undefined || c.modelVersion === version));
+  // an external endpoint's version is unknown (''): it is not excluded by a version pin
+  const allowed = candidates.filter((c) => !exclude.has(c.replicaId) && (version === undefined || c.modelVersion === version || c.modelVersion === ''));
   if (allowed.length === 0) return undefined;
   let best = Infinity;
   const ties: T[] = [];

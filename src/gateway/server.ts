@@ -12,6 +12,7 @@ import type { UpstreamPool } from './upstream-pool.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { CompletionSink } from './completion.js';
 import { validateChatRequest } from '../core/chat-request.js';
+import { findRoute, type ModelRoute } from './model-routes.js';
 
 export interface GatewayOptions {
   readonly id: string;
@@ -22,6 +23,8 @@ export interface GatewayOptions {
   readonly clock: Clock;
   readonly events: EventSink;
   readonly metrics?: GatewayMetrics;
+  /** Model routes with fallbacks (none: `modelName` on every upstream). */
+  readonly routes?: readonly ModelRoute[];
 }
 
 export interface GatewayServer {
@@ -38,11 +41,11 @@ function counted(sink: CompletionSink, opts: GatewayOptions, startedMs: number):
   let first = true;
   let sent = false;
   return {
-    token(text, version) {
+    token(text, version, model) {
       if (first) m.ttft.observe({ region: opts.region }, (opts.clock.monoMs() - startedMs) / 1000);
       first = false;
       sent = true;
-      sink.token(text, version);
+      sink.token(text, version, model);
     },
     done(reason, usage, outcome) {
       m.requests.inc({ region: opts.region, outcome: 'ok' });
@@ -75,9 +78,11 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
     if (!parsed.ok) invalid();
     if (!parsed.ok) return sendError(res, 400, parsed.error.message, 'invalid_request', parsed.error.param);
     const request = parsed.request;
-    if (request.model !== undefined && request.model !== opts.modelName) {
+    const route = opts.routes ? findRoute(opts.routes, request.model) : undefined;
+    if (opts.routes ? !route : request.model !== undefined && request.model !== opts.modelName) {
       invalid();
-      return sendError(res, 404, `The model \`${request.model}\` does not exist; this service serves \`${opts.modelName}\``, 'model_not_found', 'model');
+      const served = opts.routes ? opts.routes.map((r) => `\`${r.model}\``).join(', ') : `\`${opts.modelName}\``;
+      return sendError(res, 404, `The model \`${request.model}\` does not exist; this service serves ${served}`, 'model_not_found', 'model');
     }
     const controller = new AbortController();
     res.on('close', () => {
@@ -85,13 +90,18 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
     });
     const meta = {
       id: `chatcmpl-${opts.id.replace(/[^a-z0-9]/gi, '')}-${clock.nowMs().toString(36)}-${(seq++).toString(36)}`,
-      model: opts.modelName,
+      model: route?.model ?? opts.modelName,
       createdS: Math.floor(clock.nowMs() / 1000),
       region: opts.region,
       includeUsage: request.stream_options?.include_usage === true,
     };
     const sink = counted(request.stream ? streamingSink(res, meta) : bufferedSink(res, meta), opts, clock.monoMs());
-    await runCompletion({ ...request, model: opts.modelName }, { pool, config, clock, events, signal: controller.signal }, sink);
+    const model = route?.model ?? opts.modelName;
+    await runCompletion(
+      { ...request, model },
+      { pool, config, clock, events, signal: controller.signal, ...(route ? { route } : {}), ...(metrics ? { onAttempt: (group: string, outcome: string) => metrics.attempts.inc({ group, outcome }) } : {}) },
+      sink,
+    );
   }
 
   const server = createServer((req, res) => {
@@ -110,7 +120,8 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
     }
     if (req.method === 'GET' && url === '/v1/models') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      return void res.end(JSON.stringify({ object: 'list', data: [{ id: opts.modelName, object: 'model', created: 0, owned_by: 'halab' }] }));
+      const names = opts.routes ? opts.routes.map((r) => r.model) : [opts.modelName];
+      return void res.end(JSON.stringify({ object: 'list', data: names.map((id) => ({ id, object: 'model', created: 0, owned_by: 'halab' })) }));
     }
     if (req.method === 'GET' && url === '/metrics' && metrics) {
       metrics.registry

@@ -7,7 +7,7 @@ import type { LabPaths } from './paths.js';
 
 export interface ProcessEntry {
   readonly name: string;
-  readonly kind: 'controlplane' | 'replica' | 'gateway';
+  readonly kind: 'controlplane' | 'replica' | 'gateway' | 'standin';
   pid: number;
   /** Replica id or region, for replicas and gateways. */
   readonly subject?: string;
@@ -19,7 +19,8 @@ export interface ProcessEntry {
 
 export interface LabState {
   readonly labDir: string;
-  readonly topologyFile: string;
+  /** The topology every process reads (with launched stand-ins' URLs filled in, when there are any). */
+  topologyFile: string;
   readonly startedAtMs: number;
   readonly ownerPid: number;
   controlPlane?: string;

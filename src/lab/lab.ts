@@ -10,6 +10,7 @@ import { isAlive, spawnComponent, waitReady } from './launcher.js';
 import { readLabState, writeLabState, type LabState, type ProcessEntry } from './lab-state.js';
 import type { LabPaths } from './paths.js';
 import { findLabProcesses, terminate } from './reaper.js';
+import { checkApiKeys, standinArgs, writeResolvedTopology } from './external-endpoints.js';
 
 export interface StartOptions {
   /** Bound on start-up, model loading included. */
@@ -40,6 +41,7 @@ export async function startLab(topology: Topology, paths: LabPaths, clock: Clock
   const topologyFile = resolve(topology.file);
   const state: LabState = { labDir: paths.labDir, topologyFile, startedAtMs: clock.nowMs(), ownerPid: process.pid, processes: [] };
   const timeoutMs = readyTimeoutMs(topology, opts);
+  checkApiKeys(topology);
   const common = ['--topology', topologyFile, '--lab-dir', paths.labDir];
   const launch = (entry: Omit<ProcessEntry, 'pid'>): ProcessEntry => {
     const pid = spawnComponent(entry.kind, entry.name, entry.args, paths.labDir);
@@ -49,11 +51,22 @@ export async function startLab(topology: Topology, paths: LabPaths, clock: Clock
     return started;
   };
   try {
+    // endpoints without a URL get a misbehaving-upstream stand-in (a plain OpenAI server, no agent)
+    const launched = topology.replicas.filter((r) => r.external?.launched);
+    if (launched.length > 0) {
+      const procs = launched.map((r) => launch({ name: `standin/${r.id}`, kind: 'standin', subject: r.id, args: standinArgs(topology, r, paths.labDir, `standin/${r.id}`) }));
+      const ready = await Promise.all(procs.map((p) => waitReady(paths.labDir, p.name, p.pid, clock, 15_000)));
+      const urls = new Map(ready.map((r, i) => [launched[i]!.id, String(r.ready.httpUrl)]));
+      procs.forEach((p, i) => (p.url = urls.get(launched[i]!.id)!));
+      state.topologyFile = writeResolvedTopology(topology, urls, paths.labDir);
+      common[1] = state.topologyFile;
+      writeLabState(paths, state);
+    }
     const cp = launch({ name: 'controlplane', kind: 'controlplane', args: [...common, '--host', topology.controlPlane.host] });
     const cpReady = await waitReady(paths.labDir, cp.name, cp.pid, clock, 15_000);
     state.controlPlane = cp.address = String(cpReady.ready.address);
     cp.url = String(cpReady.ready.url);
-    const replicas = topology.replicas.map((r) =>
+    const replicas = topology.replicas.filter((r) => !r.external).map((r) =>
       launch({
         name: `replica/${r.id}`,
         kind: 'replica',

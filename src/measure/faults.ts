@@ -51,7 +51,8 @@ export function faultWindows(events: readonly LabEvent[]): FaultWindow[] {
         kind: d.kind ?? 'unknown',
         target: d.target ?? '',
         replicas: d.replicas ?? [],
-        injectedAtMs: e.atMs,
+        // a command fault counts from when its commands started (it may act before they exit)
+        injectedAtMs: typeof e.data?.inEffectAtMs === 'number' ? e.data.inEffectAtMs : e.atMs,
         healedAtMs: healed.get(e.subject) ?? null,
       };
     });

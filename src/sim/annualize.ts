@@ -54,6 +54,12 @@ export function defaultFaultRates(t: SimTopology, fm: FailureModel): Record<stri
     'gateway.crash': 4 * regions,
     'link.latency': 4 * regions,
     'link.partition': 1 * regions,
+    // misbehaving external endpoints (per serving endpoint); conservative guesses, override with --rates
+    'upstream.rate-limit': 12 * serving,
+    'upstream.reset': 4 * serving,
+    'upstream.stall': 2 * serving,
+    'upstream.malformed': 1 * serving,
+    'upstream.no-done': 1 * serving,
   };
 }
 

@@ -15,6 +15,7 @@ import { loadTopology } from '../../core/topology.js';
 import { DEFAULT_CATALOGUE, DEFAULT_GAMEDAY_PLAN, planGameday, type WeightedKind } from '../../chaos/gameday-plan.js';
 import { faultKindInfo, faultKindNames } from '../../core/fault-kinds.js';
 import { runScenario } from '../../chaos/runner.js';
+import { resolveFault } from '../../chaos/injectors.js';
 import { labPaths } from '../../lab/paths.js';
 import { formatSummary } from '../../report/run-report.js';
 import { DEFAULT_TOPOLOGY } from './lab-commands.js';
@@ -87,6 +88,15 @@ export function registerGameday(program: Command): void {
         maxReplicas,
         tailMs: Math.min(DEFAULT_GAMEDAY_PLAN.tailMs, durationMs / 4),
         ...(f.kinds ? { catalogue: catalogueOf(f.kinds) } : {}),
+        // only targets the kind can be applied to (external endpoints need a configured command)
+        injectable: (kind: string, target: string) => {
+          try {
+            resolveFault(kind, target, topology);
+            return true;
+          } catch {
+            return false;
+          }
+        },
       };
       if (planOpts.minFaultMs > planOpts.maxFaultMs) throw new HalabError('USAGE', '--min-fault must not exceed --max-fault');
       const plan = planGameday(topology, planOpts, createRng(seed).fork('gameday'));

@@ -6,8 +6,9 @@ import { registerHeal, registerFaults, registerInject } from './inject.js';
 import { registerDown, registerStatus, registerUp } from './lab-commands.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
+import { registerStandin } from './standin.js';
 import { registerAvailability, registerPlan, registerSimulate } from './sim.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerGameday, registerReport, registerBaseline, registerGate, registerUp, registerStatus, registerInject, registerHeal, registerFaults, registerDown, registerAvailability, registerSimulate, registerPlan];
+export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerGameday, registerReport, registerBaseline, registerGate, registerUp, registerStatus, registerInject, registerHeal, registerFaults, registerDown, registerAvailability, registerSimulate, registerPlan, registerStandin];

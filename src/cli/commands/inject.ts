@@ -51,7 +51,7 @@ export function registerInject(program: Command): void {
       const params: FaultParams = Object.fromEntries(Object.entries({ factor: opts.factor, probability: opts.probability, afterTokens: opts.afterTokens, count: opts.count }).filter(([, v]) => v !== undefined));
       const fault = await injectFault({ paths, topology, clock: realClock }, { id, kind, target, params, ...(forMs ? { healAtMs: realClock.nowMs() + forMs } : {}) });
       writeFaults(paths.labDir, [...readFaults(paths.labDir), fault]);
-      fileEventSink(eventsFile(paths.labDir, 'chaos-cli'), 'chaos', realClock).emit(EV.faultInjected, id, undefined, { kind, target, replicas: fault.replicas, params });
+      fileEventSink(eventsFile(paths.labDir, 'chaos-cli'), 'chaos', realClock).emit(EV.faultInjected, id, undefined, { kind, target, replicas: fault.replicas, params, ...(fault.output !== undefined ? { output: fault.output, inEffectAtMs: fault.injectedAtMs } : {}) });
       process.stdout.write(`${id}\n`);
       if (forMs === undefined) return;
       const controller = new AbortController();

@@ -68,6 +68,24 @@ export function registerStatus(program: Command): void {
             reason: s?.reason ?? (status ? '' : 'control plane unreachable'),
           };
         });
+      // external endpoints are not lab processes (a launched stand-in is, under standin/<id>)
+      const listed = new Set(replicas.map((r) => r.id));
+      for (const s of status?.replicas ?? []) {
+        if (listed.has(s.replicaId)) continue;
+        const standin = state.processes.find((p) => p.kind === 'standin' && p.subject === s.replicaId);
+        replicas.push({
+          id: s.replicaId,
+          region: s.region,
+          cluster: s.cluster,
+          url: s.httpUrl,
+          pid: standin?.pid ?? 0,
+          alive: standin ? isAlive(standin.pid) : true,
+          healthy: s.healthy,
+          routable: s.routable,
+          modelVersion: s.modelVersion || 'external',
+          reason: s.reason || `external; gpu ${s.signals.gpu ?? 'unknown'}`,
+        });
+      }
       const gateways = state.processes.filter((p) => p.kind === 'gateway').map((p) => ({ region: p.subject!, url: p.url ?? '', pid: p.pid, alive: isAlive(p.pid) }));
       const report = {
         entrypoint: state.entrypoint ?? '',
