@@ -12,6 +12,8 @@ import type { LabPaths } from '../lab/paths.js';
 import { killNow } from '../lab/reaper.js';
 import { renderCommand, runCommand } from './command-fault.js';
 import type { ActiveFault, UndoStep } from './faults-store.js';
+import { injectStateFault, STATE_FAULTS } from './state-faults.js';
+import { restoreControlPlane } from '../lab/restore.js';
 
 export interface FaultParams {
   readonly factor?: number;
@@ -42,6 +44,13 @@ const NEEDS_LINK_PROXIES = new Set(['region.partition', 'link.latency', 'link.pa
 export function resolveFault(kind: string, target: string, topology: Topology): string[] {
   const info = faultKindInfo(kind);
   if (!info) throw new HalabError('UNKNOWN_FAULT', `unknown fault kind "${kind}"; known kinds: ${faultKindNames().join(', ')}`);
+  if (info.target === 'controlplane') {
+    if (target !== 'controlplane') throw new HalabError('UNKNOWN_TARGET', `${kind} takes the target "controlplane", not "${target}"`);
+    if (kind === 'controlplane.kill-leader' && topology.controlPlane.instances < 2) {
+      throw new HalabError('PREREQUISITE_MISSING', `${kind} needs several control-plane instances; ${topology.file} runs ${topology.controlPlane.instances}`, 'set controlPlane: { store: etcd, instances: 3 } in the topology');
+    }
+    return [];
+  }
   const ref = parseTarget(target);
   if (!ref || ref.kind !== info.target) {
     const example = { replica: 'us-east-1/primary/0', cluster: 'us-east-1/primary', region: 'us-east-1' }[info.target];
@@ -107,6 +116,9 @@ export async function injectFault(ctx: InjectContext, req: FaultRequest): Promis
   } else if (req.kind === 'gateway.crash') {
     kill(`gateway/${req.target}`);
     replicas.length = 0;
+  } else if (STATE_FAULTS.has(req.kind)) {
+    undo.push(...(await injectStateFault(ctx, state, req.kind, req.target)));
+    replicas.length = 0;
   }
   return { id: req.id, kind: req.kind, target: req.target, replicas, injectedAtMs: ctx.clock.nowMs(), ...(req.healAtMs ? { healAtMs: req.healAtMs } : {}), undo };
 }
@@ -121,6 +133,8 @@ export async function healFault(ctx: InjectContext, fault: ActiveFault): Promise
           await restartProcess(ctx.paths, step.processName, ctx.clock);
         } else if (step.type === 'command') {
           await runCommand(step.command, step.timeoutMs);
+        } else if (step.type === 'restore-controlplane') {
+          await restoreControlPlane(ctx.paths, ctx.clock, {});
         } else {
           const entry = readLabState(ctx.paths)?.processes.find((p) => p.name === `replica/${step.replicaId}`);
           if (entry?.address) await agentClearFault(entry.address, step.faultId, ctx.clock);

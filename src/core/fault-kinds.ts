@@ -1,7 +1,7 @@
 // The fault catalogue: every fault kind the lab can inject, what it does, and what it targets.
 // Scenario validation, `halab inject` and the chaos engine all read this one list.
 
-export type TargetKind = 'replica' | 'cluster' | 'region';
+export type TargetKind = 'replica' | 'cluster' | 'region' | 'controlplane';
 
 export interface FaultKindInfo {
   readonly kind: string;
@@ -27,6 +27,9 @@ export const FAULT_KINDS: readonly FaultKindInfo[] = [
   { kind: 'gateway.crash', target: 'region', description: 'the regional gateway process is killed; heal restarts it' },
   { kind: 'link.latency', target: 'region', description: 'adds `latencyMs` to every connection into the region', defaults: { latencyMs: 200 } },
   { kind: 'link.partition', target: 'region', description: 'drops every connection into the region' },
+  { kind: 'controlplane.kill-leader', target: 'controlplane', description: 'the leading control-plane instance is killed (SIGKILL); another takes over; heal restarts it as a follower' },
+  { kind: 'controlplane.disaster', target: 'controlplane', description: 'every control-plane instance is killed and its state wiped; heal restores the newest backup into a fresh control plane' },
+  { kind: 'region.state-loss', target: 'region', description: "the region's stored completions are wiped (its gateway is killed first); heal restarts the gateway on an empty store" },
 ];
 
 export function faultKindInfo(kind: string): FaultKindInfo | undefined {

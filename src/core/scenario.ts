@@ -200,7 +200,7 @@ function globToRegExp(glob: string): RegExp {
 
 function candidatesFor(spec: string, kind: string, c: ScheduleCandidates): readonly string[] {
   const targetKind = faultKindInfo(kind)!.target;
-  const pool = targetKind === 'replica' ? c.replicas : targetKind === 'cluster' ? c.clusters : c.regions;
+  const pool = targetKind === 'replica' ? c.replicas : targetKind === 'cluster' ? c.clusters : targetKind === 'controlplane' ? ['controlplane'] : c.regions;
   if (spec === 'serving-replica') return targetKind === 'replica' ? c.serving : pool;
   if (spec === 'replica' || spec === 'cluster' || spec === 'region') return pool;
   const re = globToRegExp(spec);

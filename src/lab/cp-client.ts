@@ -6,7 +6,25 @@ import type { Status__Output } from '../gen/halab/v1/Status.js';
 
 export type { Status__Output as ControlPlaneStatus };
 
-export function getStatus(address: string, clock: Clock, timeoutMs = 2000): Promise<Status__Output> {
+/**
+ * Status from the control plane at `address` — or, for a comma-separated list (HA), from the first
+ * instance that answers (the leader; followers refuse with UNAVAILABLE).
+ */
+export async function getStatus(address: string, clock: Clock, timeoutMs = 2000): Promise<Status__Output> {
+  const all = address.split(',').filter(Boolean);
+  if (all.length <= 1) return getStatusOne(address, clock, timeoutMs);
+  const errors: string[] = [];
+  for (const a of all) {
+    try {
+      return await getStatusOne(a, clock, timeoutMs);
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  throw new HalabError('UPSTREAM_FAILED', `no control-plane instance answered as leader: ${errors.join('; ')}`);
+}
+
+function getStatusOne(address: string, clock: Clock, timeoutMs: number): Promise<Status__Output> {
   const { ControlPlane } = controlPlanePackage();
   const client = new ControlPlane(address, grpc.credentials.createInsecure());
   return new Promise<Status__Output>((resolve, reject) => {

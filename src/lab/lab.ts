@@ -6,10 +6,12 @@ import type { Clock } from '../core/clock.js';
 import { HalabError } from '../core/errors.js';
 import type { Topology } from '../core/topology.js';
 import { getStatus, waitForStatus } from './cp-client.js';
-import { isAlive, spawnComponent, waitReady } from './launcher.js';
+import { isAlive, spawnComponent, waitReady, type Component } from './launcher.js';
 import { readLabState, writeLabState, type LabState, type ProcessEntry } from './lab-state.js';
 import type { LabPaths } from './paths.js';
 import { findLabProcesses, terminate } from './reaper.js';
+import { launchControlPlanes } from './controlplane-launch.js';
+import { spawnEtcd } from './etcd.js';
 
 export interface StartOptions {
   /** Bound on start-up, model loading included. */
@@ -41,7 +43,7 @@ export async function startLab(topology: Topology, paths: LabPaths, clock: Clock
   const state: LabState = { labDir: paths.labDir, topologyFile, startedAtMs: clock.nowMs(), ownerPid: process.pid, processes: [] };
   const timeoutMs = readyTimeoutMs(topology, opts);
   const common = ['--topology', topologyFile, '--lab-dir', paths.labDir];
-  const launch = (entry: Omit<ProcessEntry, 'pid'>): ProcessEntry => {
+  const launch = (entry: Omit<ProcessEntry, 'pid'> & { readonly kind: Component }): ProcessEntry => {
     const pid = spawnComponent(entry.kind, entry.name, entry.args, paths.labDir);
     const started = { ...entry, pid };
     state.processes.push(started);
@@ -49,10 +51,11 @@ export async function startLab(topology: Topology, paths: LabPaths, clock: Clock
     return started;
   };
   try {
-    const cp = launch({ name: 'controlplane', kind: 'controlplane', args: [...common, '--host', topology.controlPlane.host] });
-    const cpReady = await waitReady(paths.labDir, cp.name, cp.pid, clock, 15_000);
-    state.controlPlane = cp.address = String(cpReady.ready.address);
-    cp.url = String(cpReady.ready.url);
+    const record = (e: ProcessEntry): void => {
+      state.processes.push(e);
+      writeLabState(paths, state);
+    };
+    state.controlPlane = await launchControlPlanes(topology, paths, state, launch, record, common, clock);
     const replicas = topology.replicas.map((r) =>
       launch({
         name: `replica/${r.id}`,
@@ -102,6 +105,12 @@ export async function restartProcess(paths: LabPaths, processName: string, clock
   if (!state || !entry) throw new HalabError('UNKNOWN_TARGET', `no process ${processName} in the running lab`);
   if (isAlive(entry.pid)) return entry;
   const port = entry.kind === 'gateway' && entry.url ? ['--port', new URL(entry.url).port] : [];
+  if (entry.kind === 'controlplane' && entry.address) port.push('--port', entry.address.split(':').at(-1)!);
+  if (entry.kind === 'etcd') {
+    entry.pid = spawnEtcd(paths.labDir, entry.name, entry.args);
+    writeLabState(paths, state);
+    return entry;
+  }
   entry.pid = spawnComponent(entry.kind, entry.name, [...entry.args, ...port], paths.labDir);
   writeLabState(paths, state);
   const ready = await waitReady(paths.labDir, entry.name, entry.pid, clock, 30_000);
