@@ -12,6 +12,10 @@ import type { UpstreamPool } from './upstream-pool.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { CompletionSink } from './completion.js';
 import { validateChatRequest } from '../core/chat-request.js';
+import type { StoredCompletions } from './stored-completions.js';
+import { storingSink } from './storing-sink.js';
+import { handleGetCompletion, handleReplicate } from './stored-routes.js';
+import { REPLICATE_PATH } from './replicator.js';
 
 export interface GatewayOptions {
   readonly id: string;
@@ -22,6 +26,8 @@ export interface GatewayOptions {
   readonly clock: Clock;
   readonly events: EventSink;
   readonly metrics?: GatewayMetrics;
+  /** Stored completions (`store: true`, GET /v1/chat/completions/{id}, peer replication). */
+  readonly completions?: StoredCompletions;
 }
 
 export interface GatewayServer {
@@ -90,7 +96,11 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
       region: opts.region,
       includeUsage: request.stream_options?.include_usage === true,
     };
-    const sink = counted(request.stream ? streamingSink(res, meta) : bufferedSink(res, meta), opts, clock.monoMs());
+    let base = request.stream ? streamingSink(res, meta) : bufferedSink(res, meta);
+    if (request.store === true && opts.completions) {
+      base = storingSink(base, opts.completions, { ...meta, messages: request.messages, ...(request.metadata ? { metadata: request.metadata } : {}) }, clock);
+    }
+    const sink = counted(base, opts, clock.monoMs());
     await runCompletion({ ...request, model: opts.modelName }, { pool, config, clock, events, signal: controller.signal }, sink);
   }
 
@@ -107,6 +117,12 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
         .catch((err) => sendError(res, 500, `gateway error: ${(err as Error).message}`, 'internal_error'))
         .finally(() => (inFlight -= 1));
       return;
+    }
+    if (opts.completions && req.method === 'GET' && url?.startsWith('/v1/chat/completions/')) {
+      return void handleGetCompletion(opts.completions, url.slice('/v1/chat/completions/'.length), res);
+    }
+    if (opts.completions && req.method === 'POST' && url === REPLICATE_PATH) {
+      return void handleReplicate(opts.completions, req, res);
     }
     if (req.method === 'GET' && url === '/v1/models') {
       res.writeHead(200, { 'content-type': 'application/json' });

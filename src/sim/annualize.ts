@@ -54,6 +54,10 @@ export function defaultFaultRates(t: SimTopology, fm: FailureModel): Record<stri
     'gateway.crash': 4 * regions,
     'link.latency': 4 * regions,
     'link.partition': 1 * regions,
+    // control-plane host failures (a few a year), full control-plane loss (rare), region state loss
+    'controlplane.kill-leader': 4,
+    'controlplane.disaster': 0.2,
+    'region.state-loss': 0.1 * regions,
   };
 }
 
