@@ -25,7 +25,7 @@ export interface PendingRecord {
   readonly atMs: number;
 }
 
-const ID_RE = /^[A-Za-z0-9_-]{1,200}$/;
+const ID_RE = /^[A-Za-z0-9_.-]{1,200}$/;
 
 export function validCompletionId(id: string): boolean {
   return ID_RE.test(id);
