@@ -3,6 +3,7 @@ import { controlPlanePackage, grpc } from '../core/grpc.js';
 import type { Clock } from '../core/clock.js';
 import { HalabError } from '../core/errors.js';
 import type { Status__Output } from '../gen/halab/v1/Status.js';
+import type { BackupReply__Output } from '../gen/halab/v1/BackupReply.js';
 
 export type { Status__Output as ControlPlaneStatus };
 
@@ -56,4 +57,25 @@ export async function waitForStatus(
     await clock.sleep(100);
   }
   throw new HalabError('LAB_START_FAILED', `timed out after ${timeoutMs}ms waiting for the lab: ${last ? describe(last) : 'control plane never answered'}`);
+}
+
+/** Asks the control-plane leader for a backup now (the first instance that accepts; followers refuse). */
+export async function requestBackup(address: string, clock: Clock, timeoutMs = 30_000): Promise<BackupReply__Output> {
+  const { ControlPlane } = controlPlanePackage();
+  const errors: string[] = [];
+  for (const a of address.split(',').filter(Boolean)) {
+    const client = new ControlPlane(a, grpc.credentials.createInsecure());
+    try {
+      return await new Promise<BackupReply__Output>((resolve, reject) => {
+        client.Backup({}, { deadline: new Date(clock.nowMs() + timeoutMs) }, (err, reply) => (err || !reply ? reject(err ?? new Error('empty reply')) : resolve(reply)));
+      });
+    } catch (err) {
+      const e = err as grpc.ServiceError;
+      if (e.code === grpc.status.FAILED_PRECONDITION || e.code === grpc.status.INTERNAL) throw new HalabError('UPSTREAM_FAILED', `backup by ${a}: ${e.details}`);
+      errors.push(`${a}: ${e.details ?? e.message}`);
+    } finally {
+      client.close();
+    }
+  }
+  throw new HalabError('UPSTREAM_FAILED', `no control-plane leader took the backup: ${errors.join('; ')}`);
 }

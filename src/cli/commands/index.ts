@@ -7,7 +7,8 @@ import { registerDown, registerStatus, registerUp } from './lab-commands.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerAvailability, registerPlan, registerSimulate } from './sim.js';
+import { registerBackup, registerRestore } from './state.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerGameday, registerReport, registerBaseline, registerGate, registerUp, registerStatus, registerInject, registerHeal, registerFaults, registerDown, registerAvailability, registerSimulate, registerPlan];
+export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerGameday, registerReport, registerBaseline, registerGate, registerUp, registerStatus, registerInject, registerHeal, registerFaults, registerDown, registerAvailability, registerSimulate, registerPlan, registerBackup, registerRestore];
