@@ -46,9 +46,6 @@ export function resolveFault(kind: string, target: string, topology: Topology): 
   if (!info) throw new HalabError('UNKNOWN_FAULT', `unknown fault kind "${kind}"; known kinds: ${faultKindNames().join(', ')}`);
   if (info.target === 'controlplane') {
     if (target !== 'controlplane') throw new HalabError('UNKNOWN_TARGET', `${kind} takes the target "controlplane", not "${target}"`);
-    if (kind === 'controlplane.kill-leader' && topology.controlPlane.instances < 2) {
-      throw new HalabError('PREREQUISITE_MISSING', `${kind} needs several control-plane instances; ${topology.file} runs ${topology.controlPlane.instances}`, 'set controlPlane: { store: etcd, instances: 3 } in the topology');
-    }
     return [];
   }
   const ref = parseTarget(target);

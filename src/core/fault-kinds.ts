@@ -27,7 +27,7 @@ export const FAULT_KINDS: readonly FaultKindInfo[] = [
   { kind: 'gateway.crash', target: 'region', description: 'the regional gateway process is killed; heal restarts it' },
   { kind: 'link.latency', target: 'region', description: 'adds `latencyMs` to every connection into the region', defaults: { latencyMs: 200 } },
   { kind: 'link.partition', target: 'region', description: 'drops every connection into the region' },
-  { kind: 'controlplane.kill-leader', target: 'controlplane', description: 'the leading control-plane instance is killed (SIGKILL); another takes over; heal restarts it as a follower' },
+  { kind: 'controlplane.kill-leader', target: 'controlplane', description: 'the leading control-plane instance is killed (SIGKILL); another takes over (with one instance, none does until the heal restarts it from its stored state); heal restarts it' },
   { kind: 'controlplane.disaster', target: 'controlplane', description: 'every control-plane instance is killed and its state wiped; heal restores the newest backup into a fresh control plane' },
   { kind: 'region.state-loss', target: 'region', description: "the region's stored completions are wiped (its gateway is killed first); heal restarts the gateway on an empty store" },
 ];
