@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realClock } from '../src/core/clock.js';
 import type { RequestRecord } from '../src/core/records.js';
 import { BuiltinDriver } from '../src/load/builtin-driver.js';
+import { readBackStored } from '../src/load/readback.js';
+import { measureState } from '../src/measure/state-figures.js';
 import { halab, leftovers, makeHome } from './helpers.js';
 
 const home = makeHome('halab-state-');
@@ -69,6 +71,7 @@ async function getStored(url: string, id: string): Promise<{ status: number; bod
 }
 
 let s0: Status;
+let firstId = '';
 
 beforeAll(async () => {
   const up = await halab(home, ['up', haTopology(home)]);
@@ -91,6 +94,7 @@ describe('durable control-plane state and stored completions', () => {
 
   it('stores a completion in one region and serves it from the other', async () => {
     const { id, content } = await storeCompletion(gw(s0, 'us-east-1'), 1);
+    firstId = id;
     const local = await getStored(gw(s0, 'us-east-1'), id);
     expect(local.status).toBe(200);
     expect(local.body.choices?.[0]?.message.content).toBe(content);
@@ -100,6 +104,12 @@ describe('durable control-plane state and stored completions', () => {
     }, 5000);
     expect(remote.body.id).toBe(id);
     expect((await getStored(gw(s0, 'us-west-2'), 'chatcmpl-nope')).status).toBe(404);
+    // model versions and configuration replicated by the control plane into the region's store
+    const cfg = await waitFor('config in us-west-2', async () => {
+      const body = (await (await request(`${gw(s0, 'us-west-2')}/internal/config`)).body.json()) as { keys: Record<string, string> };
+      return body.keys['models/llama-3-8b-instruct'] ? body : undefined;
+    }, 5000);
+    expect(Object.keys(cfg.keys).some((k) => k.startsWith('deployments/'))).toBe(true);
     const metrics = await (await request(`${gw(s0, 'us-east-1')}/metrics`)).body.text();
     expect(metrics).toMatch(/halab_replication_lag_seconds\{peer="us-west-2",region="us-east-1"\} 0/);
     expect(metrics).toMatch(/halab_replication_acked_total\{peer="us-west-2",region="us-east-1"\} [1-9]/);
@@ -118,6 +128,24 @@ describe('durable control-plane state and stored completions', () => {
     });
     expect((await getStored(gw(s0, 'us-west-2'), id)).status).toBe(200);
   }, 30_000);
+
+  it('lists every acknowledged write lost with a region whose replication was behind', async () => {
+    expect((await halab(home, ['inject', 'gateway.crash', 'us-west-2'])).code).toBe(0); // replication stalls
+    const writes = [await storeCompletion(gw(s0, 'us-east-1'), 10), await storeCompletion(gw(s0, 'us-east-1'), 11)];
+    const ackedAtMs = realClock.nowMs();
+    const loss = await halab(home, ['inject', 'region.state-loss', 'us-east-1']);
+    expect(loss.code, loss.stderr).toBe(0);
+    const failureAtMs = realClock.nowMs();
+    expect((await halab(home, ['heal', '--all'])).code).toBe(0);
+    const s = await status();
+    const records = [...writes.map((w, i) => ({ id: `r${i}`, outcome: 'ok', endMs: ackedAtMs, storedId: w.id, storedRegion: 'us-east-1' })), { id: 'r9', outcome: 'ok', endMs: ackedAtMs - 5000, storedId: firstId, storedRegion: 'us-east-1' }] as unknown as RequestRecord[];
+    const readback = await readBackStored(records, { gatewayUrl: gw(s, 'us-west-2'), region: 'us-west-2', rounds: 2, roundWaitMs: 500 }, realClock);
+    const m = measureState([{ atMs: failureAtMs, source: 'chaos', type: 'fault.injected', subject: 'f', data: { kind: 'region.state-loss' } }], readback);
+    expect(m.lostWrites).toBe(2);
+    expect(m.storedWrites?.lost.map((l) => l.storedId).sort()).toEqual(writes.map((w) => w.id).sort());
+    expect(m.rpoMs).toBeGreaterThan(0);
+    expect((await getStored(gw(s, 'us-east-1'), writes[0]!.id)).status).toBe(404); // wiped in its own region too
+  }, 60_000);
 
   it('keeps serving every client request while the leader is killed; a follower leads within 3 s', async () => {
     const records: RequestRecord[] = [];

@@ -24,8 +24,12 @@ import { takeBackup } from './backup.js';
 import { backupLocation } from './backup-config.js';
 import { openObjectStore } from './object-store.js';
 import { CP_EV } from './cp-events.js';
+import { ConfigReplicator } from './config-replicator.js';
+import { gatewayUrlOf } from '../gateway/stored-setup.js';
 
 const HEARTBEAT_INTERVAL_MS = 250;
+/** How often the leader checks that every region holds its current configuration. */
+const CONFIG_SYNC_INTERVAL_MS = 1000;
 /** A replica adopted from stored state must re-register within this long after a takeover. */
 const ADOPT_GRACE_MS = 5000;
 /** Exit code of a leader that lost its lease (fail-stop). */
@@ -68,6 +72,7 @@ metrics.bind(cp);
 let role: 'follower' | 'leader' = 'follower';
 let term = 0;
 let leadership: Leadership | undefined;
+let configReplicator: ConfigReplicator | undefined;
 const backupUrl = backupLocation(topology, opts.labDir);
 const objects = openObjectStore(backupUrl, cpConfig.backup.endpoint ? { endpoint: cpConfig.backup.endpoint } : {});
 const backupNow = async () => {
@@ -121,6 +126,8 @@ async function becomeLeader(): Promise<void> {
   });
   log.info({ term, address: server.address }, 'leading');
   scheduleBackups();
+  configReplicator = new ConfigReplicator(store, { regions: topology.regions.map((r) => r.name), gatewayUrl: (r) => gatewayUrlOf(opts.labDir, r), intervalMs: CONFIG_SYNC_INTERVAL_MS, requestTimeoutMs: 2000 }, realClock, events, metrics.registry);
+  configReplicator.start();
 }
 
 const handlers = {
@@ -147,6 +154,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   log.info({ signal }, 'shutting down');
   cp.stop();
+  configReplicator?.stop();
   prober.close();
   metricsServer.close();
   await leadership?.close();

@@ -14,7 +14,9 @@ import type { CompletionSink } from './completion.js';
 import { validateChatRequest } from '../core/chat-request.js';
 import type { StoredCompletions } from './stored-completions.js';
 import { storingSink } from './storing-sink.js';
-import { handleGetCompletion, handleReplicate } from './stored-routes.js';
+import { handleConfig, handleGetCompletion, handleReplicate } from './stored-routes.js';
+import type { StateStore } from '../controlplane/state-store.js';
+import { CONFIG_PATH } from '../controlplane/config-replicator.js';
 import { REPLICATE_PATH } from './replicator.js';
 
 export interface GatewayOptions {
@@ -28,6 +30,8 @@ export interface GatewayOptions {
   readonly metrics?: GatewayMetrics;
   /** Stored completions (`store: true`, GET /v1/chat/completions/{id}, peer replication). */
   readonly completions?: StoredCompletions;
+  /** The region's durable store, for the replicated control-plane configuration (/internal/config). */
+  readonly regionStore?: StateStore;
 }
 
 export interface GatewayServer {
@@ -123,6 +127,10 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
     }
     if (opts.completions && req.method === 'POST' && url === REPLICATE_PATH) {
       return void handleReplicate(opts.completions, req, res);
+    }
+    if (opts.regionStore && (req.method === 'PUT' || req.method === 'GET') && url === CONFIG_PATH) {
+      const store = opts.regionStore;
+      return void handleConfig(store, opts.region, req, res).catch((err: Error) => sendError(res, 500, `config: ${err.message}`, 'internal_error'));
     }
     if (req.method === 'GET' && url === '/v1/models') {
       res.writeHead(200, { 'content-type': 'application/json' });

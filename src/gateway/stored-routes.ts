@@ -2,6 +2,8 @@
 // region does not have it) and the peer-replication endpoint POST /internal/replicate.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyTooLargeError, readBody, sendError } from '../core/openai-http.js';
+import { configDigest } from '../controlplane/config-replicator.js';
+import type { StateStore } from '../controlplane/state-store.js';
 import { validCompletionId, type StoredCompletion, type StoredCompletions } from './stored-completions.js';
 
 /** A replication batch larger than this is refused (413). */
@@ -39,4 +41,30 @@ export async function handleReplicate(sc: StoredCompletions, req: IncomingMessag
   } catch (err) {
     sendError(res, 500, `storing replicated completions in ${sc.region}: ${(err as Error).message}`, 'internal_error');
   }
+}
+
+/**
+ * PUT /internal/config: the control plane's model versions, deployments and routing config for
+ * this region, kept durably under cp/<key>; answers with the digest of what is now stored.
+ * GET /internal/config: the stored copy.
+ */
+export async function handleConfig(store: StateStore, region: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method === 'GET') {
+    const keys = Object.fromEntries([...(await store.list('cp/'))].map(([k, v]) => [k.slice(3), v]));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ region, digest: configDigest(keys), keys }));
+    return;
+  }
+  let body: { keys?: unknown };
+  try {
+    body = JSON.parse(await readBody(req, REPLICATE_BODY_MAX_BYTES)) as typeof body;
+  } catch (err) {
+    return sendError(res, 400, `config body: ${(err as Error).message}`, 'invalid_request');
+  }
+  if (!body.keys || typeof body.keys !== 'object' || Object.values(body.keys).some((v) => typeof v !== 'string')) {
+    return sendError(res, 400, 'keys: expected an object of string values', 'invalid_request', 'keys');
+  }
+  const keys = body.keys as Record<string, string>;
+  const stale = [...(await store.list('cp/')).keys()].filter((k) => !(k.slice(3) in keys));
+  await store.batch(Object.entries(keys).map(([k, v]) => [`cp/${k}`, v]), stale);
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ region, digest: configDigest(keys) }));
 }
