@@ -22,6 +22,7 @@ beforeAll(async () => {
   process.env.AWS_ACCESS_KEY_ID = 'halab-test';
   process.env.AWS_SECRET_ACCESS_KEY = 'halab-test';
   process.env.AWS_REGION = 'us-east-1';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const port = await freePort();
   endpoint = `http://127.0.0.1:${port}`;
   moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });

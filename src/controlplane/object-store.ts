@@ -81,6 +81,9 @@ class S3ObjectStore implements ObjectStore {
   ) {}
 
   private async s3() {
+    // The pinned SDK supports Node 20 (this project's floor); its notice about future releases
+    // needing Node 22 would otherwise be printed by every command that touches s3://.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const sdk = await import('@aws-sdk/client-s3');
     this.clientPromise ??= Promise.resolve(
       new sdk.S3Client({

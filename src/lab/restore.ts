@@ -82,6 +82,8 @@ export async function restoreControlPlane(paths: LabPaths, clock: Clock, opts: R
   const store = await openLabStore(paths, topology, state);
   try {
     await loadSnapshotInto(store, snapshot);
+    // Every instance is stopped: the election keys of their leases only delay the fresh leader.
+    await store.deletePrefix('election/');
   } finally {
     await store.close();
   }
