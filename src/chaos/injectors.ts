@@ -131,7 +131,11 @@ export async function healFault(ctx: InjectContext, fault: ActiveFault): Promise
         } else if (step.type === 'command') {
           await runCommand(step.command, step.timeoutMs);
         } else if (step.type === 'restore-controlplane') {
-          await restoreControlPlane(ctx.paths, ctx.clock, {});
+          await restoreControlPlane(ctx.paths, ctx.clock, {}).catch(async (err: Error) => {
+            // No usable backup: bring the control plane back on empty state (replicas re-register).
+            for (const p of readLabState(ctx.paths)?.processes.filter((x) => x.kind === 'controlplane') ?? []) await restartProcess(ctx.paths, p.name, ctx.clock);
+            throw new HalabError('UPSTREAM_FAILED', `restore failed (${err.message}); the control plane was restarted on empty state`);
+          });
         } else {
           const entry = readLabState(ctx.paths)?.processes.find((p) => p.name === `replica/${step.replicaId}`);
           if (entry?.address) await agentClearFault(entry.address, step.faultId, ctx.clock);
