@@ -44,6 +44,15 @@ describe('etcd state store', () => {
     await s.deletePrefix('');
     expect((await s.list('')).size).toBe(0);
     expect(await other.get('replicas/z')).toBe('other lab');
+    // fenced writes: only while the guard key (a leader's election key) exists
+    const fenced = await EtcdStateStore.open([url], 'test-a/');
+    await s.put('election/controlplane/42', 'me');
+    fenced.setGuard('election/controlplane/42');
+    await fenced.put('routing/x', 'by the leader');
+    await s.delete('election/controlplane/42'); // the lease is gone: someone else leads now
+    await expect(fenced.put('routing/x', 'stale leader')).rejects.toMatchObject({ code: 'NOT_LEADER' });
+    expect(await s.get('routing/x')).toBe('by the leader');
+    await fenced.close();
     await s.close();
     await other.close();
   });
@@ -82,6 +91,20 @@ describe('etcd state store', () => {
       a.kill('SIGKILL');
     }
   }, 30_000);
+
+  it('a leader cut off from etcd is told it lost leadership (and so stops: fail-stop)', async () => {
+    const s = await EtcdStateStore.open([url], 'cut/');
+    let elected = false;
+    let lost = '';
+    const l = await etcdLeadership(s, 'A', 1, { elected: () => void (elected = true), lost: (why) => void (lost = why) });
+    await until(() => elected, 5000);
+    await terminate([pid], realClock); // etcd goes away (the last test of this file)
+    pid = 0;
+    await until(() => lost !== '', 10_000);
+    expect(lost).toMatch(/etcd election/);
+    await l.close().catch(() => undefined);
+    await s.close();
+  }, 20_000);
 });
 
 async function until(cond: () => boolean, timeoutMs: number): Promise<void> {

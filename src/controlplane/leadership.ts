@@ -16,13 +16,15 @@ export interface LeadershipHandlers {
 export interface Leadership {
   /** Address of the current leader as last observed ('' when unknown). */
   leader(): string;
+  /** The store key that exists exactly while this instance holds its lease (for fenced writes). */
+  fencingKey(): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
 /** The single embedded-store instance: leads at once. */
 export function soloLeadership(address: string, handlers: LeadershipHandlers): Leadership {
   void Promise.resolve(handlers.elected());
-  return { leader: () => address, close: async () => undefined };
+  return { leader: () => address, fencingKey: async () => undefined, close: async () => undefined };
 }
 
 export async function etcdLeadership(store: EtcdStateStore, address: string, ttlS: number, handlers: LeadershipHandlers): Promise<Leadership> {
@@ -49,6 +51,12 @@ export async function etcdLeadership(store: EtcdStateStore, address: string, ttl
   });
   return {
     leader: () => leader,
+    async fencingKey() {
+      // The campaign key is named from the etcd root; the store's keys are relative to its namespace.
+      const full = await campaign!.getCampaignKey();
+      const prefix = store.namespace().prefix.toString();
+      return full.startsWith(prefix) ? full.slice(prefix.length) : full;
+    },
     async close() {
       closed = true;
       await campaign?.resign().catch(() => undefined);

@@ -103,10 +103,13 @@ function scheduleBackups(): void {
 
 async function becomeLeader(): Promise<void> {
   const startedMs = realClock.monoMs();
+  const fence = await leadership?.fencingKey();
+  if (fence && store instanceof EtcdStateStore) store.setGuard(fence);
   const state = await loadAdoptedState(store);
-  persistence = new StatePersistence(store, realClock, (message) => {
+  persistence = new StatePersistence(store, realClock, (message, err) => {
     log.error({ message }, 'state write failed');
     events.emit(CP_EV.stateWriteFailed, store.kind, message);
+    if ((err as { code?: string }).code === 'NOT_LEADER') handlers.lost(message);
   }, state.eventSeq);
   await persistence.seed(topology);
   term = await persistence.nextTerm();

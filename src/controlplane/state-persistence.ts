@@ -86,7 +86,7 @@ export class StatePersistence {
   constructor(
     private readonly store: StateStore,
     private readonly clock: Clock,
-    private readonly onError: (message: string) => void,
+    private readonly onError: (message: string, err: unknown) => void,
     eventSeq = 0,
   ) {
     this.eventSeq = eventSeq;
@@ -153,7 +153,7 @@ export class StatePersistence {
         try {
           await this.store.batch(puts, deletes);
         } catch (err) {
-          this.onError(`writing ${batch.size} key(s) to ${this.store.kind} store ${this.store.location} failed: ${(err as Error).message}`);
+          this.onError(`writing ${batch.size} key(s) to ${this.store.kind} store ${this.store.location} failed: ${(err as Error).message}`, err);
         }
       }
     } finally {

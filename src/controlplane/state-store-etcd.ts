@@ -6,6 +6,8 @@ import { sortedMap, type StateStore } from './state-store.js';
 
 export class EtcdStateStore implements StateStore {
   readonly kind = 'etcd' as const;
+  /** Fencing: when set, a write commits only while this key (the leader's election key) exists. */
+  private guardKey: string | undefined;
 
   private constructor(
     readonly location: string,
@@ -35,19 +37,34 @@ export class EtcdStateStore implements StateStore {
     return (await this.ns.get(key).string()) ?? undefined;
   }
 
+  /**
+   * From now on every put/batch/delete commits only while `key` exists — the election key bound to
+   * this instance's leader lease — so a deposed leader can never overwrite its successor's state.
+   */
+  setGuard(key: string): void {
+    this.guardKey = key;
+  }
+
   async put(key: string, value: string): Promise<void> {
-    await this.ns.put(key).value(value);
+    await this.batch([[key, value]]);
   }
 
   async batch(puts: readonly (readonly [string, string])[], deletes: readonly string[] = []): Promise<void> {
     if (puts.length === 0 && deletes.length === 0) return;
     // Transactions of at most 100 operations (etcd's default limit is 128 per transaction).
     const ops = [...puts.map(([k, v]) => this.ns.put(k).value(v)), ...deletes.map((k) => this.ns.delete().key(k))];
-    for (let i = 0; i < ops.length; i += 100) await this.ns.if('meta/ping', 'Version', '>', -1).then(...ops.slice(i, i + 100)).commit();
+    for (let i = 0; i < ops.length; i += 100) {
+      const guard = this.guardKey;
+      const txn = guard ? this.ns.if(guard, 'Create', '>', 0) : this.ns.if('meta/ping', 'Version', '>', -1);
+      const result = await txn.then(...ops.slice(i, i + 100)).commit();
+      if (!result.succeeded) {
+        throw new HalabError('NOT_LEADER', `write to etcd refused: this instance no longer holds the leader lease (${guard})`, 'a new leader owns the state; this instance stops');
+      }
+    }
   }
 
   async delete(key: string): Promise<void> {
-    await this.ns.delete().key(key);
+    await this.batch([], [key]);
   }
 
   async list(prefix: string): Promise<Map<string, string>> {
