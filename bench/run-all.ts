@@ -1,10 +1,12 @@
 // `npm run bench [-- name...]`: runs the benchmarks and prints their figures.
 import { benchReplicaFaults } from './replica-faults.js';
 import { benchSimYears } from './sim-years.js';
+import { benchStateStore } from './state-store.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'sim-years': () => benchSimYears(),
   'replica-faults': () => benchReplicaFaults(),
+  'state-store': () => benchStateStore(),
 };
 
 const wanted = process.argv.slice(2);
