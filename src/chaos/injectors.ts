@@ -110,6 +110,8 @@ export async function injectFault(ctx: InjectContext, req: FaultRequest): Promis
   } else if (req.kind === 'region.outage') {
     kill(`gateway/${req.target}`);
     for (const id of replicas) kill(`replica/${id}`);
+    // control-plane instances placed in the region (controlPlane.placement: regions) go down with it
+    for (const cp of state.processes.filter((p) => p.kind === 'controlplane' && p.subject === req.target)) kill(cp.name);
   } else if (req.kind === 'gateway.crash') {
     kill(`gateway/${req.target}`);
     replicas.length = 0;

@@ -22,7 +22,7 @@ export const FAULT_KINDS: readonly FaultKindInfo[] = [
   { kind: 'model.corrupt', target: 'replica', description: 'the model produces wrong tokens; only checking output reveals it' },
   { kind: 'cluster.outage', target: 'cluster', description: 'every replica of the cluster is killed' },
   { kind: 'cluster.degrade', target: 'cluster', description: '`count` replicas of the cluster are killed', defaults: { count: 2 } },
-  { kind: 'region.outage', target: 'region', description: 'every process of the region, gateway included, is killed' },
+  { kind: 'region.outage', target: 'region', description: 'every process of the region, gateway and control-plane instances placed there included, is killed' },
   { kind: 'region.partition', target: 'region', description: 'the region is cut off from the other region and the global load balancer' },
   { kind: 'gateway.crash', target: 'region', description: 'the regional gateway process is killed; heal restarts it' },
   { kind: 'link.latency', target: 'region', description: 'adds `latencyMs` to every connection into the region', defaults: { latencyMs: 200 } },

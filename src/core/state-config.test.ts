@@ -21,7 +21,7 @@ describe('durable-state configuration', () => {
   });
 
   it('defaults to one embedded control plane and refuses several on the embedded store', () => {
-    expect(buildTopology({ name: 't', regions }, 't.yaml').controlPlane).toMatchObject({ store: 'embedded', instances: 1, leaseTtlS: 2, backup: { intervalMs: 0, retain: 10 } });
+    expect(buildTopology({ name: 't', regions }, 't.yaml').controlPlane).toMatchObject({ store: 'embedded', instances: 1, placement: 'host', leaseTtlS: 2, backup: { intervalMs: 0, retain: 10 } });
     expect(() => buildTopology({ name: 't', regions, controlPlane: { instances: 3 } }, 't.yaml')).toThrow(/t\.yaml: controlPlane\.instances: 3 instances need controlPlane\.store: etcd/);
     expect(() => buildTopology({ name: 't', regions, controlPlane: { store: 'etcd', backup: { url: 'ftp://x' } } }, 't.yaml')).toThrow(/controlPlane\.backup\.url/);
   });

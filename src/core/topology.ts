@@ -60,6 +60,8 @@ export const topologySchema = z.strictObject({
       store: z.enum(['embedded', 'etcd']).default('embedded'),
       /** Control-plane instances; more than one needs store: etcd (leader election on an etcd lease). */
       instances: z.number().int().min(1).max(5).default(1),
+      /** Where instances run: all on `host`, or spread over the regions (instance i in region i mod n, on its host). */
+      placement: z.enum(['host', 'regions']).default('host'),
       /** TTL of the leader's etcd lease: a dead leader is replaced within about this long. */
       leaseTtlS: z.number().int().min(1).max(60).default(2),
       /** Periodic snapshots of the control-plane state (halab backup / halab restore). */
@@ -74,7 +76,7 @@ export const topologySchema = z.strictObject({
         })
         .default({ intervalMs: 0, retain: 10 }),
     })
-    .default({ host: '127.0.0.1', store: 'embedded', instances: 1, leaseTtlS: 2, backup: { intervalMs: 0, retain: 10 } }),
+    .default({ host: '127.0.0.1', store: 'embedded', instances: 1, placement: 'host', leaseTtlS: 2, backup: { intervalMs: 0, retain: 10 } }),
   links: z.strictObject({ interRegionLatencyMs: z.number().min(0).default(30) }).default({ interRegionLatencyMs: 30 }),
   regions: z.array(regionSchema).min(1),
   external: externalSchema.optional(),

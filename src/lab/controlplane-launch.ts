@@ -25,13 +25,15 @@ export async function launchControlPlanes(topology: Topology, paths: LabPaths, s
     extra.push('--etcd', clientUrl);
   }
   const n = topology.controlPlane.instances;
-  const entries = Array.from({ length: n }, (_, i) =>
-    launch({
+  const entries = Array.from({ length: n }, (_, i) => {
+    const region = topology.controlPlane.placement === 'regions' ? topology.regions[i % topology.regions.length]! : undefined;
+    return launch({
       name: controlPlaneName(topology, i),
       kind: 'controlplane',
-      args: [...common, '--host', topology.controlPlane.host, ...extra, ...(n > 1 ? ['--instance', String(i)] : [])],
-    }),
-  );
+      ...(region ? { subject: region.name } : {}),
+      args: [...common, '--host', region?.host ?? topology.controlPlane.host, ...extra, ...(n > 1 ? ['--instance', String(i)] : [])],
+    });
+  });
   const ready = await Promise.all(entries.map((e) => waitReady(paths.labDir, e.name, e.pid, clock, 15_000)));
   ready.forEach((r, i) => {
     entries[i]!.address = String(r.ready.address);
