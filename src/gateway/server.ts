@@ -123,10 +123,10 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
       return;
     }
     if (opts.completions && req.method === 'GET' && url?.startsWith('/v1/chat/completions/')) {
-      return void handleGetCompletion(opts.completions, url.slice('/v1/chat/completions/'.length), res);
+      return void handleGetCompletion(opts.completions, url.slice('/v1/chat/completions/'.length), res).catch((err: Error) => sendError(res, 500, `stored completion: ${err.message}`, 'internal_error'));
     }
     if (opts.completions && req.method === 'POST' && url === REPLICATE_PATH) {
-      return void handleReplicate(opts.completions, req, res);
+      return void handleReplicate(opts.completions, req, res).catch((err: Error) => sendError(res, 500, `replicate: ${err.message}`, 'internal_error'));
     }
     if (opts.regionStore && (req.method === 'PUT' || req.method === 'GET') && url === CONFIG_PATH) {
       const store = opts.regionStore;
