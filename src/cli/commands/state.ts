@@ -9,7 +9,8 @@ import { realClock } from '../../core/clock.js';
 import { loadTopology } from '../../core/topology.js';
 import { listBackups, readBackup } from '../../controlplane/backup.js';
 import { requestBackup } from '../../lab/cp-client.js';
-import { requireLabState } from '../../lab/lab-state.js';
+import { readLabState, requireLabState } from '../../lab/lab-state.js';
+import { openObjectStore } from '../../controlplane/object-store.js';
 import { labPaths } from '../../lab/paths.js';
 import { labObjectStore, restoreControlPlane } from '../../lab/restore.js';
 
@@ -26,12 +27,13 @@ export function registerBackup(program: Command): void {
     .description("snapshot the control plane's state to its object store now (or list the snapshots)")
     .option('--list', 'list the snapshots in the object store, oldest first, with their checks')
     .option('--store <url>', 'object store to list (default: the lab topology\'s controlPlane.backup.url)')
+    .option('--endpoint <url>', 'S3 endpoint for --store s3://… when no lab is running')
     .option('--json', 'print JSON')
-    .action(async (opts: { list?: boolean; store?: string; json?: boolean }) => {
+    .action(async (opts: { list?: boolean; store?: string; endpoint?: string; json?: boolean }) => {
       const paths = labPaths();
-      const state = requireLabState(paths);
       if (opts.list) {
-        const objects = labObjectStore(paths, loadTopology(state.topologyFile), opts.store);
+        // Listing needs no running lab when the store is named.
+        const objects = opts.store && !readLabState(paths) ? openObjectStore(opts.store, opts.endpoint ? { endpoint: opts.endpoint } : {}) : labObjectStore(paths, loadTopology(requireLabState(paths).topologyFile), opts.store);
         const rows = [];
         for (const name of await listBackups(objects)) {
           const r = await readBackup(objects, name).then(
@@ -43,7 +45,7 @@ export function registerBackup(program: Command): void {
         process.stdout.write(opts.json ? JSON.stringify({ store: objects.url, snapshots: rows }, null, 2) + '\n' : `${objects.url}\n${rows.map((r) => `${r.name}  ${'error' in r ? `UNUSABLE: ${r.error}` : `${new Date(r.createdAtMs).toISOString()}  ${r.keys} keys  ${r.bytes} bytes`}`).join('\n') || '(no snapshots)'}\n`);
         return;
       }
-      const reply = await requestBackup(state.controlPlane!, realClock);
+      const reply = await requestBackup(requireLabState(paths).controlPlane!, realClock);
       process.stdout.write(opts.json ? JSON.stringify(reply, null, 2) + '\n' : `backup ${reply.name}: ${reply.keys} keys, ${reply.bytes} bytes, sha256 ${reply.sha256.slice(0, 16)}…\n  ${reply.url}\n${reply.pruned.length ? `  retention removed ${reply.pruned.join(', ')}\n` : ''}`);
     });
 }
