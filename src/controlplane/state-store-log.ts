@@ -2,7 +2,8 @@
 // [u32 length][u32 crc32][JSON payload], fsync'd before a write resolves (writes that arrive while
 // a flush runs are committed together with the next one: group commit). On open the log is
 // replayed; a torn last record (a crash mid-write) is cut off, a damaged record anywhere else is
-// refused as STATE_CORRUPT. A log much longer than its live keys is compacted on open.
+// refused as STATE_CORRUPT. A log much longer than its live keys is compacted (on open, and while
+// running once every queued write is durable), so its size stays bounded by the live data.
 import { closeSync, existsSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, ftruncateSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -73,6 +74,7 @@ export function replayLog(bytes: Buffer, file: string): Replay {
 
 interface Pending {
   readonly bytes: Buffer;
+  readonly ops: number;
   readonly resolve: () => void;
   readonly reject: (err: Error) => void;
 }
@@ -82,14 +84,20 @@ export class LogStateStore implements StateStore {
   private queue: Pending[] = [];
   private flushing = false;
   private closed = false;
+  /** Records in the file now (replayed + appended), for compaction while running. */
+  private records: number;
+  /** Times the log was compacted while open. */
+  compactions = 0;
 
   private constructor(
     readonly location: string,
-    private readonly handle: FileHandle,
+    private handle: FileHandle,
     private readonly data: Map<string, string>,
     /** What replay found, for logs and tests. */
     readonly recovered: { readonly records: number; readonly tornBytes: number; readonly compacted: boolean },
-  ) {}
+  ) {
+    this.records = recovered.compacted ? data.size : recovered.records;
+  }
 
   /** Opens the log at `file` (creating it), cutting a torn tail and compacting when worthwhile. */
   static async open(file: string): Promise<LogStateStore> {
@@ -132,7 +140,7 @@ export class LogStateStore implements StateStore {
     if (ops.length === 0) return Promise.resolve();
     const bytes = Buffer.concat(ops.map(encodeRecord));
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ bytes, resolve, reject });
+      this.queue.push({ bytes, ops: ops.length, resolve, reject });
       void this.flush();
     });
   }
@@ -151,6 +159,24 @@ export class LogStateStore implements StateStore {
     await this.handle.close();
   }
 
+  /**
+   * Bounded size while running: rewrites the log with the live keys only (every write so far is
+   * durable, and the in-memory map holds exactly them), then appends to the new file.
+   */
+  private async compactNow(): Promise<void> {
+    await this.handle.close();
+    try {
+      writeCompacted(this.location, this.data);
+      this.records = this.data.size;
+      this.compactions += 1;
+    } catch {
+      // the old log is intact (the rename is atomic); keep appending to it and try again later
+      this.records = Math.floor(this.records / 2);
+    } finally {
+      this.handle = await open(this.location, 'a');
+    }
+  }
+
   /** Writes everything queued in one write + fdatasync; repeats while more arrived meanwhile. */
   private async flush(): Promise<void> {
     if (this.flushing) return;
@@ -162,10 +188,12 @@ export class LogStateStore implements StateStore {
         try {
           await this.handle.write(Buffer.concat(batch.map((p) => p.bytes)));
           await this.handle.datasync();
+          this.records += batch.reduce((n, p) => n + p.ops, 0);
           for (const p of batch) p.resolve();
         } catch (err) {
           for (const p of batch) p.reject(new HalabError('INTERNAL', `state store ${this.location}: write failed: ${(err as Error).message}`));
         }
+        if (this.queue.length === 0 && this.records > COMPACT_MIN_RECORDS && this.records > 4 * this.data.size) await this.compactNow();
       }
     } finally {
       this.flushing = false;
