@@ -2,11 +2,13 @@
 import { benchReplicaFaults } from './replica-faults.js';
 import { benchSimYears } from './sim-years.js';
 import { benchUpstreamMisbehaviour } from './upstream-misbehaviour.js';
+import { benchStateStore } from './state-store.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'sim-years': () => benchSimYears(),
   'replica-faults': () => benchReplicaFaults(),
   'upstream-misbehaviour': () => benchUpstreamMisbehaviour(),
+  'state-store': () => benchStateStore(),
 };
 
 const wanted = process.argv.slice(2);

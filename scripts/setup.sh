@@ -10,8 +10,9 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 
 # Debian packages the lab uses: iptables (hard partitions when root), chromium (renders HTML
-# reports in tests), curl (the fault commands of cluster/upstream-faults.yaml).
-APT_PACKAGES=(iptables chromium curl)
+# reports in tests), curl (the fault commands of cluster/upstream-faults.yaml), etcd-server (the
+# control plane's HA state store and leader election).
+APT_PACKAGES=(iptables chromium curl etcd-server)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -36,6 +37,17 @@ if command -v go >/dev/null 2>&1; then
   fi
 else
   echo "warning: no Go toolchain: k6 not installed; scenarios with driver k6 will use the built-in driver" >&2
+fi
+
+# moto's S3-compatible server (PyPI, pinned): the tests of s3:// backups start it on 127.0.0.1.
+MOTO_VERSION=5.2.1
+if command -v python3 >/dev/null 2>&1; then
+  if ! python3 -m pip show moto 2>/dev/null | grep -q "^Version: $MOTO_VERSION\$" || ! command -v moto_server >/dev/null 2>&1; then
+    log "pip install moto[server]==$MOTO_VERSION"
+    python3 -m pip install --quiet "moto[server]==$MOTO_VERSION" || python3 -m pip install --quiet --break-system-packages "moto[server]==$MOTO_VERSION"
+  fi
+else
+  echo "warning: no python3: moto not installed; the s3:// backup test will be skipped" >&2
 fi
 
 log "npm ci"

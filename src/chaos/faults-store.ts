@@ -6,7 +6,9 @@ import { join } from 'node:path';
 export type UndoStep =
   | { readonly type: 'clear-agent-fault'; readonly replicaId: string; readonly faultId: string }
   | { readonly type: 'restart'; readonly processName: string }
-  | { readonly type: 'command'; readonly command: string; readonly timeoutMs: number };
+  | { readonly type: 'command'; readonly command: string; readonly timeoutMs: number }
+  /** Restore the control plane from the newest backup (controlplane.disaster). */
+  | { readonly type: 'restore-controlplane' };
 
 export interface ActiveFault {
   readonly id: string;

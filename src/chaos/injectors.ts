@@ -13,6 +13,8 @@ import { killNow } from '../lab/reaper.js';
 import { renderCommand, runCommand } from './command-fault.js';
 import { externalFaultPlan } from './external-faults.js';
 import type { ActiveFault, UndoStep } from './faults-store.js';
+import { injectStateFault, STATE_FAULTS } from './state-faults.js';
+import { restoreControlPlane } from '../lab/restore.js';
 
 export interface FaultParams {
   readonly factor?: number;
@@ -43,6 +45,10 @@ const NEEDS_LINK_PROXIES = new Set(['region.partition', 'link.latency', 'link.pa
 export function resolveFault(kind: string, target: string, topology: Topology): string[] {
   const info = faultKindInfo(kind);
   if (!info) throw new HalabError('UNKNOWN_FAULT', `unknown fault kind "${kind}"; known kinds: ${faultKindNames().join(', ')}`);
+  if (info.target === 'controlplane') {
+    if (target !== 'controlplane') throw new HalabError('UNKNOWN_TARGET', `${kind} takes the target "controlplane", not "${target}"`);
+    return [];
+  }
   const ref = parseTarget(target);
   if (!ref || ref.kind !== info.target) {
     const example = { replica: 'us-east-1/primary/0', cluster: 'us-east-1/primary', region: 'us-east-1' }[info.target];
@@ -133,8 +139,13 @@ export async function injectFault(ctx: InjectContext, req: FaultRequest): Promis
   } else if (req.kind === 'region.outage') {
     kill(`gateway/${req.target}`);
     for (const id of replicas) kill(`replica/${id}`);
+    // control-plane instances placed in the region (controlPlane.placement: regions) go down with it
+    for (const cp of state.processes.filter((p) => p.kind === 'controlplane' && p.subject === req.target)) kill(cp.name);
   } else if (req.kind === 'gateway.crash') {
     kill(`gateway/${req.target}`);
+    replicas.length = 0;
+  } else if (STATE_FAULTS.has(req.kind)) {
+    undo.push(...(await injectStateFault(ctx, state, req.kind, req.target)));
     replicas.length = 0;
   }
   return { id: req.id, kind: req.kind, target: req.target, replicas, injectedAtMs: ctx.clock.nowMs(), ...(req.healAtMs ? { healAtMs: req.healAtMs } : {}), undo };
@@ -150,6 +161,12 @@ export async function healFault(ctx: InjectContext, fault: ActiveFault): Promise
           await restartProcess(ctx.paths, step.processName, ctx.clock);
         } else if (step.type === 'command') {
           await runCommand(step.command, step.timeoutMs);
+        } else if (step.type === 'restore-controlplane') {
+          await restoreControlPlane(ctx.paths, ctx.clock, {}).catch(async (err: Error) => {
+            // No usable backup: bring the control plane back on empty state (replicas re-register).
+            for (const p of readLabState(ctx.paths)?.processes.filter((x) => x.kind === 'controlplane') ?? []) await restartProcess(ctx.paths, p.name, ctx.clock);
+            throw new HalabError('UPSTREAM_FAILED', `restore failed (${err.message}); the control plane was restarted on empty state`);
+          });
         } else {
           const entry = readLabState(ctx.paths)?.processes.find((p) => p.name === `replica/${step.replicaId}`);
           if (entry?.address) await agentClearFault(entry.address, step.faultId, ctx.clock);

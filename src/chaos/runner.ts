@@ -22,6 +22,7 @@ import { evaluateAbort, type AbortPolicy, type AbortView } from './abort-monitor
 import { ChaosEngine } from './engine.js';
 import { Progress } from './progress.js';
 import { resolveFault } from './injectors.js';
+import { readBackAfterRun } from './readback-phase.js';
 
 export interface RunOptions {
   readonly scenario: Scenario;
@@ -99,6 +100,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const engine = new ChaosEngine({ paths, topology: liveTopology, clock }, events, clock);
   const recordsOut = createWriteStream(join(runDir, 'requests.ndjson'));
   const records: RequestRecord[] = [];
+  const storedWrites: RequestRecord[] = [];
   let view: AbortView | undefined;
   let aborted: string | undefined;
   const progress = new Progress(
@@ -134,6 +136,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       recordsOut.write(JSON.stringify(r) + '\n');
       progress.record(r);
       if (opts.abort) records.push(r);
+      if (r.storedId) storedWrites.push(r);
     };
     const policy = opts.abort;
     if (policy) {
@@ -165,11 +168,13 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         seed,
         ...(scenario.load.clientRegion ? { clientRegion: scenario.load.clientRegion } : {}),
         ...k6LoadOptions(scenario),
+        ...(scenario.load.store ? { store: true } : {}),
       },
       onRecord,
       loadAbort.signal,
     );
     signal.removeEventListener('abort', onAbort);
+    if (scenario.load.store && !interrupted) await readBackAfterRun(runDir, storedWrites, topology, schedule, paths, clock, log);
     driverNote = summary.note ?? driver.note;
     k6Result = summary.k6;
     events.emit(EV.loadStopped, 'load', interrupted ? 'interrupted' : undefined, { ...summary });

@@ -32,6 +32,15 @@ export interface RegisterInfo {
   readonly modelVersion: string;
 }
 
+/** Stored state a control plane takes over (state-persistence.ts loads it). */
+export interface AdoptedState {
+  readonly replicas: ReadonlyMap<string, Partial<Omit<ReplicaEntry, 'id' | 'region' | 'cluster' | 'clusterKey'>>>;
+  readonly serving: readonly string[];
+  readonly failed: readonly string[];
+  readonly version: number;
+  readonly snapshot?: RoutableSnapshot;
+}
+
 export interface ProbeFn {
   probe(target: ProbeTarget): Promise<ProbeResult>;
 }
@@ -45,6 +54,10 @@ export class ControlPlane {
   private readonly timers = new Map<string, TimerHandle>();
   private readonly probing = new Set<string>();
   private stopped = false;
+  /** State persistence (state-store): called with a changed replica, or with none after a publish. */
+  private persistHook: ((entry?: ReplicaEntry) => void) | undefined;
+  /** Replicas adopted from stored state that have not yet re-registered, with their grace timers. */
+  private readonly adoptedPending = new Map<string, TimerHandle>();
 
   constructor(
     topology: Topology,
@@ -64,6 +77,8 @@ export class ControlPlane {
     const firstTime = !entry.connected;
     Object.assign(entry, { httpUrl: info.httpUrl, agentAddress: info.agentAddress, pid: info.pid, modelVersion: info.modelVersion, connected: true });
     if (firstTime) this.events.emit(EV.replicaRegistered, entry.id, undefined, { httpUrl: info.httpUrl, pid: info.pid, modelVersion: info.modelVersion });
+    this.settleAdopted(entry.id);
+    this.persistHook?.(entry);
     this.applySignal(entry, 'liveness', true, 'registered');
     this.scheduleProbe(entry, 0);
     return true;
@@ -86,6 +101,7 @@ export class ControlPlane {
   heartbeat(replicaId: string): void {
     const entry = this.registry.get(replicaId);
     if (entry && entry.connected && entry.signals.liveness.health !== 'healthy') this.applySignal(entry, 'liveness', true, 'heartbeat');
+    if (this.adoptedPending.size > 0) this.settleAdopted(replicaId);
   }
 
   /** The heartbeat stream ended: the process or its connection is gone. Immediate. */
@@ -93,6 +109,7 @@ export class ControlPlane {
     const entry = this.registry.get(replicaId);
     if (!entry || !entry.connected) return;
     entry.connected = false;
+    this.settleAdopted(entry.id);
     this.events.emit(EV.replicaDisconnected, entry.id, reason);
     this.applySignal(entry, 'liveness', false, reason, true);
     this.recompute();
@@ -122,6 +139,8 @@ export class ControlPlane {
     this.stopped = true;
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
+    for (const t of this.adoptedPending.values()) t.cancel();
+    this.adoptedPending.clear();
     this.watchers.clear();
   }
 
@@ -162,6 +181,7 @@ export class ControlPlane {
     const { state, transition } = observe(entry.signals[signal], ok, this.policy, reason, immediate);
     const change = this.registry.setSignals(entry, { ...entry.signals, [signal]: state });
     if (transition) this.events.emit(EV.healthSignal, entry.id, reason, { signal, from: transition.from, to: transition.to });
+    if (transition) this.persistHook?.(entry);
     if (change?.to === 'unhealthy') this.events.emit(EV.healthUnhealthy, entry.id, unhealthyReason(entry.signals));
     if (change?.to === 'healthy') this.events.emit(EV.healthHealthy, entry.id, 'all signals healthy');
     if (change) this.recompute();
@@ -194,6 +214,52 @@ export class ControlPlane {
         .map((r) => ({ replicaId: r.id, region: r.region, cluster: r.cluster, httpUrl: r.httpUrl, modelVersion: r.modelVersion, routable: r.routable, weight: r.weight })),
     };
     this.events.emit(EV.topologyPublished, `v${this.version}`, undefined, { routable: this.snapshot.replicas.filter((r) => r.routable).length });
+    for (const { entry } of changed) this.persistHook?.(entry);
+    this.persistHook?.();
     for (const w of this.watchers) w(this.snapshot);
+  }
+
+  /** Persists every change from now on through `hook` (see state-persistence.ts). */
+  setPersistence(hook: (entry?: ReplicaEntry) => void): void {
+    this.persistHook = hook;
+  }
+
+  /** What a new leader or a restored control plane needs to continue: serving clusters and version. */
+  servingState(): { readonly serving: readonly string[]; readonly failed: readonly string[]; readonly version: number } {
+    return { serving: [...this.serving.serving], failed: [...this.serving.failed], version: this.version };
+  }
+
+  /**
+   * Takes over stored state (after a leader change or a restore): replica records, serving
+   * clusters and the last published topology, which is published again at once so gateways keep
+   * routing. Adopted replicas are probed now; one that has not re-registered within `graceMs` is
+   * marked disconnected.
+   */
+  adopt(state: AdoptedState, graceMs: number): void {
+    for (const [id, rec] of state.replicas) {
+      const entry = this.registry.get(id);
+      if (!entry) continue;
+      Object.assign(entry, rec);
+      if (entry.connected && entry.agentAddress) {
+        this.adoptedPending.get(id)?.cancel();
+        this.adoptedPending.set(id, this.clock.setTimer(graceMs, () => {
+          this.adoptedPending.delete(id);
+          this.disconnected(id, `did not re-register within ${graceMs}ms of the control plane taking over`);
+        }));
+        this.scheduleProbe(entry, 0);
+      }
+    }
+    this.serving = { serving: new Set(state.serving), failed: new Set(state.failed) };
+    this.version = Math.max(this.version, state.version);
+    if (state.snapshot) this.snapshot = { ...state.snapshot, version: this.version, atMs: this.clock.nowMs() };
+    this.recompute();
+    for (const w of this.watchers) w(this.snapshot);
+  }
+
+  private settleAdopted(id: string): void {
+    const t = this.adoptedPending.get(id);
+    if (!t) return;
+    t.cancel();
+    this.adoptedPending.delete(id);
   }
 }

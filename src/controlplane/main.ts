@@ -1,7 +1,13 @@
-// Control-plane process entry: `node dist/src/controlplane/main.js --topology F --lab-dir D [--host H] [--port P]`.
+// Control-plane process entry:
+// `node dist/src/controlplane/main.js --topology F --lab-dir D [--host H] [--port P] [--instance N] [--etcd URLS]`.
+// Opens the state store (embedded log under <lab>/state, or etcd), serves gRPC at once, and leads
+// when elected (always, with one instance): it then adopts the stored state, publishes it, and
+// persists every change. Followers answer UNAVAILABLE naming the leader.
+import { controlPlaneStateFile } from '../lab/state-paths.js';
 import { Command } from 'commander';
 import { realClock } from '../core/clock.js';
 import { fileEventSink } from '../core/events.js';
+import { notLeaderDetails } from '../core/cp-endpoints.js';
 import { createLogger } from '../core/log.js';
 import { loadTopology } from '../core/topology.js';
 import { eventsFile, logFile, writeReadyFile } from '../lab/paths.js';
@@ -11,26 +17,52 @@ import { Prober } from './prober.js';
 import { ExternalProber } from './external-prober.js';
 import { createControlPlaneMetrics, serveMetrics } from './metrics.js';
 import { EventHub, startControlPlaneServer } from './server.js';
+import { openStateStore } from './state-store.js';
+import { loadAdoptedState, StatePersistence } from './state-persistence.js';
+import { etcdLeadership, soloLeadership, type Leadership } from './leadership.js';
+import { EtcdStateStore } from './state-store-etcd.js';
+import { takeBackup } from './backup.js';
+import { backupLocation } from './backup-config.js';
+import { openObjectStore } from './object-store.js';
+import { CP_EV } from './cp-events.js';
+import { ConfigReplicator } from './config-replicator.js';
+import { gatewayUrlOf } from '../gateway/stored-setup.js';
 
 const HEARTBEAT_INTERVAL_MS = 250;
+/** How often the leader checks that every region holds its current configuration. */
+const CONFIG_SYNC_INTERVAL_MS = 1000;
+/** A replica adopted from stored state must re-register within this long after a takeover. */
+const ADOPT_GRACE_MS = 5000;
+/** Exit code of a leader that lost its lease (fail-stop). */
+const EXIT_LOST_LEADERSHIP = 75;
 
 const opts = new Command()
   .requiredOption('--topology <file>')
   .requiredOption('--lab-dir <dir>')
   .option('--host <host>', 'address to bind', '127.0.0.1')
   .option('--port <port>', 'port to bind (0: ephemeral)', '0')
+  .option('--instance <n>', 'instance number when several run (HA)')
+  .option('--etcd <urls>', 'etcd client URLs (comma-separated), for controlPlane.store: etcd')
   .parse()
-  .opts<{ topology: string; labDir: string; host: string; port: string }>();
+  .opts<{ topology: string; labDir: string; host: string; port: string; instance?: string; etcd?: string }>();
 
-const name = 'controlplane';
+const name = opts.instance !== undefined ? `controlplane/${opts.instance}` : 'controlplane';
 const log = createLogger(name, logFile(opts.labDir, name));
 const topology = loadTopology(opts.topology);
+const cpConfig = topology.controlPlane;
 const hub = new EventHub();
 const metrics = createControlPlaneMetrics();
+let persistence: StatePersistence | undefined;
 const events = fileEventSink(eventsFile(opts.labDir, name), name, realClock, (e) => {
   hub.publish(e);
   metrics.observeEvent(e);
+  if (e.type !== CP_EV.stateWriteFailed) persistence?.event(e);
 });
+const store = await openStateStore(
+  cpConfig.store === 'etcd'
+    ? { kind: 'etcd', endpoints: (opts.etcd ?? '').split(',').filter(Boolean) }
+    : { kind: 'embedded', file: controlPlaneStateFile(opts.labDir) },
+);
 const policy = DEFAULT_HEALTH_POLICY;
 const prober = new Prober(
   { modelName: topology.model.name, probeTimeoutMs: policy.probeTimeoutMs, latencyMaxMs: policy.latencyMaxMs, errorRatioMax: policy.errorRatioMax, errorMinRequests: 5 },
@@ -46,10 +78,87 @@ const cp = new ControlPlane(
 );
 for (const r of topology.replicas) if (r.external?.url) cp.registerExternal(r.id, r.external.url);
 metrics.bind(cp);
+let role: 'follower' | 'leader' = 'follower';
+let term = 0;
+let leadership: Leadership | undefined;
+let configReplicator: ConfigReplicator | undefined;
+const backupUrl = backupLocation(topology, opts.labDir);
+const objects = openObjectStore(backupUrl, cpConfig.backup.endpoint ? { endpoint: cpConfig.backup.endpoint } : {});
+const backupNow = async () => {
+  await persistence?.flushed();
+  const r = await takeBackup(store, objects, realClock.nowMs(), cpConfig.backup.retain, name);
+  events.emit(CP_EV.backupTaken, r.name, undefined, { url: r.url, keys: r.keys, bytes: r.bytes, sha256: r.sha256, pruned: r.pruned });
+  return r;
+};
 const metricsServer = await serveMetrics(metrics.registry, opts.host);
-const server = await startControlPlaneServer(cp, hub, { host: opts.host, port: Number(opts.port), heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS, clock: realClock });
-writeReadyFile(opts.labDir, name, { address: server.address, url: metricsServer.url });
-log.info({ address: server.address, topology: topology.file }, 'control plane listening');
+const server = await startControlPlaneServer(cp, hub, {
+  host: opts.host,
+  port: Number(opts.port),
+  heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+  clock: realClock,
+  leadership: { instance: name, isLeader: () => role === 'leader', term: () => term, notLeader: () => notLeaderDetails(name, leadership?.leader() ?? '') },
+  backup: backupNow,
+});
+
+function scheduleBackups(): void {
+  if (cpConfig.backup.intervalMs <= 0) return;
+  realClock.setTimer(cpConfig.backup.intervalMs, () => {
+    if (stopping) return;
+    backupNow()
+      .catch((err: Error) => events.emit(CP_EV.backupFailed, backupUrl, err.message))
+      .finally(scheduleBackups);
+  });
+}
+
+async function becomeLeader(): Promise<void> {
+  const startedMs = realClock.monoMs();
+  const fence = await leadership?.fencingKey();
+  if (fence && store instanceof EtcdStateStore) store.setGuard(fence);
+  const state = await loadAdoptedState(store);
+  persistence = new StatePersistence(store, realClock, (message, err) => {
+    log.error({ message }, 'state write failed');
+    events.emit(CP_EV.stateWriteFailed, store.kind, message);
+    if ((err as { code?: string }).code === 'NOT_LEADER') handlers.lost(message);
+  }, state.eventSeq);
+  await persistence.seed(topology);
+  term = await persistence.nextTerm();
+  const p = persistence;
+  cp.setPersistence((entry) => {
+    if (entry) p.replica(entry);
+    else p.published(cp.current(), cp.servingState());
+  });
+  cp.adopt(state, ADOPT_GRACE_MS);
+  role = 'leader';
+  events.emit(CP_EV.leaderElected, name, undefined, {
+    address: server.address,
+    term,
+    store: store.kind,
+    adoptedReplicas: [...state.replicas.values()].filter((r) => r.connected).length,
+    takeoverMs: Math.round(realClock.monoMs() - startedMs),
+  });
+  log.info({ term, address: server.address }, 'leading');
+  scheduleBackups();
+  configReplicator = new ConfigReplicator(store, { regions: topology.regions.map((r) => r.name), gatewayUrl: (r) => gatewayUrlOf(opts.labDir, r), intervalMs: CONFIG_SYNC_INTERVAL_MS, requestTimeoutMs: 2000 }, realClock, events, metrics.registry);
+  configReplicator.start();
+}
+
+const handlers = {
+  elected: () =>
+    becomeLeader().catch((err: Error) => {
+      log.error({ err: err.message }, 'could not take over');
+      events.emit(CP_EV.leaderLost, name, `take-over failed: ${err.message}`);
+      process.exit(EXIT_LOST_LEADERSHIP);
+    }),
+  lost: (why: string) => {
+    if (stopping) return;
+    events.emit(CP_EV.leaderLost, name, why, { wasLeader: role === 'leader' });
+    log.error({ why }, role === 'leader' ? 'lost leadership; stopping (fail-stop)' : 'cannot campaign; stopping');
+    process.exit(EXIT_LOST_LEADERSHIP);
+  },
+};
+leadership = store instanceof EtcdStateStore ? await etcdLeadership(store, server.address, cpConfig.leaseTtlS, handlers) : soloLeadership(server.address, handlers);
+writeReadyFile(opts.labDir, name, { address: server.address, url: metricsServer.url, instance: name });
+log.info({ address: server.address, topology: topology.file, store: store.kind }, 'control plane listening');
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -57,9 +166,13 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   log.info({ signal }, 'shutting down');
   cp.stop();
+  configReplicator?.stop();
   prober.close();
   metricsServer.close();
+  await leadership?.close();
+  await persistence?.flushed();
   await server.close();
+  await store.close();
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

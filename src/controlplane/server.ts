@@ -7,6 +7,7 @@ import type { Topology as TopologyMsg } from '../gen/halab/v1/Topology.js';
 import type { Event as EventMsg } from '../gen/halab/v1/Event.js';
 import type { Status } from '../gen/halab/v1/Status.js';
 import type { ControlPlane, RoutableSnapshot } from './control-plane.js';
+import type { BackupResult } from './backup.js';
 
 /** Keeps recent events for WatchEvents subscribers (bounded). */
 export class EventHub {
@@ -73,6 +74,35 @@ export interface ControlPlaneServerOptions {
   readonly port: number;
   readonly heartbeatIntervalMs: number;
   readonly clock: Clock;
+  /** HA: only the leader serves; followers answer UNAVAILABLE naming the leader. */
+  readonly leadership?: LeaderGuard;
+  /** Takes a backup now (the Backup RPC); absent when no backup location is configured. */
+  readonly backup?: () => Promise<BackupResult>;
+}
+
+export interface LeaderGuard {
+  readonly instance: string;
+  isLeader(): boolean;
+  term(): number;
+  /** Details of the UNAVAILABLE a follower answers with. */
+  notLeader(): string;
+}
+
+/** Wraps every handler so a follower refuses the call with UNAVAILABLE (clients move on). */
+function leaderOnly(handlers: ControlPlaneHandlers, guard: LeaderGuard): ControlPlaneHandlers {
+  const refuse = () => ({ code: grpc.status.UNAVAILABLE, details: guard.notLeader() });
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(handlers) as [string, (call: any, callback?: any) => void][]) {
+    wrapped[name] = (call: any, callback?: any) => {
+      if (guard.isLeader()) return fn(call, callback);
+      if (typeof callback === 'function') {
+        if (typeof call.on === 'function' && name === 'Heartbeat') call.on('error', () => undefined);
+        return callback(refuse());
+      }
+      call.emit('error', refuse());
+    };
+  }
+  return wrapped as unknown as ControlPlaneHandlers;
 }
 
 export async function startControlPlaneServer(cp: ControlPlane, hub: EventHub, opts: ControlPlaneServerOptions): Promise<ControlPlaneServer> {
@@ -119,7 +149,7 @@ export async function startControlPlaneServer(cp: ControlPlane, hub: EventHub, o
       call.on('error', unsubscribe);
     },
     GetStatus(_call, callback) {
-      callback(null, statusOf(cp, clock.nowMs()));
+      callback(null, { ...statusOf(cp, clock.nowMs()), instance: opts.leadership?.instance ?? 'controlplane', leaderTerm: opts.leadership?.term() ?? 0 });
     },
     WatchEvents(call) {
       const unsubscribe = hub.subscribe(call.request.sinceMs, (e) => call.write(toEventMsg(e)));
@@ -130,8 +160,15 @@ export async function startControlPlaneServer(cp: ControlPlane, hub: EventHub, o
       if (call.request.action === 'eject') cp.passiveHint(call.request.replicaId);
       callback(null, {});
     },
+    Backup(_call, callback) {
+      if (!opts.backup) return callback({ code: grpc.status.FAILED_PRECONDITION, details: 'no backup location configured (topology controlPlane.backup.url)' });
+      opts.backup().then(
+        (r) => callback(null, { ...r, pruned: [...r.pruned] }),
+        (err: Error) => callback({ code: grpc.status.INTERNAL, details: `backup failed: ${err.message}` }),
+      );
+    },
   };
-  server.addService(controlPlanePackage().ControlPlane.service, handlers);
+  server.addService(controlPlanePackage().ControlPlane.service, opts.leadership ? leaderOnly(handlers, opts.leadership) : handlers);
   const bound = await bindServer(server, host, port);
   return {
     address: `${host}:${bound}`,

@@ -19,6 +19,9 @@ export const chatRequestSchema = z.looseObject({
   /** vLLM's assistant-prefill continuation: continue the last (assistant) message. */
   continue_final_message: z.boolean().optional(),
   add_generation_prompt: z.boolean().optional(),
+  /** OpenAI stored completions: keep the answer, readable by GET /v1/chat/completions/{id}. */
+  store: z.boolean().optional(),
+  metadata: z.record(z.string(), z.string()).optional(),
 });
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;

@@ -13,7 +13,10 @@ export type ErrorCode =
   | 'UPSTREAM_FAILED'
   | 'NOT_FOUND'
   | 'PREREQUISITE_MISSING'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'STATE_CORRUPT'
+  | 'BACKUP_CORRUPT'
+  | 'NOT_LEADER';
 
 /** Exit codes of the CLI: a fixed, documented list. */
 export const EXIT = { ok: 0, targetsMissed: 1, usage: 2, internal: 3 } as const;

@@ -1,7 +1,7 @@
 // The fault catalogue: every fault kind the lab can inject, what it does, and what it targets.
 // Scenario validation, `halab inject` and the chaos engine all read this one list.
 
-export type TargetKind = 'replica' | 'cluster' | 'region';
+export type TargetKind = 'replica' | 'cluster' | 'region' | 'controlplane';
 
 export interface FaultKindInfo {
   readonly kind: string;
@@ -22,7 +22,7 @@ export const FAULT_KINDS: readonly FaultKindInfo[] = [
   { kind: 'model.corrupt', target: 'replica', description: 'the model produces wrong tokens; only checking output reveals it' },
   { kind: 'cluster.outage', target: 'cluster', description: 'every replica of the cluster is killed' },
   { kind: 'cluster.degrade', target: 'cluster', description: '`count` replicas of the cluster are killed', defaults: { count: 2 } },
-  { kind: 'region.outage', target: 'region', description: 'every process of the region, gateway included, is killed' },
+  { kind: 'region.outage', target: 'region', description: 'every process of the region, gateway and control-plane instances placed there included, is killed' },
   { kind: 'region.partition', target: 'region', description: 'the region is cut off from the other region and the global load balancer' },
   { kind: 'gateway.crash', target: 'region', description: 'the regional gateway process is killed; heal restarts it' },
   { kind: 'link.latency', target: 'region', description: 'adds `latencyMs` to every connection into the region', defaults: { latencyMs: 200 } },
@@ -33,6 +33,9 @@ export const FAULT_KINDS: readonly FaultKindInfo[] = [
   { kind: 'upstream.stall', target: 'replica', description: 'external endpoint stalls its streams mid-answer' },
   { kind: 'upstream.malformed', target: 'replica', description: 'external endpoint sends an event that is not valid JSON mid-stream' },
   { kind: 'upstream.no-done', target: 'replica', description: 'external endpoint finishes its answers but never sends [DONE]' },
+  { kind: 'controlplane.kill-leader', target: 'controlplane', description: 'the leading control-plane instance is killed (SIGKILL); another takes over (with one instance, none does until the heal restarts it from its stored state); heal restarts it' },
+  { kind: 'controlplane.disaster', target: 'controlplane', description: 'every control-plane instance is killed and its state wiped; heal restores the newest backup into a fresh control plane' },
+  { kind: 'region.state-loss', target: 'region', description: "the region's stored completions are wiped (its gateway is killed first); heal restarts the gateway on an empty store" },
 ];
 
 /** Kinds that exist only as configured commands on external endpoints. */

@@ -34,6 +34,10 @@ export interface RequestRecord {
   readonly modelVersion?: string;
   /** Client region header, when the load set one. */
   readonly clientRegion?: string;
+  /** With `store: true`: the id of the stored completion, on ok answers only (an acknowledged write). */
+  readonly storedId?: string;
+  /** Region that acknowledged the stored write (from the answer's halab.region). */
+  readonly storedRegion?: string;
 }
 
 /** Extension the gateway adds to the final chunk (or response body) of every answer. */

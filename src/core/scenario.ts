@@ -57,6 +57,13 @@ const targets = z.strictObject({
   failedRequests: z.number().int().min(0).optional(),
   truncatedRequests: z.number().int().min(0).optional(),
   wrongAnswers: z.number().int().min(0).optional(),
+  /** Worst time from a controlplane.kill-leader to a new leader. */
+  leaderChange: duration.optional(),
+  /** Recovery point objective: first acknowledged-but-lost write → the failure. */
+  rpo: duration.optional(),
+  lostWrites: z.number().int().min(0).optional(),
+  /** Disaster (controlplane.disaster) → restored control plane serving. */
+  restore: duration.optional(),
 });
 
 export const scenarioSchema = z.strictObject({
@@ -79,6 +86,8 @@ export const scenarioSchema = z.strictObject({
       /** k6 driver: VUs started up front and at most (defaults from rate and timeout). */
       preAllocatedVUs: z.number().int().min(1).max(10_000).optional(),
       maxVUs: z.number().int().min(1).max(10_000).optional(),
+      /** Stored completions (`store: true`): every ok answer is an acknowledged write, read back after the run. */
+      store: z.boolean().optional(),
     })
     .default({ driver: 'builtin', ratePerSec: 20, arrival: 'poisson', streaming: true, promptTokens: 64, maxTokens: 64, timeout: 30_000 }),
   faults: z.array(z.union([fixedFault, randomFault])).default([]),
@@ -96,6 +105,10 @@ export interface Targets {
   readonly failedRequests?: number;
   readonly truncatedRequests?: number;
   readonly wrongAnswers?: number;
+  readonly leaderChangeMs?: number;
+  readonly rpoMs?: number;
+  readonly lostWrites?: number;
+  readonly restoreMs?: number;
 }
 
 export interface Scenario {
@@ -117,6 +130,7 @@ export interface Scenario {
     readonly clientRegion?: string;
     readonly preAllocatedVUs?: number;
     readonly maxVUs?: number;
+    readonly store?: boolean;
   };
   readonly faults: Parsed['faults'];
   readonly targets: Targets;
@@ -156,6 +170,10 @@ export function buildScenario(data: unknown, file: string): Scenario {
       failedRequests: p.targets.failedRequests,
       truncatedRequests: p.targets.truncatedRequests,
       wrongAnswers: p.targets.wrongAnswers,
+      leaderChangeMs: p.targets.leaderChange,
+      rpoMs: p.targets.rpo,
+      lostWrites: p.targets.lostWrites,
+      restoreMs: p.targets.restore,
     }),
   });
 }
@@ -200,7 +218,7 @@ function globToRegExp(glob: string): RegExp {
 
 function candidatesFor(spec: string, kind: string, c: ScheduleCandidates): readonly string[] {
   const targetKind = faultKindInfo(kind)!.target;
-  const pool = targetKind === 'replica' ? c.replicas : targetKind === 'cluster' ? c.clusters : c.regions;
+  const pool = targetKind === 'replica' ? c.replicas : targetKind === 'cluster' ? c.clusters : targetKind === 'controlplane' ? ['controlplane'] : c.regions;
   if (spec === 'serving-replica') return targetKind === 'replica' ? c.serving : pool;
   if (spec === 'replica' || spec === 'cluster' || spec === 'region') return pool;
   const re = globToRegExp(spec);

@@ -57,7 +57,30 @@ export const topologySchema = z.strictObject({
   timeScale: z.number().gt(0).max(10).default(1),
   /** Overrides the profile's model load time (before timeScale). */
   modelLoadMs: z.number().min(0).optional(),
-  controlPlane: z.strictObject({ host: loopbackHost.default('127.0.0.1') }).default({ host: '127.0.0.1' }),
+  controlPlane: z
+    .strictObject({
+      host: loopbackHost.default('127.0.0.1'),
+      /** Where the control plane keeps its state: an embedded log on disk, or etcd (started by the lab). */
+      store: z.enum(['embedded', 'etcd']).default('embedded'),
+      /** Control-plane instances; more than one needs store: etcd (leader election on an etcd lease). */
+      instances: z.number().int().min(1).max(5).default(1),
+      /** Where instances run: all on `host`, or spread over the regions (instance i in region i mod n, on its host). */
+      placement: z.enum(['host', 'regions']).default('host'),
+      /** TTL of the leader's etcd lease: a dead leader is replaced within about this long. */
+      leaseTtlS: z.number().int().min(1).max(60).default(2),
+      /** Periodic snapshots of the control-plane state (halab backup / halab restore). */
+      backup: z
+        .strictObject({
+          /** file:///dir (default: <lab>/backups) or s3://bucket/prefix. */
+          url: z.string().regex(/^(file|s3):\/\/./, 'expected file:///path or s3://bucket[/prefix]').optional(),
+          /** S3 endpoint (an S3-compatible server); credentials come from the AWS_* environment. */
+          endpoint: z.string().url().optional(),
+          intervalMs: z.number().int().min(0).default(0),
+          retain: z.number().int().min(1).max(1000).default(10),
+        })
+        .default({ intervalMs: 0, retain: 10 }),
+    })
+    .default({ host: '127.0.0.1', store: 'embedded', instances: 1, placement: 'host', leaseTtlS: 2, backup: { intervalMs: 0, retain: 10 } }),
   links: z.strictObject({ interRegionLatencyMs: z.number().min(0).default(30) }).default({ interRegionLatencyMs: 30 }),
   regions: z.array(regionSchema).min(1),
   external: externalSchema.optional(),
@@ -109,6 +132,9 @@ export interface Topology extends Readonly<TopologyFile> {
 /** Validates a parsed topology document and expands it into clusters and replicas. */
 export function buildTopology(data: unknown, file: string): Topology {
   const parsed = parseWith(topologySchema, data, file);
+  if (parsed.controlPlane.instances > 1 && parsed.controlPlane.store !== 'etcd') {
+    throw new ConfigError(file, 'controlPlane.instances', `${parsed.controlPlane.instances} instances need controlPlane.store: etcd (the embedded log belongs to one process)`);
+  }
   const regionNames = new Set<string>();
   const clusters: ClusterSpec[] = [];
   const replicas: ReplicaSpec[] = [];

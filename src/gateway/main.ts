@@ -12,6 +12,7 @@ import { startGatewayServer } from './server.js';
 import { watchTopology } from './topology-watch.js';
 import { UpstreamPool } from './upstream-pool.js';
 import { routesFromTopology } from './model-routes.js';
+import { openRegionCompletions } from './stored-setup.js';
 
 const opts = new Command()
   .requiredOption('--region <region>')
@@ -40,7 +41,8 @@ const watch = watchTopology(opts.controlPlane, name, opts.region, realClock, log
 reportPassive = (replicaId, kind, reason) =>
   watch.client().ReportPassive({ gatewayId: name, replicaId, action: 'eject', kind, reason }, () => undefined);
 
-const server = await startGatewayServer({ id: name, region: opts.region, modelName: topology.model.name, ...(topology.routes ? { routes: routesFromTopology(topology) } : {}), config, pool, clock: realClock, events, metrics }, opts.host, Number(opts.port));
+const stored = await openRegionCompletions(opts.labDir, opts.region, topology, realClock, events, metrics.registry);
+const server = await startGatewayServer({ id: name, region: opts.region, modelName: topology.model.name, ...(topology.routes ? { routes: routesFromTopology(topology) } : {}), config, pool, clock: realClock, events, metrics, completions: stored.completions, regionStore: stored.store }, opts.host, Number(opts.port));
 writeReadyFile(opts.labDir, name, { url: server.url, region: opts.region });
 log.info({ url: server.url }, 'gateway listening');
 
@@ -51,7 +53,9 @@ async function shutdown(signal: string): Promise<void> {
   log.info({ signal }, 'shutting down');
   watch.close();
   pool.close();
+  stored.replicator.stop();
   await server.close();
+  await stored.store.close();
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

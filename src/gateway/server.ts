@@ -13,6 +13,12 @@ import type { GatewayMetrics } from './metrics.js';
 import type { CompletionSink } from './completion.js';
 import { validateChatRequest } from '../core/chat-request.js';
 import { findRoute, type ModelRoute } from './model-routes.js';
+import type { StoredCompletions } from './stored-completions.js';
+import { storingSink } from './storing-sink.js';
+import { handleConfig, handleGetCompletion, handleReplicate } from './stored-routes.js';
+import type { StateStore } from '../controlplane/state-store.js';
+import { CONFIG_PATH } from '../controlplane/config-replicator.js';
+import { REPLICATE_PATH } from './replicator.js';
 
 export interface GatewayOptions {
   readonly id: string;
@@ -25,6 +31,10 @@ export interface GatewayOptions {
   readonly metrics?: GatewayMetrics;
   /** Model routes with fallbacks (none: `modelName` on every upstream). */
   readonly routes?: readonly ModelRoute[];
+  /** Stored completions (`store: true`, GET /v1/chat/completions/{id}, peer replication). */
+  readonly completions?: StoredCompletions;
+  /** The region's durable store, for the replicated control-plane configuration (/internal/config). */
+  readonly regionStore?: StateStore;
 }
 
 export interface GatewayServer {
@@ -95,7 +105,11 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
       region: opts.region,
       includeUsage: request.stream_options?.include_usage === true,
     };
-    const sink = counted(request.stream ? streamingSink(res, meta) : bufferedSink(res, meta), opts, clock.monoMs());
+    let base = request.stream ? streamingSink(res, meta) : bufferedSink(res, meta);
+    if (request.store === true && opts.completions) {
+      base = storingSink(base, opts.completions, { ...meta, messages: request.messages, ...(request.metadata ? { metadata: request.metadata } : {}) }, clock);
+    }
+    const sink = counted(base, opts, clock.monoMs());
     const model = route?.model ?? opts.modelName;
     await runCompletion(
       { ...request, model },
@@ -117,6 +131,16 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
         .catch((err) => sendError(res, 500, `gateway error: ${(err as Error).message}`, 'internal_error'))
         .finally(() => (inFlight -= 1));
       return;
+    }
+    if (opts.completions && req.method === 'GET' && url?.startsWith('/v1/chat/completions/')) {
+      return void handleGetCompletion(opts.completions, url.slice('/v1/chat/completions/'.length), res).catch((err: Error) => sendError(res, 500, `stored completion: ${err.message}`, 'internal_error'));
+    }
+    if (opts.completions && req.method === 'POST' && url === REPLICATE_PATH) {
+      return void handleReplicate(opts.completions, req, res).catch((err: Error) => sendError(res, 500, `replicate: ${err.message}`, 'internal_error'));
+    }
+    if (opts.regionStore && (req.method === 'PUT' || req.method === 'GET') && url === CONFIG_PATH) {
+      const store = opts.regionStore;
+      return void handleConfig(store, opts.region, req, res).catch((err: Error) => sendError(res, 500, `config: ${err.message}`, 'internal_error'));
     }
     if (req.method === 'GET' && url === '/v1/models') {
       res.writeHead(200, { 'content-type': 'application/json' });

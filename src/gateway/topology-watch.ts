@@ -5,6 +5,7 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import type { ControlPlaneClient } from '../gen/halab/v1/ControlPlane.js';
 import type { Topology__Output } from '../gen/halab/v1/Topology.js';
 import type { Logger } from '../core/log.js';
+import { Endpoints } from '../core/cp-endpoints.js';
 
 export interface TopologyWatch {
   client(): ControlPlaneClient;
@@ -20,37 +21,43 @@ export function watchTopology(
   onTopology: (t: Topology__Output) => void,
 ): TopologyWatch {
   const { ControlPlane } = controlPlanePackage();
-  const client = new ControlPlane(address, grpc.credentials.createInsecure());
+  // Several addresses (HA): only the leader serves; a refusal or a dead instance moves to the next.
+  const endpoints = new Endpoints(address);
+  const clients = new Map<string, ControlPlaneClient>();
+  const clientFor = (a: string): ControlPlaneClient => {
+    let c = clients.get(a);
+    if (!c) clients.set(a, (c = new ControlPlane(a, grpc.credentials.createInsecure())));
+    return c;
+  };
   let closed = false;
-  let backoffMs = 100;
   let retry: TimerHandle | undefined;
   let call: grpc.ClientReadableStream<Topology__Output> | undefined;
 
   const connect = (): void => {
     if (closed) return;
-    call = client.WatchTopology({ gatewayId, region });
+    call = clientFor(endpoints.current()).WatchTopology({ gatewayId, region });
     call.on('data', (t: Topology__Output) => {
-      backoffMs = 100;
+      endpoints.succeeded();
       onTopology(t);
     });
-    const again = (why: string): void => {
+    const again = (why: string, details?: string): void => {
       if (closed || !call) return;
       call = undefined;
-      log.warn({ why, backoffMs }, 'topology watch lost; keeping the last topology');
-      retry = clock.setTimer(backoffMs, connect);
-      backoffMs = Math.min(2000, backoffMs * 2);
+      const { address: next, delayMs } = endpoints.failed(details, 100, 2000);
+      log.warn({ why, next, delayMs }, 'topology watch lost; keeping the last topology');
+      retry = clock.setTimer(delayMs, connect);
     };
-    call.on('error', (err: Error) => again(err.message));
+    call.on('error', (err: grpc.ServiceError) => again(err.message, err.details));
     call.on('end', () => again('stream ended'));
   };
   connect();
   return {
-    client: () => client,
+    client: () => clientFor(endpoints.current()),
     close() {
       closed = true;
       retry?.cancel();
       call?.cancel();
-      client.close();
+      for (const c of clients.values()) c.close();
     },
   };
 }

@@ -7,7 +7,7 @@ import type { LabPaths } from './paths.js';
 
 export interface ProcessEntry {
   readonly name: string;
-  readonly kind: 'controlplane' | 'replica' | 'gateway' | 'standin';
+  readonly kind: 'controlplane' | 'replica' | 'gateway' | 'standin' | 'etcd';
   pid: number;
   /** Replica id or region, for replicas and gateways. */
   readonly subject?: string;
@@ -23,7 +23,10 @@ export interface LabState {
   topologyFile: string;
   readonly startedAtMs: number;
   readonly ownerPid: number;
+  /** Control-plane address, or comma-separated addresses when several instances run (HA). */
   controlPlane?: string;
+  /** etcd client URL, when the control plane keeps its state in etcd. */
+  etcd?: string;
   entrypoint?: string;
   processes: ProcessEntry[];
 }

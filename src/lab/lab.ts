@@ -6,11 +6,13 @@ import type { Clock } from '../core/clock.js';
 import { HalabError } from '../core/errors.js';
 import type { Topology } from '../core/topology.js';
 import { getStatus, waitForStatus } from './cp-client.js';
-import { isAlive, spawnComponent, waitReady } from './launcher.js';
+import { isAlive, spawnComponent, waitReady, type Component } from './launcher.js';
 import { readLabState, writeLabState, type LabState, type ProcessEntry } from './lab-state.js';
 import type { LabPaths } from './paths.js';
 import { findLabProcesses, terminate } from './reaper.js';
 import { checkApiKeys, standinArgs, writeResolvedTopology } from './external-endpoints.js';
+import { launchControlPlanes } from './controlplane-launch.js';
+import { spawnEtcd } from './etcd.js';
 
 export interface StartOptions {
   /** Bound on start-up, model loading included. */
@@ -43,7 +45,7 @@ export async function startLab(topology: Topology, paths: LabPaths, clock: Clock
   const timeoutMs = readyTimeoutMs(topology, opts);
   checkApiKeys(topology);
   const common = ['--topology', topologyFile, '--lab-dir', paths.labDir];
-  const launch = (entry: Omit<ProcessEntry, 'pid'>): ProcessEntry => {
+  const launch = (entry: Omit<ProcessEntry, 'pid'> & { readonly kind: Component }): ProcessEntry => {
     const pid = spawnComponent(entry.kind, entry.name, entry.args, paths.labDir);
     const started = { ...entry, pid };
     state.processes.push(started);
@@ -62,10 +64,11 @@ export async function startLab(topology: Topology, paths: LabPaths, clock: Clock
       common[1] = state.topologyFile;
       writeLabState(paths, state);
     }
-    const cp = launch({ name: 'controlplane', kind: 'controlplane', args: [...common, '--host', topology.controlPlane.host] });
-    const cpReady = await waitReady(paths.labDir, cp.name, cp.pid, clock, 15_000);
-    state.controlPlane = cp.address = String(cpReady.ready.address);
-    cp.url = String(cpReady.ready.url);
+    const record = (e: ProcessEntry): void => {
+      state.processes.push(e);
+      writeLabState(paths, state);
+    };
+    state.controlPlane = await launchControlPlanes(topology, paths, state, launch, record, common, clock);
     const replicas = topology.replicas.filter((r) => !r.external).map((r) =>
       launch({
         name: `replica/${r.id}`,
@@ -115,6 +118,12 @@ export async function restartProcess(paths: LabPaths, processName: string, clock
   if (!state || !entry) throw new HalabError('UNKNOWN_TARGET', `no process ${processName} in the running lab`);
   if (isAlive(entry.pid)) return entry;
   const port = entry.kind === 'gateway' && entry.url ? ['--port', new URL(entry.url).port] : [];
+  if (entry.kind === 'controlplane' && entry.address) port.push('--port', entry.address.split(':').at(-1)!);
+  if (entry.kind === 'etcd') {
+    entry.pid = spawnEtcd(paths.labDir, entry.name, entry.args);
+    writeLabState(paths, state);
+    return entry;
+  }
   entry.pid = spawnComponent(entry.kind, entry.name, [...entry.args, ...port], paths.labDir);
   writeLabState(paths, state);
   const ready = await waitReady(paths.labDir, entry.name, entry.pid, clock, 30_000);

@@ -12,7 +12,8 @@ export function findLabProcesses(labDir: string): number[] {
     try {
       const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
       const i = args.indexOf('--lab-dir');
-      if (i >= 0 && args[i + 1] === labDir) pids.push(Number(entry));
+      const d = args.indexOf('--data-dir'); // etcd keeps its data inside the lab directory
+      if ((i >= 0 && args[i + 1] === labDir) || (d >= 0 && args[d + 1]?.startsWith(`${labDir}/`))) pids.push(Number(entry));
     } catch {
       // the process ended while we looked
     }

@@ -91,6 +91,7 @@ export class BuiltinDriver implements LoadDriver {
           temperature: 0,
           stream: opts.streaming,
           ...(opts.streaming ? { stream_options: { include_usage: true } } : {}),
+          ...(opts.store ? { store: true } : {}),
         }),
       });
       status = res.statusCode;
@@ -136,6 +137,7 @@ export class BuiltinDriver implements LoadDriver {
       ...(opts.streaming ? { tokenGapsMs: o.gaps } : {}),
       ...(o.version ? { modelVersion: o.version } : {}),
       ...(opts.clientRegion ? { clientRegion: opts.clientRegion } : {}),
+      ...(opts.store && verdict.outcome === 'ok' && o.id ? { storedId: o.id, ...(o.halab?.region ? { storedRegion: o.halab.region } : {}) } : {}),
     };
   }
 }

@@ -24,6 +24,8 @@ export interface LoadRunOptions {
   /** k6: VUs started up front and at most (each holds one request in flight). */
   readonly preAllocatedVUs?: number;
   readonly maxVUs?: number;
+  /** Ask for stored completions (`store: true`); ok answers then carry `storedId`. */
+  readonly store?: boolean;
 }
 
 export interface LoadRunSummary {

@@ -5,6 +5,7 @@ import type { HalabResponseExtension, Outcome } from '../core/records.js';
 
 /** One chat.completion(.chunk) object, or an in-band error event. */
 export interface Chunk {
+  id?: string;
   error?: { message?: string };
   system_fingerprint?: string | null;
   choices?: { delta?: { content?: string | null }; message?: { content?: string }; finish_reason?: string | null }[];
@@ -22,6 +23,8 @@ export interface Observed {
   error?: string;
   version?: string;
   halab?: HalabResponseExtension;
+  /** The response id (chatcmpl-…): for stored completions, the id to read it back by. */
+  id?: string;
 }
 
 export function newObserved(): Observed {
@@ -33,6 +36,7 @@ export function applyChunk(o: Observed, c: Chunk, onContent: (content: string) =
   if (c.error) o.error = `in-band error: ${c.error.message ?? 'unknown'}`;
   if (c.system_fingerprint) o.version = c.system_fingerprint;
   if (c.halab) o.halab = c.halab;
+  if (c.id && !o.id) o.id = c.id;
   const choice = c.choices?.[0];
   if (choice?.delta?.content) onContent(choice.delta.content);
   if (choice?.finish_reason) o.finishReason = choice.finish_reason;

@@ -41,5 +41,9 @@ export function evaluateTargets(targets: Targets, m: RunMetrics): Verdict {
   checks.push(...atMost('detectionMs', targets.detectionMs, worst(faults.map((f) => f.detectionMs)), 'ms', 'a fault was never detected'));
   checks.push(...atMost('failoverMs', targets.failoverMs, worst(faults.map((f) => f.failoverMs)), 'ms', 'a faulty replica never left routing'));
   checks.push(...atMost('rtoMs', targets.rtoMs, worst(m.faults.map((f) => f.rtoMs)), 'ms'));
+  checks.push(...atMost('leaderChangeMs', targets.leaderChangeMs, m.leaderChangeMs ?? null, 'ms', 'no controlplane.kill-leader was followed by a new leader'));
+  checks.push(...atMost('rpoMs', targets.rpoMs, m.rpoMs ?? null, 'ms', 'no stored writes were read back (load.store off?)'));
+  checks.push(...atMost('lostWrites', targets.lostWrites, m.lostWrites ?? null, '', 'no stored writes were read back (load.store off?)'));
+  checks.push(...atMost('restoreMs', targets.restoreMs, m.restoreMs ?? null, 'ms', 'no restore finished after controlplane.disaster'));
   return { pass: checks.every((c) => c.pass), checks };
 }

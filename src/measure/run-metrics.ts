@@ -3,9 +3,11 @@ import type { LabEvent } from '../core/events.js';
 import type { RequestRecord } from '../core/records.js';
 import type { Targets } from '../core/scenario.js';
 import { measureFaults, type FaultFigures } from './faults.js';
+import type { ReadbackRecord } from '../load/readback.js';
+import { measureState, type StateFigures } from './state-figures.js';
 import { availability, countRequests, latency, perSecond, type Bucket, type LatencyFigures, type RequestCounts } from './requests.js';
 
-export interface RunMetrics {
+export interface RunMetrics extends StateFigures {
   readonly requests: RequestCounts;
   readonly availability: number;
   readonly latency: LatencyFigures;
@@ -15,7 +17,7 @@ export interface RunMetrics {
   readonly faults: readonly FaultFigures[];
 }
 
-export function measureRun(records: readonly RequestRecord[], events: readonly LabEvent[], targets: Targets): RunMetrics {
+export function measureRun(records: readonly RequestRecord[], events: readonly LabEvent[], targets: Targets, readback?: readonly ReadbackRecord[]): RunMetrics {
   const sorted = [...records].sort((a, b) => a.startMs - b.startMs || a.id.localeCompare(b.id));
   const buckets = perSecond(sorted);
   const runEndMs = Math.max(sorted.reduce((m, r) => Math.max(m, r.endMs), 0), events.reduce((m, e) => Math.max(m, e.atMs), 0));
@@ -28,5 +30,6 @@ export function measureRun(records: readonly RequestRecord[], events: readonly L
     latencyDuringFaults: latency(during),
     perSecond: buckets,
     faults,
+    ...measureState(events, readback),
   };
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../core/log.js';
 import type { ControlPlaneClient } from '../gen/halab/v1/ControlPlane.js';
 import type { HeartbeatMessage } from '../gen/halab/v1/HeartbeatMessage.js';
 import type { ReplicaCore } from './replica-core.js';
+import { Endpoints } from '../core/cp-endpoints.js';
 
 export interface RegistrationInfo {
   readonly replicaId: string;
@@ -20,11 +21,12 @@ const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 2000;
 
 export class Registration {
-  private readonly client: ControlPlaneClient;
+  /** Control-plane instances (HA): the replica moves to the leader when one refuses or dies. */
+  private readonly endpoints: Endpoints;
+  private readonly clients = new Map<string, ControlPlaneClient>();
   private stream: grpc.ClientWritableStream<HeartbeatMessage> | undefined;
   private beat: TimerHandle | undefined;
   private retry: TimerHandle | undefined;
-  private backoffMs = BACKOFF_MIN_MS;
   private closed = false;
 
   constructor(
@@ -34,8 +36,18 @@ export class Registration {
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {
-    const { ControlPlane } = controlPlanePackage();
-    this.client = new ControlPlane(address, grpc.credentials.createInsecure());
+    this.endpoints = new Endpoints(address);
+  }
+
+  private get client(): ControlPlaneClient {
+    const address = this.endpoints.current();
+    let c = this.clients.get(address);
+    if (!c) {
+      const { ControlPlane } = controlPlanePackage();
+      c = new ControlPlane(address, grpc.credentials.createInsecure());
+      this.clients.set(address, c);
+    }
+    return c;
   }
 
   start(): void {
@@ -47,7 +59,7 @@ export class Registration {
     this.beat?.cancel();
     this.retry?.cancel();
     this.stream?.end();
-    this.client.close();
+    for (const c of this.clients.values()) c.close();
   }
 
   private register(): void {
@@ -55,8 +67,8 @@ export class Registration {
     const req = { ...this.info, pid: process.pid, modelVersion: this.core.version };
     this.client.Register(req, { deadline: new Date(this.clock.nowMs() + 2000) }, (err, reply) => {
       if (this.closed) return;
-      if (err || !reply) return this.again(`register failed: ${err?.details ?? 'empty reply'}`);
-      this.backoffMs = BACKOFF_MIN_MS;
+      if (err || !reply) return this.again(`register failed: ${err?.details ?? 'empty reply'}`, err?.details);
+      this.endpoints.succeeded();
       this.openHeartbeat(reply.heartbeatIntervalMs > 0 ? reply.heartbeatIntervalMs : 500);
     });
   }
@@ -66,7 +78,7 @@ export class Registration {
     const stream = this.client.Heartbeat((err) => {
       if (!ended) {
         ended = true;
-        this.again(`heartbeat stream ended: ${err?.details ?? 'closed by the control plane'}`);
+        this.again(`heartbeat stream ended: ${err?.details ?? 'closed by the control plane'}`, err?.details);
       }
     });
     this.stream = stream;
@@ -80,12 +92,12 @@ export class Registration {
     send();
   }
 
-  private again(why: string): void {
+  private again(why: string, details?: string): void {
     if (this.closed) return;
     this.beat?.cancel();
     this.stream = undefined;
-    this.log.warn({ why, backoffMs: this.backoffMs }, 'control plane connection lost; retrying');
-    this.retry = this.clock.setTimer(this.backoffMs, () => this.register());
-    this.backoffMs = Math.min(BACKOFF_MAX_MS, this.backoffMs * 2);
+    const { address, delayMs } = this.endpoints.failed(details, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
+    this.log.warn({ why, next: address, delayMs }, 'control plane connection lost; retrying');
+    this.retry = this.clock.setTimer(delayMs, () => this.register());
   }
 }

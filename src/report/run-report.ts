@@ -10,6 +10,7 @@ import { readRecords } from '../load/record-io.js';
 import { k6ThresholdsCheck, type K6Result } from '../load/k6-exit.js';
 import { evaluateTargets, type Verdict } from '../measure/checks.js';
 import { measureRun, type RunMetrics } from '../measure/run-metrics.js';
+import type { ReadbackRecord } from '../load/readback.js';
 import { loadTopology } from '../core/topology.js';
 import { annualize, defaultFaultRates } from '../sim/annualize.js';
 import { DEFAULT_FAILURE_MODEL } from '../sim/failure-model.js';
@@ -43,7 +44,7 @@ export interface RunReport {
   readonly meta: RunMeta;
 }
 
-export const RUN_FILES = { meta: 'meta.json', scenario: 'scenario.yaml', requests: 'requests.ndjson', events: 'events.ndjson', json: 'report.json', md: 'report.md', junit: 'junit.xml', html: 'report.html', topology: 'topology.yaml' } as const;
+export const RUN_FILES = { meta: 'meta.json', scenario: 'scenario.yaml', requests: 'requests.ndjson', events: 'events.ndjson', json: 'report.json', md: 'report.md', junit: 'junit.xml', html: 'report.html', topology: 'topology.yaml', readback: 'readback.ndjson' } as const;
 
 function readEvents(file: string): LabEvent[] {
   return readFileSync(file, 'utf8')
@@ -61,7 +62,9 @@ export function buildRunReport(runDir: string): RunReport {
   const scenario = loadScenario(join(runDir, RUN_FILES.scenario));
   const records = readRecords(join(runDir, RUN_FILES.requests));
   const events = readEvents(join(runDir, RUN_FILES.events));
-  const metrics = measureRun(records, events, scenario.targets);
+  const readbackFile = join(runDir, RUN_FILES.readback);
+  const readback = existsSync(readbackFile) ? (readEvents(readbackFile) as unknown as ReadbackRecord[]) : undefined;
+  const metrics = measureRun(records, events, scenario.targets, readback);
   const verdict = withK6Check(evaluateTargets(scenario.targets, metrics), meta.k6);
   return {
     scenario: { name: scenario.name, file: meta.scenarioFile, ...(scenario.description ? { description: scenario.description } : {}) },
@@ -115,7 +118,23 @@ export function formatSummary(r: RunReport): string {
     ...r.faults.map(
       (f) => `fault ${f.kind} on ${f.target}: detected ${f.detectionMs ?? '-'}ms, failover ${f.failoverMs ?? '-'}ms, RTO ${f.rtoMs}ms, failed ${f.failedRequests}, truncated ${f.truncatedRequests}, resumed ${f.resumedRequests}, worst TTFT ${f.worstTtftMs ?? '-'}ms`,
     ),
+    ...stateSummary(r),
     ...r.verdict.checks.map((c) => `  ${c.pass ? 'ok  ' : 'MISS'} ${c.name}: ${c.actual ?? 'n/a'} (target ${c.target})${c.detail ? ` — ${c.detail}` : ''}`),
   ];
   return lines.join('\n');
+}
+
+/** Summary lines of the durable-state figures, when the run has any. */
+function stateSummary(r: RunReport): string[] {
+  const m = r.metrics;
+  const lines: string[] = [];
+  if (m.leaderChangeMs !== undefined) lines.push(`control-plane leader change: ${m.leaderChangeMs ?? 'never'}ms (${(m.leaderChanges ?? []).map((c) => `${c.faultId} → ${c.newLeader ?? 'none'}`).join(', ')})`);
+  if (m.restoreMs !== undefined) lines.push(`restore from backup: ${m.restoreMs ?? 'did not finish'}ms (disaster → restored control plane serving)`);
+  if (m.storedWrites) {
+    const w = m.storedWrites;
+    lines.push(`stored writes: ${w.acknowledged} acknowledged, ${w.readBack} read back from ${w.readFrom}, ${m.lostWrites} lost; RPO ${m.rpoMs}ms`);
+    for (const l of w.lost.slice(0, 20)) lines.push(`  lost ${l.storedId} (${l.requestId}, written in ${l.writtenIn ?? '?'}, acknowledged ${l.beforeFailureMs ?? '?'}ms before the failure)`);
+    if (w.lost.length > 20) lines.push(`  … and ${w.lost.length - 20} more (report.json metrics.storedWrites.lost)`);
+  }
+  return lines;
 }

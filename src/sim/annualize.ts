@@ -60,6 +60,10 @@ export function defaultFaultRates(t: SimTopology, fm: FailureModel): Record<stri
     'upstream.stall': 2 * serving,
     'upstream.malformed': 1 * serving,
     'upstream.no-done': 1 * serving,
+    // control-plane host failures (a few a year), full control-plane loss (rare), region state loss
+    'controlplane.kill-leader': 4,
+    'controlplane.disaster': 0.2,
+    'region.state-loss': 0.1 * regions,
   };
 }
 

@@ -8,7 +8,8 @@ import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerStandin } from './standin.js';
 import { registerAvailability, registerPlan, registerSimulate } from './sim.js';
+import { registerBackup, registerRestore } from './state.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerGameday, registerReport, registerBaseline, registerGate, registerUp, registerStatus, registerInject, registerHeal, registerFaults, registerDown, registerAvailability, registerSimulate, registerPlan, registerStandin];
+export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerGameday, registerReport, registerBaseline, registerGate, registerUp, registerStatus, registerInject, registerHeal, registerFaults, registerDown, registerAvailability, registerSimulate, registerPlan, registerStandin, registerBackup, registerRestore];

@@ -91,6 +91,6 @@ export function registerFaults(program: Command): void {
     .description('list the fault kinds the lab can inject')
     .action(async () => {
       const { FAULT_KINDS } = await import('../../core/fault-kinds.js');
-      for (const k of FAULT_KINDS) process.stdout.write(`${k.kind.padEnd(20)} ${k.target.padEnd(8)} ${k.description}\n`);
+      for (const k of FAULT_KINDS) process.stdout.write(`${k.kind.padEnd(24)} ${k.target.padEnd(12)} ${k.description}\n`);
     });
 }

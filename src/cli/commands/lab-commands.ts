@@ -91,6 +91,8 @@ export function registerStatus(program: Command): void {
         entrypoint: state.entrypoint ?? '',
         controlPlane: state.controlPlane ?? '',
         controlPlaneAlive: status !== undefined,
+        controlPlaneLeader: status?.instance ?? '',
+        controlPlaneTerm: status?.leaderTerm ?? 0,
         metrics: [state.processes.find((p) => p.kind === 'controlplane')?.url, ...gateways.map((g) => `${g.url}/metrics`)].filter(Boolean),
         topology: state.topologyFile,
         gateways,
@@ -104,7 +106,7 @@ export function registerStatus(program: Command): void {
       }
       const lines = [
         `entrypoint:    ${report.entrypoint}`,
-        `control plane: ${report.controlPlane} (${report.controlPlaneAlive ? 'up' : 'NOT ANSWERING'})`,
+        `control plane: ${report.controlPlane} (${report.controlPlaneAlive ? `up; leader ${report.controlPlaneLeader}, term ${report.controlPlaneTerm}` : 'NOT ANSWERING'})`,
         `metrics:       ${report.metrics.join(' ')}`,
         ...gateways.map((g) => `gateway ${g.region}: ${g.url} pid ${g.pid} ${g.alive ? 'up' : 'DOWN'}`),
         '',
