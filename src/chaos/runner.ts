@@ -21,6 +21,7 @@ import { writeRunReport, type RunReport } from '../report/run-report.js';
 import { evaluateAbort, type AbortPolicy, type AbortView } from './abort-monitor.js';
 import { ChaosEngine } from './engine.js';
 import { Progress } from './progress.js';
+import { checkPrerequisites } from './prerequisites.js';
 
 export interface RunOptions {
   readonly scenario: Scenario;
@@ -89,6 +90,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   let driverName = scenario.load.driver as string;
   let driverNote: string | undefined;
   let k6Result: K6Result | undefined;
+  if (!topology.external) checkPrerequisites(scheduleFor(scenario, topology, seed).map((f) => f.kind), opts.scenarioFile);
   const state = await startLab(topology, paths, clock, { seed });
   const events = fileEventSink(eventsFile(paths.labDir, 'chaos'), 'chaos', clock);
   const engine = new ChaosEngine({ paths, topology, clock }, events, clock);

@@ -13,7 +13,7 @@ export interface Usage {
 }
 
 export type AttemptResult =
-  | { readonly kind: 'done'; readonly finishReason: string; readonly usage?: Usage; readonly version?: string }
+  | { readonly kind: 'done'; readonly finishReason: string; readonly usage?: Usage; readonly version?: string; readonly halab?: UpstreamExtension }
   | { readonly kind: 'client-error'; readonly status: number; readonly body: string; readonly contentType: string }
   | { readonly kind: 'failed'; readonly failure: FailureKind; readonly reason: string; readonly status?: number; readonly retryAfterMs?: number }
   | { readonly kind: 'aborted' };
@@ -23,7 +23,15 @@ export interface AttemptTimeouts {
   readonly stallTimeoutMs: number;
 }
 
+/** The `halab` field a regional gateway puts on its final chunk (read by the global load balancer). */
+export interface UpstreamExtension {
+  readonly replicas?: readonly string[];
+  readonly resumes?: number;
+  readonly region?: string;
+}
+
 interface Chunk {
+  halab?: UpstreamExtension;
   error?: { message?: string };
   system_fingerprint?: string;
   usage?: Usage | null;
@@ -91,6 +99,7 @@ export async function runAttempt(
     let finishReason: string | undefined;
     let usage: Usage | undefined;
     let version: string | undefined;
+    let halab: UpstreamExtension | undefined;
     let sawDone = false;
     const handle = (data: string): AttemptResult | undefined => {
       if (data === '[DONE]') {
@@ -106,6 +115,7 @@ export async function runAttempt(
       if (chunk.error) return { kind: 'failed', failure: 'status', reason: `in-band error from ${upstream.replicaId}: ${chunk.error.message ?? 'unknown'}` };
       if (chunk.system_fingerprint) version = chunk.system_fingerprint;
       if (chunk.usage) usage = chunk.usage;
+      if (chunk.halab) halab = chunk.halab;
       const choice = chunk.choices?.[0];
       const content = choice?.delta?.content;
       if (content) {
@@ -128,7 +138,7 @@ export async function runAttempt(
       if (sawDone) break;
     }
     for (const data of parser.flush()) handle(data);
-    if (finishReason) return { kind: 'done', finishReason, ...(usage ? { usage } : {}), ...(version ? { version } : {}) };
+    if (finishReason) return { kind: 'done', finishReason, ...(usage ? { usage } : {}), ...(version ? { version } : {}), ...(halab ? { halab } : {}) };
     return { kind: 'failed', failure: 'cut', reason: `stream from ${upstream.replicaId} ended after ${tokens} tokens without a finish reason` };
   } catch (err) {
     if (clientSignal.aborted) return { kind: 'aborted' };

@@ -8,7 +8,7 @@ import type { Clock } from '../core/clock.js';
 import { HalabError } from '../core/errors.js';
 import { logFile, readyFile } from './paths.js';
 
-export type Component = 'controlplane' | 'replica' | 'gateway';
+export type Component = 'controlplane' | 'replica' | 'gateway' | 'glb';
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -22,7 +22,7 @@ function repoRoot(): string {
 
 /** The compiled entry script of a component (tests and the CLI both run the built code). */
 export function componentEntry(component: Component): string {
-  const entry = join(repoRoot(), 'dist', 'src', component, 'main.js');
+  const entry = component === 'glb' ? join(repoRoot(), 'dist', 'src', 'gateway', 'glb-main.js') : join(repoRoot(), 'dist', 'src', component, 'main.js');
   if (!existsSync(entry)) throw new HalabError('LAB_START_FAILED', `${entry} is missing`, 'run `npm run build` first');
   return entry;
 }

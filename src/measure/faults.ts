@@ -1,7 +1,10 @@
 // Per-fault figures from the record: fault events (injected/healed), control-plane and gateway
 // events, and client request records. Definitions are in the README ("What the figures mean").
 import type { LabEvent } from '../core/events.js';
-import { DETECTION_EVENTS, EV, REMOVAL_EVENTS } from '../core/event-types.js';
+import { DETECTION_EVENTS, EV, REGION_REMOVAL_EVENTS, REMOVAL_EVENTS } from '../core/event-types.js';
+
+/** Faults that take a whole region's entry point away: their failover is the GLB leaving the region. */
+export const REGION_FAILOVER_KINDS: ReadonlySet<string> = new Set(['region.outage', 'region.partition', 'link.partition', 'gateway.crash']);
 import type { RequestRecord } from '../core/records.js';
 import type { Targets } from '../core/scenario.js';
 import type { Bucket } from './requests.js';
@@ -78,10 +81,15 @@ export function measureFault(
   windowEndMs: number,
   runEndMs: number,
 ): FaultFigures {
-  const detections = w.replicas.map((id) => firstAfter(events, DETECTION_EVENTS, id, w.injectedAtMs)).filter((x): x is number => x !== undefined);
+  const regionLeft = REGION_FAILOVER_KINDS.has(w.kind) ? firstAfter(events, REGION_REMOVAL_EVENTS, w.target, w.injectedAtMs) : undefined;
+  const detections = [...w.replicas.map((id) => firstAfter(events, DETECTION_EVENTS, id, w.injectedAtMs)), regionLeft].filter((x): x is number => x !== undefined);
   const detectedAtMs = detections.length > 0 ? Math.min(...detections) : null;
   const removals = w.replicas.map((id) => firstAfter(events, REMOVAL_EVENTS, id, w.injectedAtMs));
-  const failoverMs = w.replicas.length > 0 && removals.every((x) => x !== undefined) ? Math.max(...(removals as number[])) - w.injectedAtMs : null;
+  // A region fault has failed over when the global load balancer stopped sending to the region;
+  // any other fault when every affected replica has left routing.
+  const failoverMs = REGION_FAILOVER_KINDS.has(w.kind)
+    ? regionLeft === undefined ? null : regionLeft - w.injectedAtMs
+    : w.replicas.length > 0 && removals.every((x) => x !== undefined) ? Math.max(...(removals as number[])) - w.injectedAtMs : null;
   const impactEnd = (w.healedAtMs ?? runEndMs) + IMPACT_TAIL_MS;
   const hit = records.filter((r) => r.startMs < impactEnd && r.endMs > w.injectedAtMs);
   const inWindow = buckets.filter((b) => b.startMs + 1000 > w.injectedAtMs && b.startMs < windowEndMs);
