@@ -37,6 +37,8 @@ export interface FaultFigures extends FaultWindow {
 }
 
 interface FaultData {
+  /** When the injector began (the event is written once it returns). */
+  startedAtMs?: number;
   kind?: string;
   target?: string;
   replicas?: string[];
@@ -55,7 +57,7 @@ export function faultWindows(events: readonly LabEvent[]): FaultWindow[] {
         kind: d.kind ?? 'unknown',
         target: d.target ?? '',
         replicas: d.replicas ?? [],
-        injectedAtMs: e.atMs,
+        injectedAtMs: typeof d.startedAtMs === 'number' ? Math.min(d.startedAtMs, e.atMs) : e.atMs,
         healedAtMs: healed.get(e.subject) ?? null,
       };
     });
