@@ -33,7 +33,8 @@ async function loadWhile(durationMs: number, during: () => Promise<void>): Promi
 beforeAll(async () => {
   const up = await halab(home, ['up', smallTopology(home)]);
   expect(up.code, up.stderr).toBe(0);
-  expect(up.stdout).toMatch(/entrypoint: +http:\/\/127\.0\.1\.1:\d+\/v1\/chat\/completions/);
+  // The entrypoint is the global load balancer on the control-plane host.
+  expect(up.stdout).toMatch(/entrypoint: +http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions/);
   status = await statusJson();
 }, 60_000);
 
