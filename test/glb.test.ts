@@ -150,3 +150,18 @@ describe.skipIf(!hasToxiproxy || !canPartition)('an interrupted run with a hard 
     expect(listening(linksApi)).toBe(false);
   }, 90_000);
 });
+
+describe('scenarios whose faults cannot run here', () => {
+  it('fail at start with the reason, and start nothing', async () => {
+    const file = join(home, 'needs-links.yaml');
+    writeFileSync(file, `name: needs-links\ntopology: ${twoRegions('glb-none')}\nduration: 5s\nfaults:\n  - { kind: link.latency, target: us-east-1, at: 1s, for: 1s }\n`);
+    const otherHome = makeHome('halab-glb-none-');
+    const child = spawn(process.execPath, [BIN, 'run', file, '--out', join(home, 'run-needs-links')], { cwd: ROOT, env: { ...process.env, HALAB_HOME: otherHome, HALAB_TOXIPROXY: '/nonexistent/toxiproxy-server' } });
+    let stderr = '';
+    child.stderr.on('data', (b) => (stderr += b));
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/link\.latency needs Toxiproxy: HALAB_TOXIPROXY=\/nonexistent\/toxiproxy-server is not an executable file/);
+    expect(leftovers(otherHome)).toEqual([]);
+  }, 30_000);
+});
