@@ -27,6 +27,8 @@ export interface FaultFigures extends FaultWindow {
   readonly detectionMs: number | null;
   readonly failoverMs: number | null;
   readonly rtoMs: number;
+  /** Region faults: heal → the GLB sending the region's clients home again (glb.failback). */
+  readonly failbackMs?: number | null;
   readonly errorSeconds: number;
   readonly requests: number;
   readonly failedRequests: number;
@@ -68,6 +70,14 @@ function firstAfter(events: readonly LabEvent[], types: readonly string[], subje
   return undefined;
 }
 
+function failbackAfter(events: readonly LabEvent[], w: FaultWindow): number | null {
+  if (w.healedAtMs === null) return null;
+  const left = firstAfter(events, REGION_REMOVAL_EVENTS, w.target, w.injectedAtMs);
+  if (left === undefined) return null;
+  const back = firstAfter(events, [EV.glbFailback], w.target, left);
+  return back === undefined ? null : Math.round(Math.max(0, back - w.healedAtMs));
+}
+
 /** A bucket breaches when its availability is below the target (1 when unset) or its TTFT p99 is above the TTFT target. */
 export function bucketBreaches(b: Bucket, targets: Targets): boolean {
   if (b.availability < (targets.availability ?? 1)) return true;
@@ -104,6 +114,7 @@ export function measureFault(
     detectionMs: detectedAtMs === null ? null : Math.round(detectedAtMs - w.injectedAtMs),
     failoverMs: failoverMs === null ? null : Math.round(failoverMs),
     rtoMs: last ? Math.round(Math.max(0, last.startMs + 1000 - w.injectedAtMs)) : 0,
+    ...(REGION_FAILOVER_KINDS.has(w.kind) || w.kind === 'link.latency' ? { failbackMs: failbackAfter(events, w) } : {}),
     errorSeconds: Math.round(inWindow.reduce((s, b) => s + (1 - b.availability), 0) * 1000) / 1000,
     requests: hit.length,
     failedRequests: hit.filter((r) => r.outcome === 'failed' || r.outcome === 'timeout').length,
