@@ -5,7 +5,7 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import type { EventSink } from '../core/events.js';
 import { EV } from '../core/event-types.js';
 import type { Topology } from '../core/topology.js';
-import { observe, nextProbeDelayMs, unhealthyReason, type HealthPolicyConfig, type SignalName } from './health-policy.js';
+import { initialSignals, observe, nextProbeDelayMs, unhealthyReason, type HealthPolicyConfig, type SignalName } from './health-policy.js';
 import { Registry, type ReplicaEntry } from './registry.js';
 import { ClusterFailover, agentDrainer, type Drainer } from './cluster-failover.js';
 import { DEFAULT_FAILOVER_CONFIG, type FailoverConfig } from './failover-policy.js';
@@ -74,6 +74,9 @@ export class ControlPlane {
     const entry = this.registry.get(info.replicaId);
     if (!entry) return false;
     const firstTime = !entry.connected;
+    // A (re)started process is a new unknown: the old process's health facts do not carry over, so
+    // a replica still loading its model is not counted healthy (and failover does not flap on it).
+    if (firstTime) this.registry.setSignals(entry, initialSignals());
     Object.assign(entry, { httpUrl: info.httpUrl, agentAddress: info.agentAddress, pid: info.pid, modelVersion: info.modelVersion, connected: true });
     if (firstTime) this.events.emit(EV.replicaRegistered, entry.id, undefined, { httpUrl: info.httpUrl, pid: info.pid, modelVersion: info.modelVersion });
     this.applySignal(entry, 'liveness', true, 'registered');
