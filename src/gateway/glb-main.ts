@@ -9,6 +9,7 @@ import { createLogger } from '../core/log.js';
 import { loadTopology } from '../core/topology.js';
 import { eventsFile, logFile, writeReadyFile } from '../lab/paths.js';
 import { DEFAULT_GLB_CONFIG } from './glb-config.js';
+import { createGlbMetrics } from './glb-metrics.js';
 import { GlbRegions } from './glb-regions.js';
 import { startGlbServer } from './glb-server.js';
 
@@ -32,12 +33,13 @@ const name = 'glb';
 const log = createLogger(name, logFile(opts.labDir, name));
 const topology = loadTopology(opts.topology);
 const routes = routesSchema.parse(JSON.parse(opts.routes));
-const events = fileEventSink(eventsFile(opts.labDir, name), name, realClock);
+const metrics = createGlbMetrics();
+const events = fileEventSink(eventsFile(opts.labDir, name), name, realClock, (e) => metrics.observeEvent(e));
 const config = DEFAULT_GLB_CONFIG;
 const regions = new GlbRegions(routes, config, realClock, events);
 regions.start();
 const defaultRegion = opts.defaultRegion ?? routes.regions[0]!;
-const server = await startGlbServer({ modelName: topology.model.name, defaultRegion, config, regions, clock: realClock, events }, opts.host, Number(opts.port));
+const server = await startGlbServer({ modelName: topology.model.name, defaultRegion, config, regions, clock: realClock, events, metrics }, opts.host, Number(opts.port));
 writeReadyFile(opts.labDir, name, { url: server.url });
 log.info({ url: server.url, routes }, 'global load balancer listening');
 

@@ -11,6 +11,28 @@ import type { GlbConfig } from './glb-config.js';
 import { runGlbCompletion } from './glb-completion.js';
 import type { GlbRegions } from './glb-regions.js';
 import { bufferedSink, streamingSink } from './openai-sinks.js';
+import type { CompletionSink } from './completion.js';
+import type { GlbMetrics } from './glb-metrics.js';
+
+/** Counts each completion's outcome by home and serving region. */
+function counted(sink: CompletionSink, metrics: GlbMetrics | undefined, home: string, region: () => string): CompletionSink {
+  if (!metrics) return sink;
+  let sent = false;
+  return {
+    token(text, version) {
+      sent = true;
+      sink.token(text, version);
+    },
+    done(reason, usage, outcome) {
+      metrics.requests.inc({ home, region: region(), outcome: 'ok' });
+      sink.done(reason, usage, outcome);
+    },
+    fail(status, message, outcome, passthrough) {
+      metrics.requests.inc({ home, region: region(), outcome: sent ? 'interrupted' : status < 500 && status !== 429 ? 'invalid' : 'failed' });
+      sink.fail(status, message, outcome, passthrough);
+    },
+  };
+}
 
 export interface GlbOptions {
   readonly modelName: string;
@@ -19,6 +41,7 @@ export interface GlbOptions {
   readonly regions: GlbRegions;
   readonly clock: Clock;
   readonly events: EventSink;
+  readonly metrics?: GlbMetrics;
 }
 
 export interface GlbServer {
@@ -35,6 +58,7 @@ export function homeRegion(header: string | string[] | undefined, regions: GlbRe
 
 export async function startGlbServer(opts: GlbOptions, host: string, port = 0): Promise<GlbServer> {
   const { config, regions, clock, events } = opts;
+  opts.metrics?.bindRegions(() => regions.status().map((r) => ({ region: String(r.region), available: r.available === true })));
   let inFlight = 0;
   let seq = 0;
 
@@ -67,7 +91,7 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
         });
         // The final chunk names the region that finished the answer.
         const meta = { id: `chatcmpl-glb-${clock.nowMs().toString(36)}-${(seq++).toString(36)}`, model: opts.modelName, createdS: Math.floor(clock.nowMs() / 1000), region: home, includeUsage: request.stream_options?.include_usage === true };
-        const sink = request.stream ? streamingSink(res, meta) : bufferedSink(res, meta);
+        const sink = counted(request.stream ? streamingSink(res, meta) : bufferedSink(res, meta), opts.metrics, home, () => meta.region);
         res.setHeader('x-halab-home-region', home);
         await runGlbCompletion({ ...request, model: opts.modelName }, home, { regions, config, clock, events, signal: controller.signal, onRegion: (r) => (meta.region = r) }, sink);
       })()
@@ -83,6 +107,14 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
       const available = regions.available();
       res.writeHead(available.length > 0 ? 200 : 503, { 'content-type': 'application/json' });
       return void res.end(JSON.stringify({ status: available.length > 0 ? 'ok' : 'no-region', available }));
+    }
+    if (req.method === 'GET' && url === '/metrics' && opts.metrics) {
+      const m = opts.metrics;
+      m.registry
+        .metrics()
+        .then((text) => res.writeHead(200, { 'content-type': m.registry.contentType }).end(text))
+        .catch((err: Error) => sendError(res, 500, err.message, 'metrics_error'));
+      return;
     }
     if (req.method === 'GET' && url === '/status') {
       res.writeHead(200, { 'content-type': 'application/json' });

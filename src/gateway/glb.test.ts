@@ -5,7 +5,7 @@
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realClock } from '../core/clock.js';
-import { memoryEventSink } from '../core/events.js';
+import { fileEventSink, memoryEventSink, type LabEvent } from '../core/events.js';
 import { createLogger } from '../core/log.js';
 import { BuiltinDriver } from '../load/builtin-driver.js';
 import type { LoadRunOptions } from '../load/driver.js';
@@ -13,6 +13,7 @@ import { scaledProfile } from '../replica/profiles.js';
 import { startReplica, type RunningReplica } from '../replica/replica-server.js';
 import { DEFAULT_GATEWAY_CONFIG } from './config.js';
 import { DEFAULT_GLB_CONFIG } from './glb-config.js';
+import { createGlbMetrics } from './glb-metrics.js';
 import { GlbRegions } from './glb-regions.js';
 import { startGlbServer, type GlbServer } from './glb-server.js';
 import { startGatewayServer, type GatewayServer } from './server.js';
@@ -24,7 +25,12 @@ const dispatcher = new Agent();
 const driver = new BuiltinDriver();
 const replicas: RunningReplica[] = [];
 const gateways = new Map<string, { server: GatewayServer; pool: UpstreamPool; port: number }>();
-const events = memoryEventSink('glb', realClock);
+const metrics = createGlbMetrics();
+const recorded: LabEvent[] = [];
+const events = fileEventSink(undefined, 'glb', realClock, (e) => {
+  recorded.push(e);
+  metrics.observeEvent(e);
+});
 let regions: GlbRegions;
 let glb: GlbServer;
 let index = 0;
@@ -83,7 +89,7 @@ beforeAll(async () => {
   const config = { ...DEFAULT_GLB_CONFIG, checkIntervalMs: 50, checkTimeoutMs: 300, firstTokenTimeoutMs: 1000, stallTimeoutMs: 1000, baseEjectionMs: 200 };
   regions = new GlbRegions({ regions: ['a', 'b'], check: { a: a.url, b: b.url }, via: {} }, config, realClock, events);
   regions.start();
-  glb = await startGlbServer({ modelName: MODEL, defaultRegion: 'a', config, regions, clock: realClock, events }, '127.0.0.1');
+  glb = await startGlbServer({ modelName: MODEL, defaultRegion: 'a', config, regions, clock: realClock, events, metrics }, '127.0.0.1');
   await until(() => regions.available().length === 2);
 });
 
@@ -115,7 +121,7 @@ describe('global load balancer', () => {
       expect(r.tokens).toBe(r.expectedTokens);
       expect(r.resumes).toBe(1);
       expect(r.replicas).toEqual(['gateway/a', 'b/p/2']);
-      expect(events.events.some((e) => e.type === 'glb.request.resumed' && e.subject === 'a' && e.data?.to === 'b' && e.data?.tokens === 6)).toBe(true);
+      expect(recorded.some((e) => e.type === 'glb.request.resumed' && e.subject === 'a' && e.data?.to === 'b' && e.data?.tokens === 6)).toBe(true);
     } finally {
       replicas[0]!.core.faults.clear('');
       replicas[1]!.core.faults.clear('');
@@ -124,8 +130,8 @@ describe('global load balancer', () => {
   });
 
   it('fails over when a region\'s gateway dies and fails back when it returns', async () => {
-    const from = events.events.length;
-    const since = () => events.events.slice(from);
+    const from = recorded.length;
+    const since = () => recorded.slice(from);
     await stopGateway('a');
     const r = await send('a');
     expect(r).toMatchObject({ outcome: 'ok', correct: true });
@@ -145,10 +151,19 @@ describe('global load balancer', () => {
       expect(r.outcome).toBe('failed');
       expect(r.status).toBe(503);
       expect(r.tokens).toBe(0);
-      await until(() => events.events.some((e) => e.type === 'glb.no-region' && e.subject === 'a'));
+      await until(() => recorded.some((e) => e.type === 'glb.no-region' && e.subject === 'a'));
     } finally {
       await startGateway('a', gateways.get('a')!.port);
       await startGateway('b', gateways.get('b')!.port);
     }
+  });
+
+  it('exports Prometheus metrics of requests by home and serving region, failovers and resumes', async () => {
+    const res = await dispatcher.request({ origin: glb.url, path: '/metrics', method: 'GET' });
+    const text = await res.body.text();
+    expect(text).toMatch(/halab_glb_requests_total\{home="a",region="b",outcome="ok"\} [1-9]/);
+    expect(text).toMatch(/halab_glb_failovers_total\{home="a"\} [1-9]/);
+    expect(text).toMatch(/halab_glb_resumes_total [1-9]/);
+    expect(text).toMatch(/halab_glb_region_available\{region="b"\} [01]/);
   });
 });

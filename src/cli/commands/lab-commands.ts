@@ -84,7 +84,7 @@ export function registerStatus(program: Command): void {
         entrypoint: state.entrypoint ?? '',
         controlPlane: state.controlPlane ?? '',
         controlPlaneAlive: status !== undefined,
-        metrics: [state.processes.find((p) => p.kind === 'controlplane')?.url, ...gateways.map((g) => `${g.url}/metrics`)].filter(Boolean),
+        metrics: [state.processes.find((p) => p.kind === 'controlplane')?.url, ...gateways.map((g) => `${g.url}/metrics`), ...(state.glb ? [`${state.glb}/metrics`] : [])].filter(Boolean),
         topology: state.topologyFile,
         gateways,
         replicas,
