@@ -146,6 +146,19 @@ export async function glbAvailable(url: string): Promise<string[]> {
 }
 
 /**
+ * Updates one process entry in the state file as it is now (read, patch, write in one synchronous
+ * step), so concurrent restarts (a region's heal restarts many processes at once) do not overwrite
+ * each other's pids with a stale copy.
+ */
+function patchProcess(paths: LabPaths, name: string, patch: Partial<Pick<ProcessEntry, 'pid' | 'url' | 'address'>>): void {
+  const fresh = readLabState(paths);
+  const entry = fresh?.processes.find((p) => p.name === name);
+  if (!fresh || !entry) return;
+  Object.assign(entry, patch);
+  writeLabState(paths, fresh);
+}
+
+/**
  * Restarts a stopped lab process with its original arguments (heals a crash). A gateway gets its
  * old port back so clients keep their URL; a replica re-registers with its new address.
  */
@@ -153,16 +166,19 @@ export async function restartProcess(paths: LabPaths, processName: string, clock
   const state = readLabState(paths);
   const entry = state?.processes.find((p) => p.name === processName);
   if (!state || !entry) throw new HalabError('UNKNOWN_TARGET', `no process ${processName} in the running lab`);
+  // A process killed a moment ago may not be gone yet (a heal right after the inject).
+  const deadline = clock.monoMs() + 2000;
+  while (isAlive(entry.pid) && clock.monoMs() < deadline) await clock.sleep(20);
   if (isAlive(entry.pid)) return entry;
   const port = (entry.kind === 'gateway' || entry.kind === 'glb') && entry.url ? ['--port', new URL(entry.url).port] : [];
   if (entry.kind === 'toxiproxy') throw new HalabError('UNKNOWN_TARGET', 'the link proxies are not restarted; bring the lab up again');
   entry.pid = spawnComponent(entry.kind, entry.name, [...entry.args, ...port], paths.labDir);
-  writeLabState(paths, state);
+  patchProcess(paths, processName, { pid: entry.pid });
   const ready = await waitReady(paths.labDir, entry.name, entry.pid, clock, 30_000);
   if (typeof ready.ready.httpUrl === 'string') entry.url = ready.ready.httpUrl;
   if (typeof ready.ready.url === 'string') entry.url = ready.ready.url;
   if (typeof ready.ready.agentAddress === 'string') entry.address = ready.ready.agentAddress;
-  writeLabState(paths, state);
+  patchProcess(paths, processName, { pid: entry.pid, ...(entry.url ? { url: entry.url } : {}), ...(entry.address ? { address: entry.address } : {}) });
   return entry;
 }
 
