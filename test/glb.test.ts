@@ -124,8 +124,9 @@ describe.skipIf(!hasToxiproxy || !canPartition)('an interrupted run with a hard 
     const child = spawn(process.execPath, [BIN, 'run', scenario, '--out', join(home, `run-${signal}`)], { cwd: ROOT, env: { ...process.env, HALAB_HOME: home }, stdio: 'ignore' });
     const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
     const deadline = realClock.monoMs() + 45_000;
+    // the gateway's port and the two link proxies into the region, both directions
     while (listTaggedRules(tag).length === 0 && realClock.monoMs() < deadline) await realClock.sleep(100);
-    expect(listTaggedRules(tag).length).toBe(2);
+    expect(listTaggedRules(tag).length).toBe(6);
     const linksApi = JSON.parse(readFileSync(join(labDir, 'state.json'), 'utf8')).links.api as string;
     child.kill(signal);
     return { code: await exited, linksApi };
@@ -142,7 +143,7 @@ describe.skipIf(!hasToxiproxy || !canPartition)('an interrupted run with a hard 
   it('after a SIGKILL, halab down removes the processes, the link proxies and the rules', async () => {
     const { linksApi } = await interrupt('SIGKILL');
     expect(leftovers(home).length).toBeGreaterThan(0);
-    expect(listTaggedRules(tag).length).toBe(2);
+    expect(listTaggedRules(tag).length).toBe(6);
     const down = await halab(home, ['down']);
     expect(down.code, down.stderr).toBe(0);
     expect(listTaggedRules(tag)).toEqual([]);

@@ -123,7 +123,8 @@ export async function injectFault(ctx: InjectContext, req: FaultRequest): Promis
     if (why) throw new HalabError('PREREQUISITE_MISSING', `region.partition: ${why}`);
     const gateway = processFor(state.processes, `gateway/${req.target}`);
     const host = ctx.topology.regions.find((r) => r.name === req.target)!.host;
-    const rules = partitionRules(host, Number(new URL(gateway.url!).port), `${labTag(ctx.paths.labDir)}:${req.id}`);
+    const linkPorts = (state.links?.proxies ?? []).filter((p) => p.to === req.target && p.listen.startsWith(`${host}:`)).map((p) => Number(p.listen.split(':').pop()));
+    const rules = partitionRules(host, [Number(new URL(gateway.url!).port), ...linkPorts], `${labTag(ctx.paths.labDir)}:${req.id}`);
     addRules(rules);
     undo.push({ type: 'iptables', rules });
     replicas.length = 0;

@@ -14,6 +14,11 @@ export interface GlbConfig extends GlbPolicyConfig {
   readonly firstTokenTimeoutMs: number;
   /** A stream with no token for this long is resumed in another region (above the gateway's 1 s stall resume). */
   readonly stallTimeoutMs: number;
+  /**
+   * Bound on opening a connection to a region. (An abort signal does not cut a TCP connect short
+   * in undici 7, so without it a black-holed region would hold a request for undici's 10 s.)
+   */
+  readonly connectTimeoutMs: number;
   /** Attempts per client request across regions, first try included. */
   readonly maxAttempts: number;
   /** Pause before trying regions again once every region failed this request. */
@@ -34,6 +39,7 @@ export const DEFAULT_GLB_CONFIG: GlbConfig = Object.freeze({
   checkTimeoutMs: 500,
   firstTokenTimeoutMs: 2000,
   stallTimeoutMs: 2000,
+  connectTimeoutMs: 1000,
   maxAttempts: 4,
   retryPauseMs: 250,
   inFlightMax: 4096,

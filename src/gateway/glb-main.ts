@@ -2,6 +2,7 @@
 // `node dist/src/gateway/glb-main.js --host H --routes JSON --default-region R --topology F --lab-dir D [--port P]`.
 // --routes is a GlbRoutes object (src/gateway/glb-regions.ts): which URL reaches each region.
 import { Command } from 'commander';
+import { Agent, setGlobalDispatcher } from 'undici';
 import { z } from 'zod';
 import { realClock } from '../core/clock.js';
 import { fileEventSink } from '../core/events.js';
@@ -36,6 +37,8 @@ const routes = routesSchema.parse(JSON.parse(opts.routes));
 const metrics = createGlbMetrics();
 const events = fileEventSink(eventsFile(opts.labDir, name), name, realClock, (e) => metrics.observeEvent(e));
 const config = DEFAULT_GLB_CONFIG;
+// Every request of this process (health checks and upstream attempts) gives up connecting in time.
+setGlobalDispatcher(new Agent({ connect: { timeout: config.connectTimeoutMs } }));
 const regions = new GlbRegions(routes, config, realClock, events);
 regions.start();
 const defaultRegion = opts.defaultRegion ?? routes.regions[0]!;

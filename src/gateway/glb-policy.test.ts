@@ -31,6 +31,10 @@ describe('ejection and route order', () => {
     const e = ejectRegion(healthy('a'), 100, cfg);
     expect(regionAvailable(e, 1099)).toBe(false);
     expect(regionAvailable(e, 1100)).toBe(true);
+    // no new ejection while ejected, nor while the checks hold the region out
+    expect(ejectRegion(e, 500, cfg)).toBe(e);
+    const down = { ...healthy('a'), health: 'unhealthy' as const };
+    expect(ejectRegion(down, 500, cfg)).toBe(down);
   });
 
   it('sends clients home, fails over when home is out, and fails back when it is healthy again', () => {
@@ -48,5 +52,10 @@ describe('ejection and route order', () => {
   it('tries unknown regions before known-bad ones as a last resort', () => {
     const states = [{ ...healthy('a'), health: 'unhealthy' as const }, initialRegionState('b'), healthy('c')];
     expect(routeOrder(states, 'a', new Set(), 0)).toEqual(['c', 'b', 'a']);
+  });
+
+  it('with nothing available, prefers a passively ejected region the checks still pass over one they fail', () => {
+    const states = [{ ...healthy('a'), health: 'unhealthy' as const }, ejectRegion(healthy('b'), 0, cfg)];
+    expect(routeOrder(states, 'a', new Set(), 10)).toEqual(['b', 'a']);
   });
 });

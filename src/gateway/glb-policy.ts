@@ -53,8 +53,13 @@ export function regionEjectionMs(count: number, cfg: Pick<GlbPolicyConfig, 'base
   return Math.min(cfg.maxEjectionMs, cfg.baseEjectionMs * 2 ** Math.max(0, count - 1));
 }
 
-/** Ejects a region on passive evidence (a failed request) for its ejection time. */
+/**
+ * Ejects a region on passive evidence (a failed request) for its ejection time. A region the
+ * active checks already hold out is left as it is: more failures from it are no news, and growing
+ * its ejection time would only delay the failback once it heals.
+ */
 export function ejectRegion(s: RegionState, nowMs: number, cfg: GlbPolicyConfig): RegionState {
+  if (s.health === 'unhealthy' || nowMs < s.ejectedUntilMs) return s;
   const ejections = s.ejections + 1;
   return { ...s, ejections, ejectedUntilMs: nowMs + regionEjectionMs(ejections, cfg) };
 }
@@ -67,18 +72,18 @@ export function regionAvailable(s: RegionState, nowMs: number): boolean {
 /**
  * Regions to try for a request from `home`, best first, skipping `exclude` (regions this request
  * already failed on): available home, other available regions in topology order, then — as a
- * last resort rather than an error — regions that are neither known bad nor ejected, then the rest.
+ * last resort rather than an error — regions the active checks do not hold out (passively ejected
+ * or not yet checked; those whose ejection ends first first), then the rest.
  */
 export function routeOrder(states: readonly RegionState[], home: string, exclude: ReadonlySet<string>, nowMs: number): string[] {
   const candidates = states.filter((s) => !exclude.has(s.region));
   const tier = (s: RegionState): number => {
     if (regionAvailable(s, nowMs)) return s.region === home ? 0 : 1;
-    if (s.health !== 'unhealthy' && nowMs >= s.ejectedUntilMs) return 2;
-    return 3;
+    return s.health !== 'unhealthy' ? 2 : 3;
   };
   return candidates
     .map((s, i) => ({ s, i, t: tier(s) }))
-    .sort((a, b) => a.t - b.t || a.i - b.i)
+    .sort((a, b) => a.t - b.t || (a.t === 2 ? a.s.ejectedUntilMs - b.s.ejectedUntilMs : 0) || a.i - b.i)
     .map((c) => c.s.region);
 }
 

@@ -73,8 +73,9 @@ export class GlbRegions {
   /** A request to the region failed: no new traffic to it for its ejection time. */
   eject(region: string, kind: string, reason: string): void {
     const s = this.state(region);
-    if (!s || this.closed || this.clock.nowMs() < s.ejectedUntilMs) return;
+    if (!s || this.closed) return;
     const next = ejectRegion(s, this.clock.nowMs(), this.config);
+    if (next === s) return;
     this.setState(next);
     this.events.emit(EV.glbEject, region, reason, { kind, ejectionMs: next.ejectedUntilMs - this.clock.nowMs(), count: next.ejections });
     this.updateTargets(reason);
@@ -151,7 +152,8 @@ export class GlbRegions {
     const controller = new AbortController();
     const timer = this.clock.setTimer(this.config.checkTimeoutMs, () => controller.abort(new Error('check timeout')));
     try {
-      const res = await request(`${baseUrl}/health`, { signal: controller.signal, headers: { 'x-halab-probe': 'glb' } });
+      // A fresh connection per check (reset): a pooled one may sit on a link that was black-holed.
+      const res = await request(`${baseUrl}/health`, { signal: controller.signal, headers: { 'x-halab-probe': 'glb' }, reset: true });
       const body = await res.body.text();
       return res.statusCode === 200 ? { ok: true, reason: 'health check ok' } : { ok: false, reason: `health ${res.statusCode}: ${body.slice(0, 120)}` };
     } catch (err) {

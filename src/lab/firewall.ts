@@ -1,5 +1,8 @@
-// Hard partitions with iptables (root only): DROP rules on a region's loopback address and its
-// gateway port, both directions, so connections into the region hang instead of being refused.
+// Hard partitions with iptables (root only): DROP rules on a region's loopback address and the
+// ports that lead into the region (its gateway, and the link proxies into it, which listen on the
+// region's address), both directions, so connections into the region hang instead of being
+// refused. (The proxies' ports matter: Toxiproxy dials upstream inside its accept loop, so a
+// black-holed dial behind the proxy would hold up every later connection after the heal too.)
 // Every rule carries a comment naming the lab (a hash of its directory) and the fault, so heal and
 // `halab down` remove exactly this lab's rules and never another lab's.
 import { execFileSync } from 'node:child_process';
@@ -28,13 +31,13 @@ export function firewallUnavailable(): string | undefined {
   }
 }
 
-/** The rule specs (without -A/-D) that cut host:port off in both directions. */
-export function partitionRules(host: string, port: number, comment: string): string[][] {
+/** The rule specs (without -A/-D) that cut host:port off in both directions, for each port. */
+export function partitionRules(host: string, ports: readonly number[], comment: string): string[][] {
   const tail = ['-m', 'comment', '--comment', comment, '-j', 'DROP'];
-  return [
+  return ports.flatMap((port) => [
     ['-d', `${host}/32`, '-p', 'tcp', '-m', 'tcp', '--dport', String(port), ...tail],
     ['-s', `${host}/32`, '-p', 'tcp', '-m', 'tcp', '--sport', String(port), ...tail],
-  ];
+  ]);
 }
 
 export function addRules(rules: readonly string[][]): void {

@@ -115,7 +115,7 @@ async function startGlobalEntry(
     const started = await startToxiproxy(toxiproxy.path, host, paths.labDir, clock);
     state.processes.push({ name: 'links', kind: 'toxiproxy', pid: started.pid, url: started.api, args: started.args });
     writeLabState(paths, state);
-    state.links = { api: started.api, proxies: await createLinkProxies(started.api, host, gatewayUrls, topology.links.interRegionLatencyMs) };
+    state.links = { api: started.api, proxies: await createLinkProxies(started.api, gatewayUrls, topology.links.interRegionLatencyMs) };
   } else {
     state.linksNote = `no link proxies: ${toxiproxy.reason}`;
   }

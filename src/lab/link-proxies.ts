@@ -104,11 +104,16 @@ export async function startToxiproxy(binary: string, host: string, labDir: strin
   }
 }
 
-/** Creates the proxies into every region's gateway; the cross-region ones carry `latencyMs`. */
-export async function createLinkProxies(apiUrl: string, listenHost: string, gateways: readonly { region: string; url: string }[], latencyMs: number): Promise<LinkProxy[]> {
+/**
+ * Creates the proxies into every region's gateway; the cross-region ones carry `latencyMs`. Each
+ * listens on its target region's loopback address (the region's side of the link), so a hard
+ * partition on that address cuts the links too.
+ */
+export async function createLinkProxies(apiUrl: string, gateways: readonly { region: string; url: string }[], latencyMs: number): Promise<LinkProxy[]> {
   const out: LinkProxy[] = [];
   for (const to of gateways) {
     const upstream = new URL(to.url).host;
+    const listenHost = new URL(to.url).hostname;
     for (const from of ['glb', ...gateways.map((g) => g.region).filter((r) => r !== to.region)]) {
       const name = `${from}>${to.region}`;
       const created = (await api(apiUrl, 'POST', '/proxies', { name, listen: `${listenHost}:0`, upstream, enabled: true })) as { listen: string };
