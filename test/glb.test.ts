@@ -3,7 +3,7 @@
 // the other region and back. Then `halab run` interrupted mid-partition (Ctrl-C, and a SIGKILL
 // followed by `halab down`) leaves no process, link proxy or iptables rule behind.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realClock } from '../src/core/clock.js';
@@ -169,4 +169,22 @@ describe('scenarios whose faults cannot run here', () => {
     expect(stderr).toMatch(/link\.latency needs Toxiproxy: HALAB_TOXIPROXY=\/nonexistent\/toxiproxy-server is not an executable file/);
     expect(leftovers(otherHome)).toEqual([]);
   }, 30_000);
+
+  it('in a suite, are skipped with the reason while the others run; the suite exits 2', async () => {
+    const dir = join(home, 'suite-needs-links');
+    mkdirSync(dir, { recursive: true });
+    const topo = twoRegions('glb-suite');
+    writeFileSync(join(dir, 'a-links.yaml'), `name: a-links\ntopology: ${topo}\nduration: 3s\nfaults:\n  - { kind: link.partition, target: us-east-1, at: 1s, for: 1s }\n`);
+    writeFileSync(join(dir, 'b-plain.yaml'), `name: b-plain\ntopology: ${topo}\nduration: 3s\nload: { ratePerSec: 5, promptTokens: 16, maxTokens: 16 }\ntargets: { failedRequests: 0 }\n`);
+    const otherHome = makeHome('halab-glb-suite-');
+    const child = spawn(process.execPath, [BIN, 'run', dir, '--out', join(home, 'run-suite')], { cwd: ROOT, env: { ...process.env, HALAB_HOME: otherHome, HALAB_TOXIPROXY: '/nonexistent/toxiproxy-server' } });
+    let stdout = '';
+    child.stdout.on('data', (b) => (stdout += b));
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(stdout).toMatch(/^SKIP {2}a-links: link\.partition needs Toxiproxy/m);
+    expect(stdout).toMatch(/^PASS {2}b-plain/m);
+    expect(stdout).toMatch(/suite suite-needs-links: 1\/2 passed, 1 skipped/);
+    expect(code).toBe(2);
+    expect(leftovers(otherHome)).toEqual([]);
+  }, 60_000);
 });

@@ -18,8 +18,13 @@ export function missingPrerequisite(kind: string, env: NodeJS.ProcessEnv = proce
   return undefined;
 }
 
+/** What is missing for every fault kind of `kinds` that cannot run here (empty: all can). */
+export function scenarioPrerequisites(kinds: Iterable<string>): string[] {
+  return [...new Set(kinds)].map((k) => missingPrerequisite(k)).filter((m): m is string => m !== undefined);
+}
+
 /** Throws PREREQUISITE_MISSING naming every fault kind of `kinds` that cannot run here. */
 export function checkPrerequisites(kinds: Iterable<string>, where: string): void {
-  const missing = [...new Set(kinds)].map((k) => missingPrerequisite(k)).filter((m): m is string => m !== undefined);
+  const missing = scenarioPrerequisites(kinds);
   if (missing.length > 0) throw new HalabError('PREREQUISITE_MISSING', `${where}: ${missing.join('; ')}`, 'run scripts/setup.sh as root, or remove those faults');
 }
