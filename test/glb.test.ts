@@ -105,9 +105,11 @@ describe.skipIf(!hasToxiproxy)('the global load balancer', () => {
       expect(r.code, r.stderr).toBe(0);
     });
     expectAllCorrect(records);
-    const types = glbEvents().slice(before).map((e) => `${e.type} ${e.subject}`);
-    expect(types).toContain('glb.failover us-east-1');
-    expect(types).toContain('glb.failback us-east-1');
+    const types = () => glbEvents().slice(before).map((e) => `${e.type} ${e.subject}`);
+    expect(types()).toContain('glb.failover us-east-1');
+    const deadline = realClock.monoMs() + 10_000;
+    while (!types().includes('glb.failback us-east-1') && realClock.monoMs() < deadline) await realClock.sleep(100);
+    expect(types()).toContain('glb.failback us-east-1');
   }, 60_000);
 });
 
