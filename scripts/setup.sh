@@ -50,6 +50,25 @@ else
   echo "warning: no python3: moto not installed; the s3:// backup test will be skipped" >&2
 fi
 
+# Toxiproxy (the inter-region link proxies: links.interRegionLatencyMs, link.latency,
+# link.partition), built with go install. The module's command is named `server`, so it is
+# installed into its own directory and linked as toxiproxy-server next to k6. Without it labs use
+# direct connections between regions and scenarios with link faults refuse to start.
+TOXIPROXY_VERSION=v2.12.0
+if command -v go >/dev/null 2>&1; then
+  GO_BIN="$(go env GOBIN)"; [ -n "$GO_BIN" ] || GO_BIN="$(go env GOPATH)/bin"
+  TOXI_DIR="$(go env GOPATH)/toxiproxy-$TOXIPROXY_VERSION/bin"
+  # (a go-installed toxiproxy reports its version as "git", so the pinned directory is the check)
+  if [ ! -x "$TOXI_DIR/server" ] || [ "$(readlink "$GO_BIN/toxiproxy-server" || true)" != "$TOXI_DIR/server" ]; then
+    log "go install github.com/Shopify/toxiproxy/v2/cmd/server@$TOXIPROXY_VERSION"
+    GOBIN="$TOXI_DIR" go install "github.com/Shopify/toxiproxy/v2/cmd/server@$TOXIPROXY_VERSION"
+    mkdir -p "$GO_BIN"
+    ln -sf "$TOXI_DIR/server" "$GO_BIN/toxiproxy-server"
+  fi
+else
+  echo "warning: no Go toolchain: Toxiproxy not installed; link faults will not run" >&2
+fi
+
 log "npm ci"
 npm ci --no-audit --no-fund --loglevel=error
 

@@ -33,7 +33,8 @@ async function loadWhile(durationMs: number, during: () => Promise<void>): Promi
 beforeAll(async () => {
   const up = await halab(home, ['up', smallTopology(home)]);
   expect(up.code, up.stderr).toBe(0);
-  expect(up.stdout).toMatch(/entrypoint: +http:\/\/127\.0\.1\.1:\d+\/v1\/chat\/completions/);
+  // The entrypoint is the global load balancer on the control-plane host.
+  expect(up.stdout).toMatch(/entrypoint: +http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions/);
   status = await statusJson();
 }, 60_000);
 
@@ -116,15 +117,16 @@ describe('a lab started by hand', () => {
     expect((await halab(home, ['heal', '--all'])).code).toBe(0);
   }, 30_000);
 
-  it('exports Prometheus metrics from the control plane and the gateway', async () => {
+  it('exports Prometheus metrics from the control plane, the gateway and the global load balancer', async () => {
     // the previous test healed a fault: wait until its replica is routable again
     let s = (await statusJson()) as typeof status & { metrics: string[] };
     for (let i = 0; i < 50 && s.replicas.filter((r) => r.routable).length !== 3; i++) {
       await realClock.sleep(200);
       s = (await statusJson()) as typeof s;
     }
-    expect(s.metrics).toHaveLength(2);
-    const [cp, gw] = await Promise.all(s.metrics.map(async (url) => (await fetch(url)).text()));
+    expect(s.metrics).toHaveLength(3);
+    const [cp, gw, glb] = await Promise.all(s.metrics.map(async (url) => (await fetch(url)).text()));
+    expect(glb).toMatch(/halab_glb_requests_total\{home="us-east-1",region="us-east-1",outcome="ok"\} [1-9]\d+/);
     expect(cp).toMatch(/halab_controlplane_health_transitions_total\{signal="liveness",to="unhealthy"\} [1-9]/);
     expect(cp).toMatch(/halab_controlplane_routing_changes_total\{change="removed"\} [1-9]/);
     expect(cp).toMatch(/halab_controlplane_routable_replicas 3/);

@@ -70,12 +70,14 @@ export class ChaosEngine {
 
   private async inject(f: ScheduledFault): Promise<void> {
     if (this.stopped) return;
+    // Injection can take a while (proxy API calls, several kills); its effect starts at the start.
+    const startedAtMs = this.clock.nowMs();
     try {
       const fault = await injectFault(this.ctx, { id: f.faultId, kind: f.kind, target: f.target, ...(f.params ? { params: f.params } : {}) });
       this.active.set(fault.id, fault);
       this.mine.add(fault.id);
       this.persist();
-      this.events.emit(EV.faultInjected, fault.id, undefined, { kind: fault.kind, target: fault.target, replicas: fault.replicas, params: f.params ?? {}, ...(fault.output !== undefined ? { output: fault.output, inEffectAtMs: fault.injectedAtMs } : {}) });
+      this.events.emit(EV.faultInjected, fault.id, undefined, { kind: fault.kind, target: fault.target, replicas: fault.replicas, params: f.params ?? {}, startedAtMs, ...(fault.output !== undefined ? { output: fault.output, inEffectAtMs: fault.injectedAtMs } : {}) });
       if (f.forMs !== undefined && !this.stopped) {
         this.timers.push(this.clock.setTimer(f.forMs, () => this.track(this.heal(fault))));
       }

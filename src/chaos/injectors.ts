@@ -12,6 +12,8 @@ import type { LabPaths } from '../lab/paths.js';
 import { killNow } from '../lab/reaper.js';
 import { renderCommand, runCommand } from './command-fault.js';
 import { externalFaultPlan } from './external-faults.js';
+import { addRules, deleteRules, firewallUnavailable, labTag, partitionRules } from '../lab/firewall.js';
+import { addLatencyInto, removeToxicInto, setLinksInto } from '../lab/link-proxies.js';
 import type { ActiveFault, UndoStep } from './faults-store.js';
 import { injectStateFault, STATE_FAULTS } from './state-faults.js';
 import { restoreControlPlane } from '../lab/restore.js';
@@ -39,7 +41,6 @@ export interface InjectContext {
 }
 
 const AGENT_FAULTS = new Set(['replica.hang', 'replica.slow', 'replica.stream-cut', 'replica.error-rate', 'gpu.xid', 'gpu.thermal', 'model.corrupt']);
-const NEEDS_LINK_PROXIES = new Set(['region.partition', 'link.latency', 'link.partition']);
 
 /** Checks kind and target against the catalogue and topology; returns the affected replica ids. */
 export function resolveFault(kind: string, target: string, topology: Topology): string[] {
@@ -70,8 +71,6 @@ export function resolveFault(kind: string, target: string, topology: Topology): 
     if (!topology.external.faults[kind]) {
       throw new HalabError('PREREQUISITE_MISSING', `no command is configured for ${kind} in ${topology.file}`, `add external.faults["${kind}"] with inject and heal commands`);
     }
-  } else if (NEEDS_LINK_PROXIES.has(kind)) {
-    throw new HalabError('PREREQUISITE_MISSING', `${kind} needs link proxies between regions, which this lab does not run`);
   }
   return replicas.map((r) => r.id);
 }
@@ -147,6 +146,28 @@ export async function injectFault(ctx: InjectContext, req: FaultRequest): Promis
   } else if (STATE_FAULTS.has(req.kind)) {
     undo.push(...(await injectStateFault(ctx, state, req.kind, req.target)));
     replicas.length = 0;
+  } else if (req.kind === 'link.partition' || req.kind === 'link.latency') {
+    const links = state.links;
+    if (!links) throw new HalabError('PREREQUISITE_MISSING', `${req.kind} needs the inter-region link proxies, and this lab runs without them (${state.linksNote ?? 'no Toxiproxy'})`, 'run scripts/setup.sh (installs toxiproxy-server), then bring the lab up again');
+    if (req.kind === 'link.partition') {
+      undo.push({ type: 'links-enable', region: req.target });
+      await setLinksInto(links, req.target, false);
+    } else {
+      const toxic = `fault-${req.id}`;
+      undo.push({ type: 'links-toxic', region: req.target, toxic });
+      await addLatencyInto(links, req.target, toxic, params.latencyMs ?? 200);
+    }
+    replicas.length = 0;
+  } else if (req.kind === 'region.partition') {
+    const why = firewallUnavailable();
+    if (why) throw new HalabError('PREREQUISITE_MISSING', `region.partition: ${why}`);
+    const gateway = processFor(state.processes, `gateway/${req.target}`);
+    const host = ctx.topology.regions.find((r) => r.name === req.target)!.host;
+    const linkPorts = (state.links?.proxies ?? []).filter((p) => p.to === req.target && p.listen.startsWith(`${host}:`)).map((p) => Number(p.listen.split(':').pop()));
+    const rules = partitionRules(host, [Number(new URL(gateway.url!).port), ...linkPorts], `${labTag(ctx.paths.labDir)}:${req.id}`);
+    addRules(rules);
+    undo.push({ type: 'iptables', rules });
+    replicas.length = 0;
   }
   return { id: req.id, kind: req.kind, target: req.target, replicas, injectedAtMs: ctx.clock.nowMs(), ...(req.healAtMs ? { healAtMs: req.healAtMs } : {}), undo };
 }
@@ -167,6 +188,13 @@ export async function healFault(ctx: InjectContext, fault: ActiveFault): Promise
             for (const p of readLabState(ctx.paths)?.processes.filter((x) => x.kind === 'controlplane') ?? []) await restartProcess(ctx.paths, p.name, ctx.clock);
             throw new HalabError('UPSTREAM_FAILED', `restore failed (${err.message}); the control plane was restarted on empty state`);
           });
+        } else if (step.type === 'iptables') {
+          deleteRules(step.rules);
+        } else if (step.type === 'links-enable' || step.type === 'links-toxic') {
+          const links = readLabState(ctx.paths)?.links;
+          if (!links) throw new Error('the lab has no link proxies any more');
+          if (step.type === 'links-enable') await setLinksInto(links, step.region, true);
+          else await removeToxicInto(links, step.region, step.toxic);
         } else {
           const entry = readLabState(ctx.paths)?.processes.find((p) => p.name === `replica/${step.replicaId}`);
           if (entry?.address) await agentClearFault(entry.address, step.faultId, ctx.clock);

@@ -23,6 +23,7 @@ import { ChaosEngine } from './engine.js';
 import { Progress } from './progress.js';
 import { resolveFault } from './injectors.js';
 import { readBackAfterRun } from './readback-phase.js';
+import { checkPrerequisites } from './prerequisites.js';
 
 export interface RunOptions {
   readonly scenario: Scenario;
@@ -91,6 +92,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   let driverName = scenario.load.driver as string;
   let driverNote: string | undefined;
   let k6Result: K6Result | undefined;
+  if (!topology.external) checkPrerequisites(scheduleFor(scenario, topology, seed).map((f) => f.kind), opts.scenarioFile);
   // every fault must be injectable (e.g. external endpoints have a command for its kind) before anything starts
   for (const f of scheduleFor(scenario, topology, seed)) resolveFault(f.kind, f.target, topology);
   const state = await startLab(topology, paths, clock, { seed });

@@ -5,9 +5,10 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import type { EventSink } from '../core/events.js';
 import { EV } from '../core/event-types.js';
 import type { Topology } from '../core/topology.js';
-import { observe, nextProbeDelayMs, unhealthyReason, type HealthPolicyConfig, type SignalName } from './health-policy.js';
+import { initialSignals, observe, nextProbeDelayMs, unhealthyReason, type HealthPolicyConfig, type SignalName } from './health-policy.js';
 import { Registry, type ReplicaEntry } from './registry.js';
-import { decideServing, INITIAL_SERVING, type ServingState } from './serving-policy.js';
+import { ClusterFailover, agentDrainer, type Drainer } from './cluster-failover.js';
+import { DEFAULT_FAILOVER_CONFIG, type FailoverConfig } from './failover-policy.js';
 import type { ProbeResult, ProbeTarget } from './prober.js';
 
 export interface RoutableSnapshot {
@@ -47,7 +48,7 @@ export interface ProbeFn {
 
 export class ControlPlane {
   readonly registry: Registry;
-  private serving: ServingState = INITIAL_SERVING;
+  private readonly failover: ClusterFailover;
   private version = 0;
   private snapshot: RoutableSnapshot;
   private readonly watchers = new Set<(s: RoutableSnapshot) => void>();
@@ -65,8 +66,19 @@ export class ControlPlane {
     private readonly policy: HealthPolicyConfig,
     private readonly clock: Clock,
     private readonly events: EventSink,
+    failoverConfig: FailoverConfig = DEFAULT_FAILOVER_CONFIG,
+    drainer: Drainer = agentDrainer(clock),
   ) {
     this.registry = new Registry(topology);
+    this.failover = new ClusterFailover(
+      topology.clusters,
+      failoverConfig,
+      clock,
+      events,
+      drainer,
+      (cluster) => [...this.registry.replicas.values()].filter((r) => r.clusterKey === cluster),
+      () => this.recompute(),
+    );
     this.snapshot = { version: 0, atMs: clock.nowMs(), replicas: [] };
   }
 
@@ -75,6 +87,9 @@ export class ControlPlane {
     const entry = this.registry.get(info.replicaId);
     if (!entry) return false;
     const firstTime = !entry.connected;
+    // A (re)started process is a new unknown: the old process's health facts do not carry over, so
+    // a replica still loading its model is not counted healthy (and failover does not flap on it).
+    if (firstTime) this.registry.setSignals(entry, initialSignals());
     Object.assign(entry, { httpUrl: info.httpUrl, agentAddress: info.agentAddress, pid: info.pid, modelVersion: info.modelVersion, connected: true });
     if (firstTime) this.events.emit(EV.replicaRegistered, entry.id, undefined, { httpUrl: info.httpUrl, pid: info.pid, modelVersion: info.modelVersion });
     this.settleAdopted(entry.id);
@@ -132,11 +147,12 @@ export class ControlPlane {
   }
 
   servingClusters(): ReadonlySet<string> {
-    return this.serving.serving;
+    return this.failover.serving();
   }
 
   stop(): void {
     this.stopped = true;
+    this.failover.stop();
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
     for (const t of this.adoptedPending.values()) t.cancel();
@@ -189,18 +205,17 @@ export class ControlPlane {
 
   /** Recomputes serving clusters and routable replicas; publishes when anything changed. */
   private recompute(): void {
-    const { state, decisions } = decideServing(this.registry.clusterHealth(), this.serving);
-    this.serving = state;
-    for (const d of decisions) this.events.emit(d.type, d.cluster, d.reason);
+    if (this.stopped) return;
+    const { serving, changed: decided } = this.failover.step(this.registry.clusterHealth());
     const changed: { entry: ReplicaEntry; routable: boolean }[] = [];
     for (const entry of this.registry.replicas.values()) {
-      const routable = entry.connected && entry.health === 'healthy' && !entry.draining && state.serving.has(entry.clusterKey);
+      const routable = entry.connected && entry.health === 'healthy' && !entry.draining && serving.has(entry.clusterKey);
       if (routable !== entry.routable) {
         entry.routable = routable;
         changed.push({ entry, routable });
       }
     }
-    if (changed.length === 0 && decisions.length === 0) return;
+    if (changed.length === 0 && !decided) return;
     this.version += 1;
     for (const { entry, routable } of changed) {
       const why = routable ? 'healthy and serving' : !entry.connected ? 'disconnected' : entry.health !== 'healthy' ? unhealthyReason(entry.signals) ?? 'not healthy' : entry.draining ? 'draining' : 'cluster not serving';
@@ -226,7 +241,7 @@ export class ControlPlane {
 
   /** What a new leader or a restored control plane needs to continue: serving clusters and version. */
   servingState(): { readonly serving: readonly string[]; readonly failed: readonly string[]; readonly version: number } {
-    return { serving: [...this.serving.serving], failed: [...this.serving.failed], version: this.version };
+    return { serving: [...this.failover.serving()], failed: [...this.failover.failed()], version: this.version };
   }
 
   /**
@@ -249,7 +264,7 @@ export class ControlPlane {
         this.scheduleProbe(entry, 0);
       }
     }
-    this.serving = { serving: new Set(state.serving), failed: new Set(state.failed) };
+    this.failover.adopt(state.serving, state.failed);
     this.version = Math.max(this.version, state.version);
     if (state.snapshot) this.snapshot = { ...state.snapshot, version: this.version, atMs: this.clock.nowMs() };
     this.recompute();

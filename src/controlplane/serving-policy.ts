@@ -1,6 +1,9 @@
 // Which clusters serve traffic, pure. Each region's primary clusters serve while their healthy
 // fraction stays at or above their threshold; when one falls below, the region's healthy backup
 // clusters are promoted, and demoted again once every primary has recovered (failback).
+// Superseded for serving decisions by the phase-based src/controlplane/failover-policy.ts (drain,
+// background recovery, standby), which the live control plane and the simulator run; clusterOk is
+// shared.
 
 export interface ClusterHealth {
   readonly id: string;

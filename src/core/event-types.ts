@@ -35,7 +35,33 @@ export const EV = {
   // load driver
   loadStarted: 'load.started',
   loadStopped: 'load.stopped',
+  // global load balancer (source glb); subject = a region
+  /** Active checks turned a region unhealthy / healthy; data {from, to, reason}. */
+  glbRegionUnhealthy: 'glb.region-unhealthy',
+  glbRegionHealthy: 'glb.region-healthy',
+  /** A request to the region failed: no new traffic for data.ejectionMs. */
+  glbEject: 'glb.eject',
+  glbReadmit: 'glb.readmit',
+  /** New requests of home region `subject` now go to data.to (failover) or home again (failback). */
+  glbFailover: 'glb.failover',
+  glbFailback: 'glb.failback',
+  /** No region can take requests of home region `subject`. */
+  glbNoRegion: 'glb.no-region',
+  glbRequestRetried: 'glb.request.retried',
+  glbRequestResumed: 'glb.request.resumed',
+  // cluster failover steps (source controlplane); subject = a cluster
+  /** The failed cluster takes no new requests; its in-flight ones get data.drainTimeoutMs. */
+  clusterDraining: 'cluster.draining',
+  /** Drain ended; data {inFlight, waitedMs, bounded}. */
+  clusterDrained: 'cluster.drained',
+  /** Waiting in the background for the failed cluster's replicas to come back. */
+  clusterRecovering: 'cluster.recovering',
+  /** The recovered cluster is a standby (backup) now. */
+  clusterStandby: 'cluster.standby',
 } as const;
+
+/** GLB events that take a region out of the global load balancer's routing (region failover time). */
+export const REGION_REMOVAL_EVENTS: readonly string[] = [EV.glbRegionUnhealthy, EV.glbEject];
 
 /** Events that mark a replica as detected unhealthy (for detection time). */
 export const DETECTION_EVENTS: readonly string[] = [EV.healthUnhealthy, EV.passiveEject, EV.replicaDisconnected];

@@ -19,4 +19,11 @@ describe('upstreamPayload', () => {
     const { max_tokens: _m, ...open } = req;
     expect(upstreamPayload(open, ' a', 1)).not.toHaveProperty('max_tokens');
   });
+
+  it('extends the assistant prefix of a request that is itself a continuation (resumed by the GLB)', () => {
+    const cont = { ...req, messages: [...req.messages, { role: 'assistant' as const, content: ' a b' }], continue_final_message: true, max_tokens: 38 };
+    const p = upstreamPayload(cont, ' c d', 2);
+    expect(p.messages).toEqual([...req.messages, { role: 'assistant', content: ' a b c d' }]);
+    expect(p).toMatchObject({ continue_final_message: true, max_tokens: 36 });
+  });
 });

@@ -66,9 +66,13 @@ export function upstreamPayload(req: ChatRequest, sentText: string, sentTokens: 
   const maxTokens = req.max_tokens ?? req.max_completion_tokens;
   const base = { ...rest, ...(model ? { model } : {}), stream: true, stream_options: { include_usage: true } };
   if (sentTokens === 0) return maxTokens === undefined ? base : { ...base, max_tokens: maxTokens };
+  // A request that is itself a continuation (resumed by the global load balancer) extends its
+  // assistant prefix rather than adding a second assistant message.
+  const last = req.messages[req.messages.length - 1]!;
+  const extend = req.continue_final_message === true && last.role === 'assistant';
   return {
     ...base,
-    messages: [...req.messages, { role: 'assistant', content: sentText }],
+    messages: extend ? [...req.messages.slice(0, -1), { ...last, content: last.content + sentText }] : [...req.messages, { role: 'assistant', content: sentText }],
     continue_final_message: true,
     add_generation_prompt: false,
     ...(maxTokens === undefined ? {} : { max_tokens: maxTokens - sentTokens }),

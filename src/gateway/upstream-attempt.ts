@@ -16,7 +16,7 @@ export interface Usage {
 }
 
 export type AttemptResult =
-  | { readonly kind: 'done'; readonly finishReason: string; readonly usage?: Usage; readonly version?: string; readonly sawDone: boolean }
+  | { readonly kind: 'done'; readonly finishReason: string; readonly usage?: Usage; readonly version?: string; readonly halab?: UpstreamExtension; readonly sawDone: boolean }
   | { readonly kind: 'client-error'; readonly status: number; readonly body: string; readonly contentType: string; readonly errorClass: ClientErrorClass }
   | { readonly kind: 'failed'; readonly failure: FailureKind; readonly reason: string; readonly status?: number; readonly retryAfterMs?: number }
   /** The caller refused a token (a replay whose prefix did not match). */
@@ -29,7 +29,15 @@ export interface AttemptTimeouts {
   readonly doneGraceMs: number;
 }
 
+/** The `halab` field a regional gateway puts on its final chunk (read by the global load balancer). */
+export interface UpstreamExtension {
+  readonly replicas?: readonly string[];
+  readonly resumes?: number;
+  readonly region?: string;
+}
+
 interface Chunk {
+  halab?: UpstreamExtension;
   error?: { message?: string };
   system_fingerprint?: string;
   usage?: Usage | null;
@@ -82,8 +90,9 @@ export async function runAttempt(
   let finishReason: string | undefined;
   let usage: Usage | undefined;
   let version: string | undefined;
+  let halab: UpstreamExtension | undefined;
   let sawDone = false;
-  const done = (): AttemptResult => ({ kind: 'done', finishReason: finishReason!, ...(usage ? { usage } : {}), ...(version ? { version } : {}), sawDone });
+  const done = (): AttemptResult => ({ kind: 'done', finishReason: finishReason!, ...(usage ? { usage } : {}), ...(version ? { version } : {}), ...(halab ? { halab } : {}), sawDone });
   try {
     const res = await request(`${upstream.httpUrl}/v1/chat/completions`, {
       method: 'POST',
@@ -118,6 +127,7 @@ export async function runAttempt(
       if (chunk.error) return { kind: 'failed', failure: 'status', reason: `in-band error from ${upstream.replicaId}: ${chunk.error.message ?? 'unknown'}` };
       if (chunk.system_fingerprint) version = chunk.system_fingerprint;
       if (chunk.usage) usage = chunk.usage;
+      if (chunk.halab) halab = chunk.halab;
       const choice = chunk.choices?.[0];
       const content = choice?.delta?.content;
       if (content) {

@@ -3,11 +3,12 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { HalabError } from '../core/errors.js';
+import type { LinksState } from './link-proxies.js';
 import type { LabPaths } from './paths.js';
 
 export interface ProcessEntry {
   readonly name: string;
-  readonly kind: 'controlplane' | 'replica' | 'gateway' | 'standin' | 'etcd';
+  readonly kind: 'controlplane' | 'replica' | 'gateway' | 'glb' | 'toxiproxy' | 'standin' | 'etcd';
   pid: number;
   /** Replica id or region, for replicas and gateways. */
   readonly subject?: string;
@@ -29,6 +30,12 @@ export interface LabState {
   etcd?: string;
   entrypoint?: string;
   processes: ProcessEntry[];
+  /** The global load balancer's URL (the entrypoint). */
+  glb?: string;
+  /** The inter-region link proxies, when Toxiproxy runs (absent: direct connections). */
+  links?: LinksState;
+  /** Why the lab runs without link proxies. */
+  linksNote?: string;
 }
 
 export function readLabState(paths: LabPaths): LabState | undefined {

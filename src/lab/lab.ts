@@ -13,6 +13,9 @@ import { findLabProcesses, terminate } from './reaper.js';
 import { checkApiKeys, standinArgs, writeResolvedTopology } from './external-endpoints.js';
 import { launchControlPlanes } from './controlplane-launch.js';
 import { spawnEtcd } from './etcd.js';
+import { createLinkProxies, findToxiproxy, glbRoutes, startToxiproxy } from './link-proxies.js';
+import { removeLabRules } from './firewall.js';
+import { request } from 'undici';
 
 export interface StartOptions {
   /** Bound on start-up, model loading included. */
@@ -92,8 +95,7 @@ export async function startLab(topology: Topology, paths: LabPaths, clock: Clock
       if (typeof r.ready.httpUrl === 'string') entry.url = r.ready.httpUrl;
       if (typeof r.ready.agentAddress === 'string') entry.address = r.ready.agentAddress;
     });
-    state.entrypoint = gateways[0]!.url;
-    writeLabState(paths, state);
+    await startGlobalEntry(topology, paths, clock, state, gateways, common, launch, timeoutMs);
     await waitForStatus(
       state.controlPlane,
       clock,
@@ -109,6 +111,70 @@ export async function startLab(topology: Topology, paths: LabPaths, clock: Clock
 }
 
 /**
+ * Starts the inter-region link proxies (when Toxiproxy is installed) and the global load balancer
+ * on the control-plane host, makes it the entrypoint, and waits until it sees every region healthy.
+ */
+async function startGlobalEntry(
+  topology: Topology,
+  paths: LabPaths,
+  clock: Clock,
+  state: LabState,
+  gateways: readonly ProcessEntry[],
+  common: readonly string[],
+  launch: (entry: Omit<ProcessEntry, 'pid'> & { readonly kind: Component }) => ProcessEntry,
+  timeoutMs: number,
+): Promise<void> {
+  const host = topology.controlPlane.host;
+  const gatewayUrls = gateways.map((g) => ({ region: g.subject!, url: g.url! }));
+  const toxiproxy = findToxiproxy();
+  if (toxiproxy.path) {
+    const started = await startToxiproxy(toxiproxy.path, host, paths.labDir, clock);
+    state.processes.push({ name: 'links', kind: 'toxiproxy', pid: started.pid, url: started.api, args: started.args });
+    writeLabState(paths, state);
+    state.links = { api: started.api, proxies: await createLinkProxies(started.api, gatewayUrls, topology.links.interRegionLatencyMs) };
+  } else {
+    state.linksNote = `no link proxies: ${toxiproxy.reason}`;
+  }
+  writeLabState(paths, state);
+  const routes = glbRoutes(topology.regions.map((r) => r.name), gatewayUrls, state.links);
+  const glb = launch({ name: 'glb', kind: 'glb', args: ['--host', host, '--routes', JSON.stringify(routes), '--default-region', topology.regions[0]!.name, ...common] });
+  const ready = await waitReady(paths.labDir, glb.name, glb.pid, clock, timeoutMs);
+  glb.url = String(ready.ready.url);
+  state.glb = state.entrypoint = glb.url;
+  writeLabState(paths, state);
+  const deadline = clock.monoMs() + timeoutMs;
+  for (;;) {
+    const available = await glbAvailable(glb.url);
+    if (available.length === topology.regions.length) return;
+    if (clock.monoMs() > deadline) throw new HalabError('LAB_START_FAILED', `the global load balancer sees ${available.join(', ') || 'no region'} available of ${topology.regions.length} within ${timeoutMs}ms`);
+    await clock.sleep(50);
+  }
+}
+
+/** Regions the global load balancer routes to now (empty when it does not answer). */
+export async function glbAvailable(url: string): Promise<string[]> {
+  try {
+    const res = await request(`${url}/health`);
+    return ((await res.body.json()) as { available?: string[] }).available ?? [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Updates one process entry in the state file as it is now (read, patch, write in one synchronous
+ * step), so concurrent restarts (a region's heal restarts many processes at once) do not overwrite
+ * each other's pids with a stale copy.
+ */
+function patchProcess(paths: LabPaths, name: string, patch: Partial<Pick<ProcessEntry, 'pid' | 'url' | 'address'>>): void {
+  const fresh = readLabState(paths);
+  const entry = fresh?.processes.find((p) => p.name === name);
+  if (!fresh || !entry) return;
+  Object.assign(entry, patch);
+  writeLabState(paths, fresh);
+}
+
+/**
  * Restarts a stopped lab process with its original arguments (heals a crash). A gateway gets its
  * old port back so clients keep their URL; a replica re-registers with its new address.
  */
@@ -116,21 +182,25 @@ export async function restartProcess(paths: LabPaths, processName: string, clock
   const state = readLabState(paths);
   const entry = state?.processes.find((p) => p.name === processName);
   if (!state || !entry) throw new HalabError('UNKNOWN_TARGET', `no process ${processName} in the running lab`);
+  // A process killed a moment ago may not be gone yet (a heal right after the inject).
+  const deadline = clock.monoMs() + 2000;
+  while (isAlive(entry.pid) && clock.monoMs() < deadline) await clock.sleep(20);
   if (isAlive(entry.pid)) return entry;
-  const port = entry.kind === 'gateway' && entry.url ? ['--port', new URL(entry.url).port] : [];
+  const port = (entry.kind === 'gateway' || entry.kind === 'glb') && entry.url ? ['--port', new URL(entry.url).port] : [];
   if (entry.kind === 'controlplane' && entry.address) port.push('--port', entry.address.split(':').at(-1)!);
+  if (entry.kind === 'toxiproxy') throw new HalabError('UNKNOWN_TARGET', 'the link proxies are not restarted; bring the lab up again');
   if (entry.kind === 'etcd') {
     entry.pid = spawnEtcd(paths.labDir, entry.name, entry.args);
-    writeLabState(paths, state);
+    patchProcess(paths, processName, { pid: entry.pid });
     return entry;
   }
   entry.pid = spawnComponent(entry.kind, entry.name, [...entry.args, ...port], paths.labDir);
-  writeLabState(paths, state);
+  patchProcess(paths, processName, { pid: entry.pid });
   const ready = await waitReady(paths.labDir, entry.name, entry.pid, clock, 30_000);
   if (typeof ready.ready.httpUrl === 'string') entry.url = ready.ready.httpUrl;
   if (typeof ready.ready.url === 'string') entry.url = ready.ready.url;
   if (typeof ready.ready.agentAddress === 'string') entry.address = ready.ready.agentAddress;
-  writeLabState(paths, state);
+  patchProcess(paths, processName, { pid: entry.pid, ...(entry.url ? { url: entry.url } : {}), ...(entry.address ? { address: entry.address } : {}) });
   return entry;
 }
 
@@ -145,6 +215,7 @@ export async function stopLab(paths: LabPaths, clock: Clock): Promise<{ stopped:
   await terminate([...pids], clock);
   const leftovers = findLabProcesses(paths.labDir);
   if (leftovers.length > 0) await terminate(leftovers, clock, 0);
+  removeLabRules(paths.labDir);
   rmSync(paths.labDir, { recursive: true, force: true });
   return { stopped: pids.size };
 }

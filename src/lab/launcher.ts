@@ -8,10 +8,10 @@ import type { Clock } from '../core/clock.js';
 import { HalabError } from '../core/errors.js';
 import { logFile, readyFile } from './paths.js';
 
-export type Component = 'controlplane' | 'replica' | 'gateway' | 'standin';
+export type Component = 'controlplane' | 'replica' | 'gateway' | 'glb' | 'standin';
 
 /** Entry scripts under dist/src/ that are not `<component>/main.js`. */
-const ENTRY_OVERRIDES: Partial<Record<Component, string>> = { standin: 'replica/standin-main.js' };
+const ENTRY_OVERRIDES: Partial<Record<Component, string>> = { glb: 'gateway/glb-main.js', standin: 'replica/standin-main.js' };
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

@@ -12,8 +12,8 @@ export function findLabProcesses(labDir: string): number[] {
     try {
       const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
       const i = args.indexOf('--lab-dir');
-      const d = args.indexOf('--data-dir'); // etcd keeps its data inside the lab directory
-      if ((i >= 0 && args[i + 1] === labDir) || (d >= 0 && args[d + 1]?.startsWith(`${labDir}/`))) pids.push(Number(entry));
+      // Lab components take --lab-dir; helpers such as toxiproxy-server name a file inside it.
+      if ((i >= 0 && args[i + 1] === labDir) || args.some((a) => a.startsWith(`${labDir}/`))) pids.push(Number(entry));
     } catch {
       // the process ended while we looked
     }

@@ -1,6 +1,7 @@
 // Targets against actuals: one check per target the scenario sets, and the verdict.
 import type { Targets } from '../core/scenario.js';
 import type { RunMetrics } from './run-metrics.js';
+import { REGION_FAILOVER_KINDS } from './faults.js';
 
 export interface Check {
   readonly name: string;
@@ -37,7 +38,8 @@ export function evaluateTargets(targets: Targets, m: RunMetrics): Verdict {
   checks.push(...atMost('truncatedRequests', targets.truncatedRequests, m.requests.truncated));
   checks.push(...atMost('wrongAnswers', targets.wrongAnswers, m.requests.wrongAnswers));
   checks.push(...atMost('ttftP99Ms', targets.ttftP99Ms, m.latency.ttftMs.p99, 'ms', 'no request produced a token'));
-  const faults = m.faults.filter((f) => f.replicas.length > 0);
+  // Faults with something to detect: affected replicas, or a region the GLB must leave.
+  const faults = m.faults.filter((f) => f.replicas.length > 0 || REGION_FAILOVER_KINDS.has(f.kind));
   checks.push(...atMost('detectionMs', targets.detectionMs, worst(faults.map((f) => f.detectionMs)), 'ms', 'a fault was never detected'));
   checks.push(...atMost('failoverMs', targets.failoverMs, worst(faults.map((f) => f.failoverMs)), 'ms', 'a faulty replica never left routing'));
   checks.push(...atMost('rtoMs', targets.rtoMs, worst(m.faults.map((f) => f.rtoMs)), 'ms'));

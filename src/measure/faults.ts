@@ -1,10 +1,13 @@
 // Per-fault figures from the record: fault events (injected/healed), control-plane and gateway
 // events, and client request records. Definitions are in the README ("What the figures mean").
 import type { LabEvent } from '../core/events.js';
-import { DETECTION_EVENTS, EV, REMOVAL_EVENTS } from '../core/event-types.js';
+import { DETECTION_EVENTS, EV, REGION_REMOVAL_EVENTS, REMOVAL_EVENTS } from '../core/event-types.js';
 import type { RequestRecord } from '../core/records.js';
 import type { Targets } from '../core/scenario.js';
 import { perSecond, ttftMs, type Bucket } from './requests.js';
+
+/** Faults that take a whole region's entry point away: their failover is the GLB leaving the region. */
+export const REGION_FAILOVER_KINDS: ReadonlySet<string> = new Set(['region.outage', 'region.partition', 'link.partition', 'gateway.crash']);
 
 /** Requests ending this long after a fault heals still count toward its client impact. */
 export const IMPACT_TAIL_MS = 2000;
@@ -23,6 +26,8 @@ export interface FaultFigures extends FaultWindow {
   readonly detectionMs: number | null;
   readonly failoverMs: number | null;
   readonly rtoMs: number;
+  /** Region faults: heal → the GLB sending the region's clients home again (glb.failback). */
+  readonly failbackMs?: number | null;
   readonly errorSeconds: number;
   readonly requests: number;
   readonly failedRequests: number;
@@ -33,6 +38,9 @@ export interface FaultFigures extends FaultWindow {
 }
 
 interface FaultData {
+  /** When the injector began (the event is written once it returns). */
+  startedAtMs?: number;
+  inEffectAtMs?: number;
   kind?: string;
   target?: string;
   replicas?: string[];
@@ -51,8 +59,9 @@ export function faultWindows(events: readonly LabEvent[]): FaultWindow[] {
         kind: d.kind ?? 'unknown',
         target: d.target ?? '',
         replicas: d.replicas ?? [],
-        // a command fault counts from when its commands started (it may act before they exit)
-        injectedAtMs: typeof e.data?.inEffectAtMs === 'number' ? e.data.inEffectAtMs : e.atMs,
+        // a command fault counts from when its commands started (it may act before they exit);
+        // any other from when its injector started
+        injectedAtMs: typeof d.inEffectAtMs === 'number' ? d.inEffectAtMs : typeof d.startedAtMs === 'number' ? Math.min(d.startedAtMs, e.atMs) : e.atMs,
         healedAtMs: healed.get(e.subject) ?? null,
       };
     });
@@ -61,6 +70,14 @@ export function faultWindows(events: readonly LabEvent[]): FaultWindow[] {
 function firstAfter(events: readonly LabEvent[], types: readonly string[], subject: string, fromMs: number): number | undefined {
   for (const e of events) if (e.atMs >= fromMs && e.subject === subject && types.includes(e.type)) return e.atMs;
   return undefined;
+}
+
+function failbackAfter(events: readonly LabEvent[], w: FaultWindow): number | null {
+  if (w.healedAtMs === null) return null;
+  const left = firstAfter(events, REGION_REMOVAL_EVENTS, w.target, w.injectedAtMs);
+  if (left === undefined) return null;
+  const back = firstAfter(events, [EV.glbFailback], w.target, left);
+  return back === undefined ? null : Math.round(Math.max(0, back - w.healedAtMs));
 }
 
 /** A bucket breaches when its availability is below the target (1 when unset) or its TTFT p99 is above the TTFT target. */
@@ -86,10 +103,15 @@ export function measureFault(
   windowEndMs: number,
   runEndMs: number,
 ): FaultFigures {
-  const detections = w.replicas.map((id) => firstAfter(events, DETECTION_EVENTS, id, w.injectedAtMs)).filter((x): x is number => x !== undefined);
+  const regionLeft = REGION_FAILOVER_KINDS.has(w.kind) ? firstAfter(events, REGION_REMOVAL_EVENTS, w.target, w.injectedAtMs) : undefined;
+  const detections = [...w.replicas.map((id) => firstAfter(events, DETECTION_EVENTS, id, w.injectedAtMs)), regionLeft].filter((x): x is number => x !== undefined);
   const detectedAtMs = detections.length > 0 ? Math.min(...detections) : null;
   const removals = w.replicas.map((id) => firstAfter(events, REMOVAL_EVENTS, id, w.injectedAtMs));
-  const failoverMs = w.replicas.length > 0 && removals.every((x) => x !== undefined) ? Math.max(...(removals as number[])) - w.injectedAtMs : null;
+  // A region fault has failed over when the global load balancer stopped sending to the region;
+  // any other fault when every affected replica has left routing.
+  const failoverMs = REGION_FAILOVER_KINDS.has(w.kind)
+    ? regionLeft === undefined ? null : regionLeft - w.injectedAtMs
+    : w.replicas.length > 0 && removals.every((x) => x !== undefined) ? Math.max(...(removals as number[])) - w.injectedAtMs : null;
   const impactEnd = (w.healedAtMs ?? runEndMs) + IMPACT_TAIL_MS;
   const hit = records.filter((r) => r.startMs < impactEnd && r.endMs > w.injectedAtMs);
   const inWindow = buckets
@@ -105,6 +127,7 @@ export function measureFault(
     detectionMs: detectedAtMs === null ? null : Math.round(detectedAtMs - w.injectedAtMs),
     failoverMs: failoverMs === null ? null : Math.round(failoverMs),
     rtoMs: last ? Math.round(Math.max(0, last.startMs + 1000 - w.injectedAtMs)) : 0,
+    ...(REGION_FAILOVER_KINDS.has(w.kind) || w.kind === 'link.latency' ? { failbackMs: failbackAfter(events, w) } : {}),
     errorSeconds: Math.round(inWindow.reduce((s, b) => s + (1 - b.availability), 0) * 1000) / 1000,
     requests: hit.length,
     failedRequests: hit.filter((r) => r.outcome === 'failed' || r.outcome === 'timeout').length,

@@ -1,12 +1,12 @@
 // A discrete-event simulator of the service over years, on a VirtualClock (one event queue ordered
-// by time and sequence) and one seeded Rng. Components fail and are repaired; the live serving
-// policy decides promotions; the live health policy gives each failure's detection time. Time only
+// by time and sequence) and one seeded Rng. Components fail and are repaired; the live control
+// plane's failover policy decides promotions; the live health policy gives each failure's detection time. Time only
 // moves from event to event, so healthy hours cost nothing.
 import { VirtualClock } from '../core/clock.js';
 import type { Rng } from '../core/rng.js';
 import { createRng } from '../core/rng.js';
 import { DEFAULT_HEALTH_POLICY, type HealthPolicyConfig } from '../controlplane/health-policy.js';
-import { decideServing, INITIAL_SERVING, type ServingState } from '../controlplane/serving-policy.js';
+import { DEFAULT_FAILOVER_CONFIG, drainFinished, initialFailoverState, servingClusters, stepFailover, type FailoverState } from '../controlplane/failover-policy.js';
 import { HOURS_PER_YEAR } from './conversions.js';
 import { detectionMs, type FailureSignature } from './detection.js';
 import { gpuFailuresPerYear, type FailureModel } from './failure-model.js';
@@ -82,7 +82,8 @@ export function simulateYear(opts: SimOptions, rng: Rng): YearResult {
   }
   for (const r of topology.regions) regionDown.set(r, 0);
 
-  let serving: ServingState = INITIAL_SERVING;
+  let failover: FailoverState = initialFailoverState(topology.clusters, clock.nowMs());
+  let serving: ReadonlySet<string> = servingClusters(failover);
   let up = true;
   let downSinceMs = 0;
   let downtimeMs = 0;
@@ -98,7 +99,14 @@ export function simulateYear(opts: SimOptions, rng: Rng): YearResult {
 
   const update = (): void => {
     const health = topology.clusters.map((c) => ({ id: c.id, region: c.region, role: c.role, healthy: healthyIn(c), total: c.gpus, minHealthyFraction: c.minHealthyFraction }));
-    serving = decideServing(health, serving).state;
+    // The live control plane's failover policy; in virtual time a drain ends at once (its cost is
+    // the transient charge), after which a recovered cluster can stand by right away.
+    const step = stepFailover(health, failover, clock.nowMs(), DEFAULT_FAILOVER_CONFIG);
+    failover = step.state;
+    const drains = step.actions.filter((a) => a.type === 'drain');
+    for (const a of drains) failover = drainFinished(failover, a.cluster, { inFlight: 0, waitedMs: 0 }, clock.nowMs(), DEFAULT_FAILOVER_CONFIG).state;
+    if (drains.length > 0) failover = stepFailover(health, failover, clock.nowMs(), DEFAULT_FAILOVER_CONFIG).state;
+    serving = servingClusters(failover);
     const nowUp = topology.regions.some(regionUp);
     const now = clock.nowMs();
     if (up && !nowUp) {
@@ -115,7 +123,7 @@ export function simulateYear(opts: SimOptions, rng: Rng): YearResult {
   /** Share of traffic a failing replica / cluster / region carried when it failed. */
   const upRegions = (): number => Math.max(1, topology.regions.filter(regionUp).length);
   const servingReplicas = (region: string): number =>
-    topology.clusters.filter((c) => c.region === region && serving.serving.has(c.id)).reduce((s, c) => s + healthyIn(c), 0);
+    topology.clusters.filter((c) => c.region === region && serving.has(c.id)).reduce((s, c) => s + healthyIn(c), 0);
   const charge = (share: number, signature: FailureSignature): void => {
     if (!transients || share <= 0) return;
     transientMs += share * detectionMs(signature, policy, rng);
@@ -144,7 +152,7 @@ export function simulateYear(opts: SimOptions, rng: Rng): YearResult {
   for (const c of topology.clusters) {
     for (const id of replicasOf.get(c.id)!) {
       const failReplica = (signature: FailureSignature) => (): (() => void) => {
-        const wasServing = replicaDown.get(id) === 0 && serving.serving.has(c.id) && healthyIn(c) > 0;
+        const wasServing = replicaDown.get(id) === 0 && serving.has(c.id) && healthyIn(c) > 0;
         if (wasServing) charge(1 / Math.max(1, servingReplicas(c.region)) / upRegions(), signature);
         bump(replicaDown, id, 1);
         return () => bump(replicaDown, id, -1);
@@ -154,7 +162,7 @@ export function simulateYear(opts: SimOptions, rng: Rng): YearResult {
     }
     if (include.cluster) {
       schedule(fm.cluster.perYear, fm.cluster.mttrHours, fm.cluster.repair, () => {
-        if (serving.serving.has(c.id) && regionUp(c.region)) charge(servingReplicas(c.region) > 0 ? healthyIn(c) / servingReplicas(c.region) / upRegions() : 0, 'timeout');
+        if (serving.has(c.id) && regionUp(c.region)) charge(servingReplicas(c.region) > 0 ? healthyIn(c) / servingReplicas(c.region) / upRegions() : 0, 'timeout');
         bump(clusterDown, c.id, 1);
         return () => bump(clusterDown, c.id, -1);
       });

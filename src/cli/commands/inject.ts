@@ -41,6 +41,7 @@ export function registerInject(program: Command): void {
     .option('--probability <p>', 'error probability (replica.error-rate)', Number)
     .option('--after-tokens <n>', 'tokens before the cut (replica.stream-cut)', Number)
     .option('--count <n>', 'replicas to kill (cluster.degrade)', Number)
+    .option('--latency-ms <n>', 'added latency (link.latency)', Number)
     .action(async (kind: string, target: string, opts: { for?: string } & FaultParams) => {
       const paths = labPaths();
       const state = requireLabState(paths);
@@ -48,7 +49,7 @@ export function registerInject(program: Command): void {
       resolveFault(kind, target, topology);
       const forMs = opts.for !== undefined ? parseDurationMs(opts.for) : undefined;
       const id = newFaultId(kind);
-      const params: FaultParams = Object.fromEntries(Object.entries({ factor: opts.factor, probability: opts.probability, afterTokens: opts.afterTokens, count: opts.count }).filter(([, v]) => v !== undefined));
+      const params: FaultParams = Object.fromEntries(Object.entries({ factor: opts.factor, probability: opts.probability, afterTokens: opts.afterTokens, count: opts.count, latencyMs: opts.latencyMs }).filter(([, v]) => v !== undefined));
       const fault = await injectFault({ paths, topology, clock: realClock }, { id, kind, target, params, ...(forMs ? { healAtMs: realClock.nowMs() + forMs } : {}) });
       writeFaults(paths.labDir, [...readFaults(paths.labDir), fault]);
       fileEventSink(eventsFile(paths.labDir, 'chaos-cli'), 'chaos', realClock).emit(EV.faultInjected, id, undefined, { kind, target, replicas: fault.replicas, params, ...(fault.output !== undefined ? { output: fault.output, inEffectAtMs: fault.injectedAtMs } : {}) });

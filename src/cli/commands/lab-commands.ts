@@ -1,5 +1,6 @@
 // `halab up`, `halab down` and `halab status`: start, stop and inspect a lab by hand.
 import type { Command } from 'commander';
+import { request } from 'undici';
 import { realClock } from '../../core/clock.js';
 import { loadTopology } from '../../core/topology.js';
 import { labStatus, startLab, stopLab } from '../../lab/lab.js';
@@ -9,6 +10,16 @@ import { readFaults } from '../../chaos/faults-store.js';
 import { isAlive } from '../../lab/launcher.js';
 
 export const DEFAULT_TOPOLOGY = 'cluster/two-region.yaml';
+
+/** The global load balancer's own view (GET /status), or a note that it does not answer. */
+async function glbStatus(url: string): Promise<Record<string, unknown>> {
+  try {
+    const res = await request(`${url}/status`, { headersTimeout: 2000, bodyTimeout: 2000 });
+    return (await res.body.json()) as Record<string, unknown>;
+  } catch (err) {
+    return { error: `not answering: ${(err as Error).message}` };
+  }
+}
 
 export function registerUp(program: Command): void {
   program
@@ -93,12 +104,14 @@ export function registerStatus(program: Command): void {
         controlPlaneAlive: status !== undefined,
         controlPlaneLeader: status?.instance ?? '',
         controlPlaneTerm: status?.leaderTerm ?? 0,
-        metrics: [state.processes.find((p) => p.kind === 'controlplane')?.url, ...gateways.map((g) => `${g.url}/metrics`)].filter(Boolean),
+        metrics: [state.processes.find((p) => p.kind === 'controlplane')?.url, ...gateways.map((g) => `${g.url}/metrics`), ...(state.glb ? [`${state.glb}/metrics`] : [])].filter(Boolean),
         topology: state.topologyFile,
         gateways,
         replicas,
         clusters: status?.clusters ?? [],
         faults,
+        globalLoadBalancer: state.glb ? { url: state.glb, alive: isAlive(state.processes.find((p) => p.kind === 'glb')?.pid ?? 0), ...(await glbStatus(state.glb)) } : undefined,
+        links: state.links ? { api: state.links.api, proxies: state.links.proxies } : { note: state.linksNote ?? 'no link proxies' },
       };
       if (opts.json) {
         process.stdout.write(JSON.stringify(report, null, 2) + '\n');
@@ -109,6 +122,10 @@ export function registerStatus(program: Command): void {
         `control plane: ${report.controlPlane} (${report.controlPlaneAlive ? `up; leader ${report.controlPlaneLeader}, term ${report.controlPlaneTerm}` : 'NOT ANSWERING'})`,
         `metrics:       ${report.metrics.join(' ')}`,
         ...gateways.map((g) => `gateway ${g.region}: ${g.url} pid ${g.pid} ${g.alive ? 'up' : 'DOWN'}`),
+        ...(((report.globalLoadBalancer as { regions?: unknown } | undefined)?.regions as { region: string; health: string; available: boolean; servesHome: string[] }[] | undefined) ?? []).map(
+          (r) => `glb → ${r.region}: ${r.health}${r.available ? '' : ' (not routed to)'}; serves clients of ${r.servesHome.join(', ') || 'none'}`,
+        ),
+        `links:         ${state.links ? state.links.proxies.map((p) => `${p.name} +${p.latencyMs}ms`).join(', ') : (state.linksNote ?? 'none')}`,
         '',
         'replica                 pid      healthy  routable  version  note',
         ...replicas.map((r) => `${r.id.padEnd(23)} ${String(r.pid).padEnd(8)} ${String(r.healthy).padEnd(8)} ${String(r.routable).padEnd(9)} ${r.modelVersion.padEnd(8)} ${r.alive ? r.reason : 'process not running'}`),

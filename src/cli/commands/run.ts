@@ -11,6 +11,7 @@ import { buildTopology } from '../../core/topology.js';
 import { labPaths } from '../../lab/paths.js';
 import { runScenario, scenarioTopologyDoc, scheduleFor } from '../../chaos/runner.js';
 import { suiteFor } from '../../chaos/suite.js';
+import { scenarioPrerequisites } from '../../chaos/prerequisites.js';
 import { renderJunit } from '../../report/junit.js';
 import { formatSummary, type RunReport } from '../../report/run-report.js';
 
@@ -62,8 +63,22 @@ export function registerRun(program: Command): void {
       process.once('SIGTERM', onSignal);
       const reports: RunReport[] = [];
       let interrupted = false;
+      // In a suite, a scenario whose faults cannot run on this machine (no Toxiproxy, not root) is
+      // skipped with the reason, and the others still run.
+      const skipped = new Map<number, string>();
+      if (suite) {
+        scenarios.forEach((s, i) => {
+          const topology = buildTopology(scenarioTopologyDoc(s), s.topology);
+          const missing = topology.external ? [] : scenarioPrerequisites(scheduleFor(s, topology, seedOf(flags, s)).map((f) => f.kind));
+          if (missing.length > 0) skipped.set(i, missing.join('; '));
+        });
+      }
       for (const [i, scenario] of scenarios.entries()) {
         if (controller.signal.aborted) break;
+        if (skipped.has(i)) {
+          process.stdout.write(`SKIP  ${scenario.name}: ${skipped.get(i)}\n`);
+          continue;
+        }
         const seed = seedOf(flags, scenario);
         const result = await runScenario({
           scenario,
@@ -83,10 +98,11 @@ export function registerRun(program: Command): void {
       if (suite) {
         writeFileSync(join(outRoot, 'junit.xml'), renderJunit(reports, suite.name));
         const lines = reports.map((r) => `${r.verdict.pass ? 'PASS' : 'FAIL'}  ${r.scenario.name.padEnd(28)} availability ${(r.metrics.availability * 100).toFixed(3)}%  failed ${r.metrics.requests.failed}  truncated ${r.metrics.requests.truncated}`);
-        const summary = `suite ${suite.name}: ${reports.filter((r) => r.verdict.pass).length}/${scenarios.length} passed\n${lines.join('\n')}\n`;
+        lines.push(...[...skipped].map(([i, why]) => `SKIP  ${scenarios[i]!.name.padEnd(28)} ${why}`));
+        const summary = `suite ${suite.name}: ${reports.filter((r) => r.verdict.pass).length}/${scenarios.length} passed${skipped.size ? `, ${skipped.size} skipped` : ''}\n${lines.join('\n')}\n`;
         writeFileSync(join(outRoot, 'summary.txt'), summary);
         process.stdout.write(`\n${summary}junit: ${join(outRoot, 'junit.xml')}\n`);
       }
-      process.exitCode = interrupted ? 130 : reports.every((r) => r.verdict.pass) ? EXIT.ok : EXIT.targetsMissed;
+      process.exitCode = interrupted ? 130 : !reports.every((r) => r.verdict.pass) ? EXIT.targetsMissed : skipped.size > 0 ? EXIT.usage : EXIT.ok;
     });
 }

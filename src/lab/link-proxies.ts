@@ -1,0 +1,167 @@
+// Link proxies: every connection that crosses regions goes through a Toxiproxy proxy, so the
+// network between regions has the topology's latency and can be cut. One proxy per path into a
+// region's gateway: `glb>R` (the global load balancer's own path to R, also its health checks) and
+// `A>R` for clients homed in A sent to R (carrying links.interRegionLatencyMs). Faults act on every
+// proxy into a region through Toxiproxy's HTTP API. Without a toxiproxy-server binary the lab runs
+// with direct connections and the link faults refuse to start.
+import { spawn } from 'node:child_process';
+import { accessSync, closeSync, constants, mkdirSync, openSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { request } from 'undici';
+import type { Clock } from '../core/clock.js';
+import { HalabError } from '../core/errors.js';
+import type { GlbRoutes } from '../gateway/glb-regions.js';
+import { logFile } from './paths.js';
+
+export const TOXIPROXY_VERSION = 'v2.12.0';
+
+export interface LinkProxy {
+  readonly name: string;
+  /** Home region of the clients it carries, or "glb" for the balancer's own path. */
+  readonly from: string;
+  readonly to: string;
+  readonly listen: string;
+  readonly upstream: string;
+  readonly latencyMs: number;
+}
+
+export interface LinksState {
+  readonly api: string;
+  readonly proxies: readonly LinkProxy[];
+}
+
+function executable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** toxiproxy-server: $HALAB_TOXIPROXY when set (and only there), else go install's bin dirs, then $PATH. */
+export function findToxiproxy(env: NodeJS.ProcessEnv = process.env): { path?: string; reason?: string } {
+  if (env.HALAB_TOXIPROXY) return executable(env.HALAB_TOXIPROXY) ? { path: env.HALAB_TOXIPROXY } : { reason: `HALAB_TOXIPROXY=${env.HALAB_TOXIPROXY} is not an executable file` };
+  const dirs = [env.GOBIN, ...(env.GOPATH ?? '').split(delimiter).filter(Boolean).map((p) => join(p, 'bin')), join(env.HOME ?? homedir(), 'go', 'bin'), ...(env.PATH ?? '').split(delimiter).filter(Boolean)];
+  const candidates = [...new Set(dirs.filter((d): d is string => !!d).map((d) => join(d, 'toxiproxy-server')))];
+  const found = candidates.find(executable);
+  return found ? { path: found } : { reason: `no toxiproxy-server in ${candidates.join(', ')} (scripts/setup.sh installs Toxiproxy ${TOXIPROXY_VERSION}; or set HALAB_TOXIPROXY)` };
+}
+
+/** A free TCP port on host (bound and released at once). */
+async function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function api(base: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
+  const res = await request(`${base}${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+  const text = await res.body.text();
+  if (res.statusCode >= 300) throw new HalabError('UPSTREAM_FAILED', `toxiproxy ${method} ${path}: ${res.statusCode} ${text.slice(0, 200)}`);
+  return text ? (JSON.parse(text) as unknown) : undefined;
+}
+
+/**
+ * Starts toxiproxy-server detached (its -config file sits in the lab directory, so `halab down`
+ * finds it by command line like every lab process) and waits for its API. Returns its pid and API URL.
+ */
+export async function startToxiproxy(binary: string, host: string, labDir: string, clock: Clock): Promise<{ pid: number; api: string; args: string[] }> {
+  const port = await freePort(host);
+  const config = join(labDir, 'links', 'toxiproxy.json');
+  mkdirSync(dirname(config), { recursive: true });
+  writeFileSync(config, '[]\n');
+  const log = logFile(labDir, 'links');
+  mkdirSync(dirname(log), { recursive: true });
+  const fd = openSync(log, 'a');
+  const args = ['-host', host, '-port', String(port), '-config', config];
+  let pid: number | undefined;
+  try {
+    const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd] });
+    child.unref();
+    pid = child.pid;
+  } finally {
+    closeSync(fd);
+  }
+  if (!pid) throw new HalabError('LAB_START_FAILED', `could not start ${binary}`);
+  const base = `http://${host}:${port}`;
+  const deadline = clock.monoMs() + 10_000;
+  for (;;) {
+    try {
+      await api(base, 'GET', '/version');
+      return { pid, api: base, args };
+    } catch (err) {
+      if (clock.monoMs() > deadline) throw new HalabError('LAB_START_FAILED', `toxiproxy-server at ${base} did not answer within 10s: ${(err as Error).message}`);
+      await clock.sleep(50);
+    }
+  }
+}
+
+/**
+ * Creates the proxies into every region's gateway; the cross-region ones carry `latencyMs`. Each
+ * listens on its target region's loopback address (the region's side of the link), so a hard
+ * partition on that address cuts the links too.
+ */
+export async function createLinkProxies(apiUrl: string, gateways: readonly { region: string; url: string }[], latencyMs: number): Promise<LinkProxy[]> {
+  const out: LinkProxy[] = [];
+  for (const to of gateways) {
+    const upstream = new URL(to.url).host;
+    const listenHost = new URL(to.url).hostname;
+    for (const from of ['glb', ...gateways.map((g) => g.region).filter((r) => r !== to.region)]) {
+      const name = `${from}>${to.region}`;
+      const created = (await api(apiUrl, 'POST', '/proxies', { name, listen: `${listenHost}:0`, upstream, enabled: true })) as { listen: string };
+      const lat = from === 'glb' ? 0 : latencyMs;
+      if (lat > 0) await api(apiUrl, 'POST', `/proxies/${encodeURIComponent(name)}/toxics`, { name: 'inter-region', type: 'latency', stream: 'downstream', attributes: { latency: lat, jitter: 0 } });
+      out.push({ name, from, to: to.region, listen: created.listen, upstream, latencyMs: lat });
+    }
+  }
+  return out;
+}
+
+/** The GLB's routes: direct to each gateway, or through the link proxies when there are any. */
+export function glbRoutes(regions: readonly string[], gateways: readonly { region: string; url: string }[], links?: LinksState): GlbRoutes {
+  const direct = Object.fromEntries(gateways.map((g) => [g.region, g.url]));
+  if (!links) return { regions, check: direct, via: {} };
+  const url = (p: LinkProxy): string => `http://${p.listen}`;
+  return {
+    regions,
+    check: Object.fromEntries(links.proxies.filter((p) => p.from === 'glb').map((p) => [p.to, url(p)])),
+    via: Object.fromEntries([
+      ...links.proxies.filter((p) => p.from === 'glb').map((p) => [`${p.to}>${p.to}`, url(p)]),
+      ...links.proxies.filter((p) => p.from !== 'glb').map((p) => [`${p.from}>${p.to}`, url(p)]),
+    ]),
+  };
+}
+
+function into(links: LinksState, region: string): LinkProxy[] {
+  return links.proxies.filter((p) => p.to === region);
+}
+
+/** Enables or disables every proxy into a region (disabled: connections refused, open ones closed). */
+export async function setLinksInto(links: LinksState, region: string, enabled: boolean): Promise<void> {
+  for (const p of into(links, region)) await api(links.api, 'POST', `/proxies/${encodeURIComponent(p.name)}`, { enabled });
+}
+
+/** Adds `latencyMs` to every connection into a region, as a toxic named `toxic`. */
+export async function addLatencyInto(links: LinksState, region: string, toxic: string, latencyMs: number): Promise<void> {
+  for (const p of into(links, region)) {
+    await api(links.api, 'POST', `/proxies/${encodeURIComponent(p.name)}/toxics`, { name: toxic, type: 'latency', stream: 'downstream', attributes: { latency: latencyMs, jitter: 0 } });
+  }
+}
+
+export async function removeToxicInto(links: LinksState, region: string, toxic: string): Promise<void> {
+  for (const p of into(links, region)) {
+    try {
+      await api(links.api, 'DELETE', `/proxies/${encodeURIComponent(p.name)}/toxics/${encodeURIComponent(toxic)}`);
+    } catch (err) {
+      if (!/ 404 /.test((err as Error).message)) throw err;
+    }
+  }
+}
