@@ -264,7 +264,8 @@ export class ControlPlane {
         this.scheduleProbe(entry, 0);
       }
     }
-    this.failover.adopt(state.serving, state.failed);
+    // a new store holds no serving state: the clusters keep their roles from the topology
+    if (state.serving.length > 0 || state.failed.length > 0) this.failover.adopt(state.serving, state.failed);
     this.version = Math.max(this.version, state.version);
     if (state.snapshot) this.snapshot = { ...state.snapshot, version: this.version, atMs: this.clock.nowMs() };
     this.recompute();

@@ -5,13 +5,13 @@
 // proxy into a region through Toxiproxy's HTTP API. Without a toxiproxy-server binary the lab runs
 // with direct connections and the link faults refuse to start.
 import { spawn } from 'node:child_process';
-import { accessSync, closeSync, constants, mkdirSync, openSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { request } from 'undici';
 import type { Clock } from '../core/clock.js';
 import { HalabError } from '../core/errors.js';
+import { findGoBinary, type BinaryLocation } from '../core/go-binary.js';
 import type { GlbRoutes } from '../gateway/glb-regions.js';
 import { logFile } from './paths.js';
 
@@ -32,22 +32,9 @@ export interface LinksState {
   readonly proxies: readonly LinkProxy[];
 }
 
-function executable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /** toxiproxy-server: $HALAB_TOXIPROXY when set (and only there), else go install's bin dirs, then $PATH. */
-export function findToxiproxy(env: NodeJS.ProcessEnv = process.env): { path?: string; reason?: string } {
-  if (env.HALAB_TOXIPROXY) return executable(env.HALAB_TOXIPROXY) ? { path: env.HALAB_TOXIPROXY } : { reason: `HALAB_TOXIPROXY=${env.HALAB_TOXIPROXY} is not an executable file` };
-  const dirs = [env.GOBIN, ...(env.GOPATH ?? '').split(delimiter).filter(Boolean).map((p) => join(p, 'bin')), join(env.HOME ?? homedir(), 'go', 'bin'), ...(env.PATH ?? '').split(delimiter).filter(Boolean)];
-  const candidates = [...new Set(dirs.filter((d): d is string => !!d).map((d) => join(d, 'toxiproxy-server')))];
-  const found = candidates.find(executable);
-  return found ? { path: found } : { reason: `no toxiproxy-server in ${candidates.join(', ')} (scripts/setup.sh installs Toxiproxy ${TOXIPROXY_VERSION}; or set HALAB_TOXIPROXY)` };
+export function findToxiproxy(env: NodeJS.ProcessEnv = process.env): BinaryLocation {
+  return findGoBinary('toxiproxy-server', 'HALAB_TOXIPROXY', `scripts/setup.sh installs Toxiproxy ${TOXIPROXY_VERSION}`, env);
 }
 
 /** A free TCP port on host (bound and released at once). */
