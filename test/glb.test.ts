@@ -131,7 +131,8 @@ describe.skipIf(!hasToxiproxy || !canPartition)('an interrupted run with a hard 
     const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
     const deadline = realClock.monoMs() + 45_000;
     // the gateway's port and the two link proxies into the region, both directions
-    while (listTaggedRules(tag).length === 0 && realClock.monoMs() < deadline) await realClock.sleep(100);
+    // (the rules go in one iptables call at a time: wait for all of them)
+    while (listTaggedRules(tag).length < 6 && realClock.monoMs() < deadline) await realClock.sleep(100);
     expect(listTaggedRules(tag).length).toBe(6);
     const linksApi = JSON.parse(readFileSync(join(labDir, 'state.json'), 'utf8')).links.api as string;
     child.kill(signal);
