@@ -10,6 +10,10 @@ import { DEFAULT_HEALTH_POLICY } from './health-policy.js';
 import { Prober } from './prober.js';
 import { createControlPlaneMetrics, serveMetrics } from './metrics.js';
 import { EventHub, startControlPlaneServer } from './server.js';
+import { DeployController } from './deploy-controller.js';
+import { DeployProcesses } from './deploy-processes.js';
+import { DeploySampler } from './deploy-sampler.js';
+import { resolve } from 'node:path';
 
 const HEARTBEAT_INTERVAL_MS = 250;
 
@@ -38,7 +42,18 @@ const prober = new Prober(
 const cp = new ControlPlane(topology, prober, policy, realClock, events);
 metrics.bind(cp);
 const metricsServer = await serveMetrics(metrics.registry, opts.host);
-const server = await startControlPlaneServer(cp, hub, { host: opts.host, port: Number(opts.port), heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS, clock: realClock });
+let address = '';
+const sampler = new DeploySampler(realClock, topology.model.name, 9001);
+const deploys = new DeployController({
+  cp,
+  topology,
+  clock: realClock,
+  events,
+  processes: new DeployProcesses({ labDir: opts.labDir, topologyFile: resolve(opts.topology), controlPlane: () => address, clock: realClock }),
+  sampler,
+});
+const server = await startControlPlaneServer(cp, hub, { host: opts.host, port: Number(opts.port), heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS, clock: realClock, deploys });
+address = server.address;
 writeReadyFile(opts.labDir, name, { address: server.address, url: metricsServer.url });
 log.info({ address: server.address, topology: topology.file }, 'control plane listening');
 
@@ -47,6 +62,8 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info({ signal }, 'shutting down');
+  deploys.stop();
+  sampler.close();
   cp.stop();
   prober.close();
   metricsServer.close();

@@ -20,6 +20,8 @@ export interface ReplicaEntry {
   health: SignalHealth;
   routable: boolean;
   weight: number;
+  /** Taken out of routing by a deployment (drain, model load, verification). */
+  held: boolean;
   /** Last counters seen from the agent, for the error-rate signal. */
   lastRequestsTotal: number;
   lastErrorsTotal: number;
@@ -45,10 +47,40 @@ export class Registry {
         health: 'unknown',
         routable: false,
         weight: 1,
+        held: false,
         lastRequestsTotal: 0,
         lastErrorsTotal: 0,
       });
     }
+  }
+
+  /** Adds a replica that is not in the topology file (a blue-green green replica) to a cluster of it. */
+  add(spec: { readonly id: string; readonly region: string; readonly cluster: string }): ReplicaEntry {
+    const existing = this.replicas.get(spec.id);
+    if (existing) return existing;
+    const entry: ReplicaEntry = {
+      ...spec,
+      clusterKey: clusterId(spec.region, spec.cluster),
+      httpUrl: '',
+      agentAddress: '',
+      pid: 0,
+      modelVersion: '',
+      connected: false,
+      draining: false,
+      signals: initialSignals(),
+      health: 'unknown',
+      routable: false,
+      weight: 1,
+      held: false,
+      lastRequestsTotal: 0,
+      lastErrorsTotal: 0,
+    };
+    this.replicas.set(spec.id, entry);
+    return entry;
+  }
+
+  remove(id: string): boolean {
+    return this.replicas.delete(id);
   }
 
   get(id: string): ReplicaEntry | undefined {

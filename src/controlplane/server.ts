@@ -7,6 +7,8 @@ import type { Topology as TopologyMsg } from '../gen/halab/v1/Topology.js';
 import type { Event as EventMsg } from '../gen/halab/v1/Event.js';
 import type { Status } from '../gen/halab/v1/Status.js';
 import type { ControlPlane, RoutableSnapshot } from './control-plane.js';
+import type { DeployController } from './deploy-controller.js';
+import { deployHandlers } from './deploy-grpc.js';
 
 /** Keeps recent events for WatchEvents subscribers (bounded). */
 export class EventHub {
@@ -73,6 +75,8 @@ export interface ControlPlaneServerOptions {
   readonly port: number;
   readonly heartbeatIntervalMs: number;
   readonly clock: Clock;
+  /** Deployments (StartDeploy, GetDeploy, WatchDeploy); absent: those answer UNIMPLEMENTED. */
+  readonly deploys?: DeployController;
 }
 
 export async function startControlPlaneServer(cp: ControlPlane, hub: EventHub, opts: ControlPlaneServerOptions): Promise<ControlPlaneServer> {
@@ -130,6 +134,7 @@ export async function startControlPlaneServer(cp: ControlPlane, hub: EventHub, o
       if (call.request.action === 'eject') cp.passiveHint(call.request.replicaId);
       callback(null, {});
     },
+    ...deployHandlers(cp, opts.deploys),
   };
   server.addService(controlPlanePackage().ControlPlane.service, handlers);
   const bound = await bindServer(server, host, port);

@@ -9,6 +9,7 @@ import type { EventSink } from '../core/events.js';
 import { EV } from '../core/event-types.js';
 import type { GatewayConfig } from './config.js';
 import { pickReplica } from './router.js';
+import { pickWeighted, weightsActive } from './weighted-pick.js';
 
 export interface Upstream {
   readonly replicaId: string;
@@ -16,6 +17,8 @@ export interface Upstream {
   readonly cluster: string;
   readonly httpUrl: string;
   readonly modelVersion: string;
+  /** Relative share of new requests during a deployment (absent: 1). */
+  readonly weight?: number;
 }
 
 export type FailureKind = 'connect' | 'reset' | 'status' | 'timeout' | 'stall' | 'cut' | 'overload';
@@ -42,6 +45,7 @@ export class UpstreamPool {
   private readonly busyUntil = new Map<string, number>();
   private readonly outstanding = new Map<string, number>();
   private turn = 0;
+  private readonly weightScores = new Map<string, number>();
   private closed = false;
 
   constructor(
@@ -63,7 +67,13 @@ export class UpstreamPool {
   }
 
   pick(exclude: ReadonlySet<string>, version?: string): Upstream | undefined {
-    const choice = pickReplica(this.available(), { outstanding: this.outstanding, turn: this.turn++ }, exclude, version);
+    const available = this.available();
+    // a new request follows the deployment's weights; a resumed one needs its version, whatever the weight
+    if (version === undefined && weightsActive(available)) {
+      const weighted = pickWeighted(available, this.weightScores, exclude);
+      if (weighted) return weighted;
+    }
+    const choice = pickReplica(available, { outstanding: this.outstanding, turn: this.turn++ }, exclude, version);
     return choice;
   }
 
