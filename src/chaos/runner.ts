@@ -20,7 +20,11 @@ import { k6LoadOptions } from '../load/k6-options.js';
 import { writeRunReport, type RunReport } from '../report/run-report.js';
 import { evaluateAbort, type AbortPolicy, type AbortView } from './abort-monitor.js';
 import { ChaosEngine } from './engine.js';
+import { DeploySchedule } from './deploy-schedule.js';
 import { Progress } from './progress.js';
+
+/** After the load, a deployment still running gets this long to end before the lab goes down. */
+const DEPLOY_END_GRACE_MS = 10_000;
 
 export interface RunOptions {
   readonly scenario: Scenario;
@@ -92,6 +96,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const state = await startLab(topology, paths, clock, { seed });
   const events = fileEventSink(eventsFile(paths.labDir, 'chaos'), 'chaos', clock);
   const engine = new ChaosEngine({ paths, topology, clock }, events, clock);
+  const deploys = new DeploySchedule(state.controlPlane!, events, clock);
   const recordsOut = createWriteStream(join(runDir, 'requests.ndjson'));
   const records: RequestRecord[] = [];
   let view: AbortView | undefined;
@@ -125,6 +130,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     events.emit(EV.loadStarted, 'load', undefined, { driver: driver.name, ratePerSec: scenario.load.ratePerSec });
     progress.start();
     engine.start(schedule);
+    deploys.start(scenario.deploys);
     const onRecord = (r: RequestRecord): void => {
       recordsOut.write(JSON.stringify(r) + '\n');
       progress.record(r);
@@ -171,6 +177,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   } finally {
     monitor?.cancel();
     progress.stop();
+    await deploys.stop(interrupted ? 0 : DEPLOY_END_GRACE_MS);
     const failures = await engine.stop();
     if (failures.length) log(`warning: some faults did not heal cleanly: ${failures.join('; ')}`);
     await new Promise<void>((done) => recordsOut.end(done));

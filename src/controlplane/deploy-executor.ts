@@ -90,6 +90,7 @@ export class DeployExecutor {
           cp.addReplica({ id: r.id, region: like.region, cluster: like.cluster });
           try {
             const pid = this.ctx.processes.spawn({ id: r.id, host: region.host, version: action.version, behaviour: action.behaviour });
+            cp.resetHealth(r.id);
             this.emit('deploy.replica-spawned', r.id, `beside ${r.like}`, { pid, version: action.version });
           } catch (err) {
             this.emit('deploy.replica-spawn-failed', r.id, errorMessage(err));
@@ -161,9 +162,9 @@ export class DeployExecutor {
         await this.afterLoad(e);
       } else {
         // the new version took the process down: start it again on the old version
-        await this.sleep(100);
-        const restarted = this.ctx.processes.restart(id, version, 'ok');
-        this.emit('deploy.replica-restarted', id, restarted ? `process restarted on ${version}` : 'process was already running', { version });
+        const pid = await this.ctx.processes.restart(id, version, 'ok');
+        this.ctx.cp.resetHealth(id); // it registers at once, before its model has loaded
+        this.emit('deploy.replica-restarted', id, `process restarted on ${version}`, { version, pid });
       }
       this.ctx.desire(id, version, 'ok');
       return { kind: 'loaded', ok: true };

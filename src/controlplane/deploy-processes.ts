@@ -2,6 +2,7 @@
 // a replica brought back after its new version crashed on load, retired replicas. The lab's state
 // file is kept in step, so `halab status` and `halab down` see exactly the processes that run,
 // and a crash heal restarts a replica on the version it was deployed to.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { HalabError } from '../core/errors.js';
@@ -34,6 +35,17 @@ function pathsOf(labDir: string): LabPaths {
     logsDir: join(labDir, 'logs'),
     procsDir: join(labDir, 'procs'),
   };
+}
+
+/** Alive and not a zombie waiting to be reaped (an exited replica whose parent has gone). */
+function running(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
 }
 
 /** The args with --model-version/--model-behaviour replaced. */
@@ -80,15 +92,20 @@ export class DeployProcesses {
     return pid;
   }
 
-  /** Restarts a replica whose process is gone, on `version`. False when it still runs. */
-  restart(id: string, version: string, behaviour: string): boolean {
+  /**
+   * Restarts a replica whose process died (or is dying: it is given `graceMs` to be gone, then
+   * stopped) on `version`. Returns the new pid.
+   */
+  async restart(id: string, version: string, behaviour: string, graceMs = 3000): Promise<number> {
     const entry = this.entry(id);
     if (!entry) throw new HalabError('UNKNOWN_TARGET', `no process replica/${id} in the lab's state`);
-    if (isAlive(entry.pid)) return false;
+    const deadline = this.opts.clock.monoMs() + graceMs;
+    while (running(entry.pid) && this.opts.clock.monoMs() < deadline) await this.opts.clock.sleep(50);
+    if (running(entry.pid)) await terminate([entry.pid], this.opts.clock, 1000);
     const args = withVersionArgs(entry.args, version, behaviour);
     const pid = spawnComponent('replica', entry.name, args, this.opts.labDir);
     this.update((ps) => ps.map((p) => (p.name === entry.name ? { ...p, pid, args } : p)));
-    return true;
+    return pid;
   }
 
   /** Records the version a replica runs, so a restart (crash heal) starts it on that version. */
@@ -99,7 +116,7 @@ export class DeployProcesses {
   /** Whether the lab knows this replica's process and it is no longer running. */
   isGone(id: string): boolean {
     const entry = this.entry(id);
-    return entry !== undefined && !isAlive(entry.pid);
+    return entry !== undefined && !running(entry.pid);
   }
 
   /** Stops a replica (SIGTERM, then SIGKILL) and removes it from the lab's state. */

@@ -3,6 +3,7 @@ import type { LabEvent } from '../core/events.js';
 import type { RequestRecord } from '../core/records.js';
 import type { Targets } from '../core/scenario.js';
 import { measureFaults, type FaultFigures } from './faults.js';
+import { measureDeploys, type DeployFigures } from './deploys.js';
 import { availability, countRequests, latency, perSecond, type Bucket, type LatencyFigures, type RequestCounts } from './requests.js';
 
 export interface RunMetrics {
@@ -13,6 +14,8 @@ export interface RunMetrics {
   readonly latencyDuringFaults: LatencyFigures;
   readonly perSecond: readonly Bucket[];
   readonly faults: readonly FaultFigures[];
+  /** Deployments the run started (none: empty). */
+  readonly deploys: readonly DeployFigures[];
 }
 
 export function measureRun(records: readonly RequestRecord[], events: readonly LabEvent[], targets: Targets): RunMetrics {
@@ -28,5 +31,6 @@ export function measureRun(records: readonly RequestRecord[], events: readonly L
     latencyDuringFaults: latency(during),
     perSecond: buckets,
     faults,
+    deploys: measureDeploys(events, sorted, targets, runEndMs),
   };
 }
