@@ -14,6 +14,8 @@ import type { DeploySampler } from './deploy-sampler.js';
 import type { ReplicaEntry } from './registry.js';
 
 const POLL_MS = 50;
+/** Green processes start this far apart, so their start-up does not starve the CPU of the ones serving. */
+const SPAWN_SPACING_MS = 300;
 
 export interface ExecutorContext {
   readonly cp: ControlPlane;
@@ -83,7 +85,8 @@ export class DeployExecutor {
       case 'analyze':
         return this.analyze(action.canary, action.canaryVersion, action.baseline, action.baselineVersion, action.ms);
       case 'spawn':
-        for (const r of action.replicas) {
+        for (const [i, r] of action.replicas.entries()) {
+          if (i > 0) await this.sleep(SPAWN_SPACING_MS);
           const like = this.entry(r.like);
           const region = this.ctx.topology.regions.find((x) => x.name === like?.region);
           if (!like || !region) continue;
