@@ -108,8 +108,12 @@ export async function restartProcess(paths: LabPaths, processName: string, clock
   if (typeof ready.ready.httpUrl === 'string') entry.url = ready.ready.httpUrl;
   if (typeof ready.ready.url === 'string') entry.url = ready.ready.url;
   if (typeof ready.ready.agentAddress === 'string') entry.address = ready.ready.agentAddress;
-  writeLabState(paths, state);
-  return entry;
+  // others (a deployment in the control plane) may have changed the state meanwhile: re-read it
+  const fresh = readLabState(paths) ?? state;
+  const current = fresh.processes.find((p) => p.name === processName);
+  if (current) Object.assign(current, { pid: entry.pid, url: entry.url, address: entry.address });
+  writeLabState(paths, fresh);
+  return current ?? entry;
 }
 
 /**
