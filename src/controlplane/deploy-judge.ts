@@ -3,7 +3,7 @@
 // two-proportion z-test), and time to first token and inter-token latency (one-sided
 // Mann-Whitney U, normal approximation); a difference counts only when it is both significant
 // and material. Too few samples give no verdict rather than a guess.
-import { cumulativeStdNormalProbability, median, wilcoxonRankSum } from 'simple-statistics';
+import { errorFunction, median, wilcoxonRankSum } from 'simple-statistics';
 import type { DeploySlo } from './deploy-config.js';
 import type { GroupSamples, Sample } from './deploy-actions.js';
 import { percentiles } from '../measure/stats.js';
@@ -14,6 +14,11 @@ export interface JudgeResult {
   readonly verdict: Verdict;
   readonly reasons: readonly string[];
   readonly stats: Readonly<Record<string, number | null>>;
+}
+
+/** Upper tail of the standard normal, 1 − Φ(z) (simple-statistics' table stops at 0.999). */
+function upperTail(z: number): number {
+  return 0.5 * (1 - errorFunction(z / Math.SQRT2));
 }
 
 /** Accumulates windows of samples (the judge looks at everything seen so far). */
@@ -36,7 +41,7 @@ export function proportionTestP(errorsA: number, totalA: number, errorsB: number
   const pooled = (errorsA + errorsB) / (totalA + totalB);
   const se = Math.sqrt(pooled * (1 - pooled) * (1 / totalA + 1 / totalB));
   if (se === 0) return pA > pB ? 0 : 1;
-  return 1 - cumulativeStdNormalProbability((pA - pB) / se);
+  return upperTail((pA - pB) / se);
 }
 
 /** One-sided Mann-Whitney U p-value that values in `a` tend to be larger than in `b`. */
@@ -49,7 +54,7 @@ export function mannWhitneyGreaterP(a: readonly number[], b: readonly number[]):
   const mean = (n1 * n2) / 2;
   const sd = Math.sqrt((n1 * n2 * (n1 + n2 + 1)) / 12);
   if (sd === 0) return 1;
-  return 1 - cumulativeStdNormalProbability((u - mean - 0.5) / sd);
+  return upperTail((u - mean - 0.5) / sd);
 }
 
 function values(samples: readonly Sample[], key: 'ttftMs' | 'itlMs'): number[] {
@@ -61,7 +66,7 @@ function errorsOf(g: GroupSamples): { errors: number; total: number } {
   return { errors: synthetic + g.trafficErrors, total: g.samples.length + g.trafficRequests };
 }
 
-const round = (x: number): number => Math.round(x * 1000) / 1000;
+const round = (x: number): number => (Math.abs(x) < 0.001 && x !== 0 ? Number(x.toPrecision(2)) : Math.round(x * 1000) / 1000);
 
 /** Canary against baseline over everything sampled so far. */
 export function judgeCanary(canary: GroupSamples, baseline: GroupSamples, slo: DeploySlo): JudgeResult {
