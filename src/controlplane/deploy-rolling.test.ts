@@ -24,14 +24,26 @@ describe('rolling policy', () => {
     expect(actions.filter((a) => a.kind === 'hold' && !a.held)).toHaveLength(4);
   });
 
-  it('waits one more drain bound when no other replica of the old version could resume what still runs', () => {
+  it('keeps draining while no other replica of the old version could resume what still runs', () => {
     let drains = 0;
     const { actions } = drive(rollingPolicy([fleetReplica('a/primary/0')], 'v1', 'v2', 'ok', cfg), (a) => {
-      if (a.kind === 'drain') return drains++ === 0 ? { kind: 'drained', inFlight: 3, drained: false, peerAvailable: false } : { kind: 'drained', inFlight: 0, drained: true, peerAvailable: false };
+      if (a.kind === 'drain') return drains++ < 3 ? { kind: 'drained', inFlight: 3, drained: false, peerAvailable: false } : { kind: 'drained', inFlight: 0, drained: true, peerAvailable: false };
       return happy(a);
     });
-    expect(notes(actions)).toContain('deploy.drain-extended:a/primary/0');
-    expect(drains).toBe(2);
+    expect(notes(actions).filter((n) => n === 'deploy.drain-extended:a/primary/0')).toHaveLength(1);
+    expect(drains).toBe(4);
+  });
+
+  it('stops extending the drain at the per-replica bound', () => {
+    let drains = 0;
+    drive(rollingPolicy([fleetReplica('a/primary/0')], 'v1', 'v2', 'ok', { ...cfg, drainMs: 1000, verifyTimeoutMs: 3500 }), (a) => {
+      if (a.kind === 'drain') {
+        drains += 1;
+        return { kind: 'drained', inFlight: 1, drained: false, peerAvailable: false };
+      }
+      return happy(a);
+    });
+    expect(drains).toBe(4); // 1000 + 1000 + 1000 + 500 ms
   });
 
   it('does not wait longer when a peer of the same version can resume the rest', () => {

@@ -6,7 +6,8 @@
 // Drain and resume: what still runs at the drain bound is cut when the model unloads, and the
 // gateway resumes it — but only on a replica of the SAME version (tokens depend on the version).
 // So at the bound the policy asks whether another routable replica of the old version is in the
-// region; when none is (the region's last old replica), it waits one more drain bound first.
+// region; when none is (the region's last old replica), it keeps draining — in drain bounds, up
+// to the per-replica bound (verifyTimeoutMs) — since cutting would fail those requests.
 import type { DeployConfig } from './deploy-config.js';
 import { expectResult, note, type DeployAction, type DeployOutcome, type DeployPolicy, type DeployResult, type FleetReplica } from './deploy-actions.js';
 
@@ -23,9 +24,11 @@ export function* drainReplica(id: string, fromVersion: string, cfg: DeployConfig
   yield note('deploy.replica-held', id, 'out of routing');
   if (cfg.settleMs > 0) yield { kind: 'wait', ms: cfg.settleMs };
   let d = expectResult(yield { kind: 'drain', replicaId: id, timeoutMs: cfg.drainMs, fromVersion }, 'drained');
-  if (!d.drained && !d.peerAvailable) {
-    yield note('deploy.drain-extended', id, `${d.inFlight} request(s) still running and no other routable replica of ${fromVersion} in the region could resume them`, { inFlight: d.inFlight });
-    d = expectResult(yield { kind: 'drain', replicaId: id, timeoutMs: cfg.drainMs, fromVersion }, 'drained');
+  // cutting now would fail what runs (no replica of its version to resume on): keep draining, in
+  // drain bounds, up to the per-replica bound (answers are bounded by max_tokens, so they end)
+  for (let waited = cfg.drainMs; !d.drained && !d.peerAvailable && waited < cfg.verifyTimeoutMs; waited += cfg.drainMs) {
+    if (waited === cfg.drainMs) yield note('deploy.drain-extended', id, `${d.inFlight} request(s) still running and no other routable replica of ${fromVersion} in the region could resume them`, { inFlight: d.inFlight });
+    d = expectResult(yield { kind: 'drain', replicaId: id, timeoutMs: Math.max(1, Math.min(cfg.drainMs, cfg.verifyTimeoutMs - waited)), fromVersion }, 'drained');
   }
   yield note('deploy.replica-drained', id, d.drained ? 'no request in flight' : `drain bound reached: ${d.inFlight} request(s) will be resumed elsewhere`, { inFlight: d.inFlight, drained: d.drained });
 }
