@@ -61,7 +61,9 @@ export function* blueGreenPolicy(fleet: readonly FleetReplica[], fromVersion: st
       if (j.verdict === 'worse') return yield* backToBlue(`green breached its SLO at ${Math.round(step * 100)}%: ${j.reasons.join('; ')}`, true);
     }
   }
-  yield { kind: 'desire', replicaIds: green.map((g) => g.id), version, behaviour };
+  // blue replicas that were down get no twin: they are brought to the new version when they return
+  const down = fleet.filter((r) => !r.connected).map((r) => r.id);
+  yield { kind: 'desire', replicaIds: [...green.map((g) => g.id), ...down], version, behaviour };
   yield note('deploy.keep-blue', undefined, `blue kept for ${cfg.keepBlueMs}ms at weight 0`, { blue: servingBlue });
   if (cfg.keepBlueMs > 0) yield { kind: 'wait', ms: cfg.keepBlueMs };
   yield { kind: 'retire', replicaIds: blueIds, drainMs: cfg.drainMs };

@@ -98,7 +98,7 @@ export class DeployController {
   start(input: DeployRequestInput): DeploymentStatus {
     const req = validateDeployRequest(input, this.defaults());
     if (this.running) {
-      throw new HalabError('LAB_ALREADY_RUNNING', `deployment ${this.running.deployId} (${this.running.strategy} to ${this.running.modelVersion}) is still running`, 'wait for it with `halab deploy --watch`');
+      throw new HalabError('LAB_ALREADY_RUNNING', `deployment ${this.running.deployId} (${this.running.strategy} to ${this.running.modelVersion}) is still running`, 'wait for it to end; `halab status` shows each replica\'s version');
     }
     const fleet = fleetOf(this.opts.cp);
     const fromVersion = currentVersion(fleet, this.opts.topology.model.version);

@@ -104,7 +104,17 @@ export function registerDeploy(program: Command): void {
           printed = s.steps.length;
         },
         controller.signal,
-      ).finally(() => process.removeListener('SIGINT', onSignal));
+      )
+        .catch((err: unknown) => {
+          if (!controller.signal.aborted) throw err;
+          process.stderr.write(`stopped waiting; ${started.deployId} goes on in the control plane (\`halab status\` shows each replica's version)\n`);
+          return undefined;
+        })
+        .finally(() => process.removeListener('SIGINT', onSignal));
+      if (!final) {
+        process.exitCode = 130;
+        return;
+      }
       if (flags.json) process.stdout.write(JSON.stringify({ ...final, steps: final.steps.map((s) => ({ ...s, data: s.dataJson ? JSON.parse(s.dataJson) : undefined, dataJson: undefined })) }, null, 2) + '\n');
       else process.stdout.write(`${final.state.toUpperCase()}: ${final.reason} (${formatMs(final.endedAtMs - final.startedAtMs)})\n`);
       process.exitCode = deployExitCode(final.state);
