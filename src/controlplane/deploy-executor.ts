@@ -14,8 +14,13 @@ import type { DeploySampler } from './deploy-sampler.js';
 import type { ReplicaEntry } from './registry.js';
 
 const POLL_MS = 50;
-/** Green processes start this far apart, so their start-up does not starve the CPU of the ones serving. */
-const SPAWN_SPACING_MS = 300;
+/**
+ * Green processes start, and retired ones stop, this far apart: every stand-in shares one machine's
+ * CPU, and a burst of process start-ups would slow the replicas serving clients (on real GPUs the
+ * new set does not share their compute).
+ */
+const SPAWN_SPACING_MS = 600;
+const STOP_SPACING_MS = 200;
 
 export interface ExecutorContext {
   readonly cp: ControlPlane;
@@ -107,11 +112,14 @@ export class DeployExecutor {
           action.replicaIds.map(async (id) => {
             const e = this.entry(id);
             if (e?.connected) await agentDrain(e.agentAddress, action.drainMs, clock).catch(() => undefined);
-            await this.ctx.processes.stop(id);
-            cp.removeReplica(id);
-            this.emit('deploy.replica-retired', id, 'stopped and removed');
           }),
         );
+        for (const [i, id] of action.replicaIds.entries()) {
+          if (i > 0) await this.sleep(STOP_SPACING_MS);
+          await this.ctx.processes.stop(id);
+          cp.removeReplica(id);
+          this.emit('deploy.replica-retired', id, 'drained, stopped and removed');
+        }
         return { kind: 'done' };
       case 'desire':
         for (const id of action.replicaIds) this.ctx.desire(id, action.version, action.behaviour);
