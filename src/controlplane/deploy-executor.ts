@@ -21,6 +21,8 @@ const POLL_MS = 50;
  */
 const SPAWN_SPACING_MS = 600;
 const STOP_SPACING_MS = 200;
+/** Drains past the bound go in steps of at least this long. */
+const DRAIN_EXTENSION_MIN_MS = 250;
 
 export interface ExecutorContext {
   readonly cp: ControlPlane;
@@ -108,10 +110,20 @@ export class DeployExecutor {
       case 'retire':
         for (const id of action.replicaIds) cp.setHeld(id, true);
         await this.sleep(this.cfg.settleMs);
+        // the whole set of a version retires together, so no replica could resume what it still
+        // runs: keep draining past the bound, up to the per-replica bound, before stopping
         await Promise.all(
           action.replicaIds.map(async (id) => {
             const e = this.entry(id);
-            if (e?.connected) await agentDrain(e.agentAddress, action.drainMs, clock).catch(() => undefined);
+            if (!e?.connected) return;
+            let waited = 0;
+            for (let round = 0; ; round++) {
+              const ms = round === 0 ? action.drainMs : Math.max(action.drainMs, DRAIN_EXTENSION_MIN_MS);
+              const r = await agentDrain(e.agentAddress, ms, clock).catch(() => undefined);
+              waited += ms;
+              if (!r || r.drained || waited >= this.cfg.verifyTimeoutMs) break;
+              if (round === 0) this.emit('deploy.drain-extended', id, `${r.inFlight} request(s) still running and no replica of their version stays to resume them`, { inFlight: r.inFlight });
+            }
           }),
         );
         for (const [i, id] of action.replicaIds.entries()) {

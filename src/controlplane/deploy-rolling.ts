@@ -11,6 +11,9 @@
 import type { DeployConfig } from './deploy-config.js';
 import { expectResult, note, type DeployAction, type DeployOutcome, type DeployPolicy, type DeployResult, type FleetReplica } from './deploy-actions.js';
 
+/** A drain past the bound goes in steps of at least this long. */
+const DRAIN_EXTENSION_MIN_MS = 250;
+
 type Step = Generator<DeployAction, { ok: true } | { ok: false; reason: string }, DeployResult>;
 
 /** Rolling order: non-serving replicas first (a bad version shows there at no client cost), then serving ones, region by region. */
@@ -26,9 +29,10 @@ export function* drainReplica(id: string, fromVersion: string, cfg: DeployConfig
   let d = expectResult(yield { kind: 'drain', replicaId: id, timeoutMs: cfg.drainMs, fromVersion }, 'drained');
   // cutting now would fail what runs (no replica of its version to resume on): keep draining, in
   // drain bounds, up to the per-replica bound (answers are bounded by max_tokens, so they end)
-  for (let waited = cfg.drainMs; !d.drained && !d.peerAvailable && waited < cfg.verifyTimeoutMs; waited += cfg.drainMs) {
+  const stepMs = Math.max(cfg.drainMs, DRAIN_EXTENSION_MIN_MS);
+  for (let waited = cfg.drainMs; !d.drained && !d.peerAvailable && waited < cfg.verifyTimeoutMs; waited += stepMs) {
     if (waited === cfg.drainMs) yield note('deploy.drain-extended', id, `${d.inFlight} request(s) still running and no other routable replica of ${fromVersion} in the region could resume them`, { inFlight: d.inFlight });
-    d = expectResult(yield { kind: 'drain', replicaId: id, timeoutMs: Math.max(1, Math.min(cfg.drainMs, cfg.verifyTimeoutMs - waited)), fromVersion }, 'drained');
+    d = expectResult(yield { kind: 'drain', replicaId: id, timeoutMs: Math.max(1, Math.min(stepMs, cfg.verifyTimeoutMs - waited)), fromVersion }, 'drained');
   }
   yield note('deploy.replica-drained', id, d.drained ? 'no request in flight' : `drain bound reached: ${d.inFlight} request(s) will be resumed elsewhere`, { inFlight: d.inFlight, drained: d.drained });
 }
