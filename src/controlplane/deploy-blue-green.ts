@@ -5,7 +5,7 @@
 // still resume) for the keep-blue time, then it is drained and retired.
 import type { DeployConfig, DeploySlo } from './deploy-config.js';
 import { expectResult, note, type DeployPolicy, type FleetReplica, type GroupSamples } from './deploy-actions.js';
-import { judgeGreen, mergeGroups } from './deploy-judge.js';
+import { judgeCanary, judgeGreen, mergeGroups, type JudgeResult } from './deploy-judge.js';
 import { shareWeights } from './deploy-canary.js';
 
 /** Green id for each blue replica: the same cluster, indexes after the highest one in use. */
@@ -42,21 +42,31 @@ export function* blueGreenPolicy(fleet: readonly FleetReplica[], fromVersion: st
   if (!verified.ok) return yield* backToBlue(`green failed verification: ${verified.reason ?? 'not healthy'}`, false);
   yield note('deploy.green-verified', undefined, 'every green replica healthy, known-answer probe correct');
   if (servingGreen.length === 0) return yield* backToBlue('no green replica in a serving cluster', false);
-  // smoke test: the deploy's own requests to green before any client request
-  const smoke = expectResult(yield { kind: 'analyze', canary: servingGreen, canaryVersion: version, baseline: [], baselineVersion: fromVersion, ms: cfg.analysisMs }, 'analyzed');
-  const s = judgeGreen(smoke.canary, slo);
-  yield note('deploy.smoke-test', undefined, s.verdict === 'worse' ? s.reasons.join('; ') : 'passed', { verdict: s.verdict, ...s.stats });
-  if (s.verdict === 'worse') return yield* backToBlue(`smoke test failed: ${s.reasons.join('; ')}`, false);
+  // smoke test: the deploy's own requests to green (and blue) before any client request, until the
+  // judge has enough samples to decide; samples then accumulate over every step
+  let seen: GroupSamples | undefined;
+  let seenBlue: GroupSamples | undefined;
+  for (let elapsed = 0; ; ) {
+    const a = expectResult(yield { kind: 'analyze', canary: servingGreen, canaryVersion: version, baseline: servingBlue, baselineVersion: fromVersion, ms: cfg.analysisMs }, 'analyzed');
+    elapsed += cfg.analysisMs;
+    seen = mergeGroups(seen, a.canary);
+    seenBlue = mergeGroups(seenBlue, a.baseline);
+    const s = judge(seen, seenBlue);
+    yield note('deploy.smoke-test', undefined, s.verdict === 'worse' ? s.reasons.join('; ') : s.verdict === 'ok' ? 'passed' : 'undecided', { verdict: s.verdict, ...s.stats });
+    if (s.verdict === 'worse') return yield* backToBlue(`smoke test failed: ${s.reasons.join('; ')}`, false);
+    if (s.verdict === 'ok') break;
+    if (elapsed >= cfg.verifyTimeoutMs) return yield* backToBlue(`smoke test undecided after ${elapsed}ms: too few samples`, false);
+  }
   for (const step of cfg.steps) {
     yield { kind: 'weights', weights: shareWeights(serving, new Set(servingGreen), step) };
     yield note('deploy.traffic-shifted', undefined, `green takes ${Math.round(step * 100)}% of new requests`, { share: step });
-    let seen: GroupSamples | undefined;
     for (let elapsed = 0; elapsed < cfg.stepMs; ) {
       const ms = Math.min(cfg.analysisMs, cfg.stepMs - elapsed);
-      const a = expectResult(yield { kind: 'analyze', canary: servingGreen, canaryVersion: version, baseline: [], baselineVersion: fromVersion, ms }, 'analyzed');
+      const a = expectResult(yield { kind: 'analyze', canary: servingGreen, canaryVersion: version, baseline: servingBlue, baselineVersion: fromVersion, ms }, 'analyzed');
       elapsed += ms;
       seen = mergeGroups(seen, a.canary);
-      const j = judgeGreen(seen, slo);
+      seenBlue = mergeGroups(seenBlue, a.baseline);
+      const j = judge(seen, seenBlue);
       yield note('deploy.slo-check', undefined, j.verdict === 'worse' ? j.reasons.join('; ') : j.verdict, { share: step, verdict: j.verdict, ...j.stats });
       if (j.verdict === 'worse') return yield* backToBlue(`green breached its SLO at ${Math.round(step * 100)}%: ${j.reasons.join('; ')}`, true);
     }
@@ -70,6 +80,15 @@ export function* blueGreenPolicy(fleet: readonly FleetReplica[], fromVersion: st
   yield { kind: 'weights', weights: {} };
   yield note('deploy.blue-retired', undefined, `${blueIds.length} blue replica(s) stopped`);
   return { state: 'succeeded', reason: `${green.length} green replica(s) on ${version} serve all traffic` };
+
+  /** Green's SLOs, and no significant regression against blue (the canary judge's tests). */
+  function judge(g: GroupSamples, b: GroupSamples): JudgeResult {
+    const absolute = judgeGreen(g, slo);
+    const relative = b.samples.length > 0 ? judgeCanary(g, b, slo) : undefined;
+    const reasons = [...absolute.reasons, ...(relative?.verdict === 'worse' ? relative.reasons.map((r) => `against blue: ${r}`) : [])];
+    const verdict = reasons.length > 0 ? 'worse' : absolute.verdict;
+    return { verdict, reasons, stats: { ...absolute.stats, ...(relative ? { ttftRatio: relative.stats.ttftRatio ?? null, itlRatio: relative.stats.itlRatio ?? null, errorP: relative.stats.errorP ?? null } : {}) } };
+  }
 
   function* backToBlue(reason: string, shifted: boolean): DeployPolicy {
     yield note('deploy.rollback-decided', undefined, reason, { phase: shifted ? 'traffic-step' : 'green-verify' });

@@ -106,4 +106,14 @@ describe('blue-green policy', () => {
     const ws = weightsOf(actions);
     expect(Object.values(ws[ws.length - 2]!).every((w) => w === 0)).toBe(true);
   });
+
+  it('rolls back a green set that meets the SLOs but is significantly slower than blue', () => {
+    const { actions, outcome } = drive(blueGreenPolicy(fleet, 'v1', 'v2', 'slow', cfg, DEFAULT_DEPLOY_SLO), (a) =>
+      a.kind === 'analyze' ? { kind: 'analyzed', canary: group(samples(20, 60, 21)), baseline: group(samples(20, 20, 7)) } : happy(a),
+    );
+    expect(outcome.state).toBe('rolled-back');
+    expect(outcome.reason).toMatch(/smoke test failed: against blue: time to first token/);
+    expect(notes(actions)).not.toContain('deploy.traffic-shifted:' + 'never');
+    expect(actions.some((a) => a.kind === 'note' && a.type === 'deploy.traffic-shifted' && a.data?.share === 0.1)).toBe(false);
+  });
 });
