@@ -22,6 +22,10 @@ export interface ReplicaEntry {
   weight: number;
   /** Taken out of routing by a deployment (drain, model load, verification). */
   held: boolean;
+  /** Added by a deployment (blue-green's green set), not from the topology file. */
+  readonly extra: boolean;
+  /** Has been healthy at least once (an added replica counts toward its cluster from then on). */
+  everHealthy: boolean;
   /** Last counters seen from the agent, for the error-rate signal. */
   lastRequestsTotal: number;
   lastErrorsTotal: number;
@@ -48,6 +52,8 @@ export class Registry {
         routable: false,
         weight: 1,
         held: false,
+        extra: false,
+        everHealthy: false,
         lastRequestsTotal: 0,
         lastErrorsTotal: 0,
       });
@@ -72,6 +78,8 @@ export class Registry {
       routable: false,
       weight: 1,
       held: false,
+      extra: true,
+      everHealthy: false,
       lastRequestsTotal: 0,
       lastErrorsTotal: 0,
     };
@@ -93,13 +101,16 @@ export class Registry {
     if (next === entry.health) return undefined;
     const from = entry.health;
     entry.health = next;
+    if (next === 'healthy') entry.everHealthy = true;
     return { from, to: next };
   }
 
   /** Healthy and total replicas per cluster, for the serving policy. */
   clusterHealth(): ClusterHealth[] {
     return this.topology.clusters.map((c) => {
-      const members = [...this.replicas.values()].filter((r) => r.clusterKey === c.id);
+      // a replica a deployment added counts once it has been healthy: a starting green set must not
+      // make its cluster look failed, and a green replica that fails later counts like any other
+      const members = [...this.replicas.values()].filter((r) => r.clusterKey === c.id && (!r.extra || r.everHealthy));
       return {
         id: c.id,
         region: c.region,
