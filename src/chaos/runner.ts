@@ -20,10 +20,14 @@ import { k6LoadOptions } from '../load/k6-options.js';
 import { writeRunReport, type RunReport } from '../report/run-report.js';
 import { evaluateAbort, type AbortPolicy, type AbortView } from './abort-monitor.js';
 import { ChaosEngine } from './engine.js';
+import { DeploySchedule } from './deploy-schedule.js';
 import { Progress } from './progress.js';
 import { resolveFault } from './injectors.js';
 import { readBackAfterRun } from './readback-phase.js';
 import { checkPrerequisites } from './prerequisites.js';
+
+/** After the load, a deployment still running gets this long to end before the lab goes down. */
+const DEPLOY_END_GRACE_MS = 10_000;
 
 export interface RunOptions {
   readonly scenario: Scenario;
@@ -100,6 +104,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   // launched stand-ins' URLs are known now: faults use the resolved topology
   const liveTopology = resolve(state.topologyFile) === resolve(topology.file) ? topology : loadTopology(state.topologyFile);
   const engine = new ChaosEngine({ paths, topology: liveTopology, clock }, events, clock);
+  const deploys = new DeploySchedule(state.controlPlane!, events, clock);
   const recordsOut = createWriteStream(join(runDir, 'requests.ndjson'));
   const records: RequestRecord[] = [];
   const storedWrites: RequestRecord[] = [];
@@ -134,6 +139,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     events.emit(EV.loadStarted, 'load', undefined, { driver: driver.name, ratePerSec: scenario.load.ratePerSec });
     progress.start();
     engine.start(schedule);
+    deploys.start(scenario.deploys);
     const onRecord = (r: RequestRecord): void => {
       recordsOut.write(JSON.stringify(r) + '\n');
       progress.record(r);
@@ -183,6 +189,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   } finally {
     monitor?.cancel();
     progress.stop();
+    await deploys.stop(interrupted ? 0 : DEPLOY_END_GRACE_MS);
     const failures = await engine.stop();
     if (failures.length) log(`warning: some faults did not heal cleanly: ${failures.join('; ')}`);
     await new Promise<void>((done) => recordsOut.end(done));

@@ -54,6 +54,7 @@ export class ControlPlane {
   private readonly watchers = new Set<(s: RoutableSnapshot) => void>();
   private readonly timers = new Map<string, TimerHandle>();
   private readonly probing = new Set<string>();
+  private readonly registeredHooks = new Set<(entry: ReplicaEntry) => void>();
   private stopped = false;
   /** State persistence (state-store): called with a changed replica, or with none after a publish. */
   private persistHook: ((entry?: ReplicaEntry) => void) | undefined;
@@ -96,6 +97,7 @@ export class ControlPlane {
     this.persistHook?.(entry);
     this.applySignal(entry, 'liveness', true, 'registered');
     this.scheduleProbe(entry, 0);
+    for (const hook of this.registeredHooks) hook(entry);
     return true;
   }
 
@@ -110,6 +112,49 @@ export class ControlPlane {
     this.events.emit(EV.replicaRegistered, entry.id, 'external endpoint', { httpUrl, kind: entry.external.kind });
     this.scheduleProbe(entry, 0);
     return true;
+  }
+
+  /** Calls fn after every registration (deployments bring a restarted replica to its desired version). */
+  onRegistered(fn: (entry: ReplicaEntry) => void): () => void {
+    this.registeredHooks.add(fn);
+    return () => this.registeredHooks.delete(fn);
+  }
+
+  /** A deployment takes a replica out of routing (held) or puts it back. */
+  setHeld(replicaId: string, held: boolean): void {
+    const entry = this.registry.get(replicaId);
+    if (!entry || entry.held === held) return;
+    entry.held = held;
+    this.recompute();
+  }
+
+  /** Relative traffic weights for gateways; replicas not named get 1. Publishes the topology. */
+  setWeights(weights: Readonly<Record<string, number>>): void {
+    for (const entry of this.registry.replicas.values()) entry.weight = weights[entry.id] ?? 1;
+    this.recompute(true);
+  }
+
+  /** Forgets a replica's health (after a model load): it must pass fresh probes to be healthy again. */
+  resetHealth(replicaId: string): void {
+    const entry = this.registry.get(replicaId);
+    if (!entry) return;
+    this.registry.setSignals(entry, initialSignals());
+    this.recompute();
+    if (entry.connected) this.scheduleProbe(entry, 0);
+  }
+
+  /** Adds a replica outside the topology file (blue-green's green set); it may then register. */
+  addReplica(spec: { readonly id: string; readonly region: string; readonly cluster: string }): void {
+    this.registry.add(spec);
+  }
+
+  /** Forgets a retired replica and republishes. */
+  removeReplica(replicaId: string): void {
+    const entry = this.registry.get(replicaId);
+    if (entry) entry.connected = false; // stops its probe loop
+    this.timers.get(replicaId)?.cancel();
+    this.timers.delete(replicaId);
+    if (this.registry.remove(replicaId)) this.recompute(true);
   }
 
   /** The heartbeat stream delivered a beat. */
@@ -204,21 +249,21 @@ export class ControlPlane {
   }
 
   /** Recomputes serving clusters and routable replicas; publishes when anything changed. */
-  private recompute(): void {
+  private recompute(force = false): void {
     if (this.stopped) return;
     const { serving, changed: decided } = this.failover.step(this.registry.clusterHealth());
     const changed: { entry: ReplicaEntry; routable: boolean }[] = [];
     for (const entry of this.registry.replicas.values()) {
-      const routable = entry.connected && entry.health === 'healthy' && !entry.draining && serving.has(entry.clusterKey);
+      const routable = entry.connected && entry.health === 'healthy' && !entry.draining && !entry.held && serving.has(entry.clusterKey);
       if (routable !== entry.routable) {
         entry.routable = routable;
         changed.push({ entry, routable });
       }
     }
-    if (changed.length === 0 && !decided) return;
+    if (!force && changed.length === 0 && !decided) return;
     this.version += 1;
     for (const { entry, routable } of changed) {
-      const why = routable ? 'healthy and serving' : !entry.connected ? 'disconnected' : entry.health !== 'healthy' ? unhealthyReason(entry.signals) ?? 'not healthy' : entry.draining ? 'draining' : 'cluster not serving';
+      const why = routable ? 'healthy and serving' : !entry.connected ? 'disconnected' : entry.health !== 'healthy' ? unhealthyReason(entry.signals) ?? 'not healthy' : entry.draining ? 'draining' : entry.held ? 'held by a deployment' : 'cluster not serving';
       this.events.emit(routable ? EV.routingAdded : EV.routingRemoved, entry.id, why, { topologyVersion: this.version });
     }
     this.snapshot = {

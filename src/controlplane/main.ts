@@ -27,6 +27,10 @@ import { openObjectStore } from './object-store.js';
 import { CP_EV } from './cp-events.js';
 import { ConfigReplicator } from './config-replicator.js';
 import { gatewayUrlOf } from '../gateway/stored-setup.js';
+import { DeployController } from './deploy-controller.js';
+import { DeployProcesses } from './deploy-processes.js';
+import { DeploySampler } from './deploy-sampler.js';
+import { resolve } from 'node:path';
 
 const HEARTBEAT_INTERVAL_MS = 250;
 /** How often the leader checks that every region holds its current configuration. */
@@ -91,6 +95,16 @@ const backupNow = async () => {
   return r;
 };
 const metricsServer = await serveMetrics(metrics.registry, opts.host);
+let address = '';
+const sampler = new DeploySampler(realClock, topology.model.name, 9001);
+const deploys = new DeployController({
+  cp,
+  topology,
+  clock: realClock,
+  events,
+  processes: new DeployProcesses({ labDir: opts.labDir, topologyFile: resolve(opts.topology), controlPlane: () => address, clock: realClock }),
+  sampler,
+});
 const server = await startControlPlaneServer(cp, hub, {
   host: opts.host,
   port: Number(opts.port),
@@ -98,6 +112,7 @@ const server = await startControlPlaneServer(cp, hub, {
   clock: realClock,
   leadership: { instance: name, isLeader: () => role === 'leader', term: () => term, notLeader: () => notLeaderDetails(name, leadership?.leader() ?? '') },
   backup: backupNow,
+  deploys,
 });
 
 function scheduleBackups(): void {
@@ -157,6 +172,7 @@ const handlers = {
   },
 };
 leadership = store instanceof EtcdStateStore ? await etcdLeadership(store, server.address, cpConfig.leaseTtlS, handlers) : soloLeadership(server.address, handlers);
+address = server.address;
 writeReadyFile(opts.labDir, name, { address: server.address, url: metricsServer.url, instance: name });
 log.info({ address: server.address, topology: topology.file, store: store.kind }, 'control plane listening');
 
@@ -165,6 +181,8 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info({ signal }, 'shutting down');
+  deploys.stop();
+  sampler.close();
   cp.stop();
   configReplicator?.stop();
   prober.close();

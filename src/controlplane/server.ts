@@ -8,6 +8,8 @@ import type { Event as EventMsg } from '../gen/halab/v1/Event.js';
 import type { Status } from '../gen/halab/v1/Status.js';
 import type { ControlPlane, RoutableSnapshot } from './control-plane.js';
 import type { BackupResult } from './backup.js';
+import type { DeployController } from './deploy-controller.js';
+import { deployHandlers } from './deploy-grpc.js';
 
 /** Keeps recent events for WatchEvents subscribers (bounded). */
 export class EventHub {
@@ -78,6 +80,8 @@ export interface ControlPlaneServerOptions {
   readonly leadership?: LeaderGuard;
   /** Takes a backup now (the Backup RPC); absent when no backup location is configured. */
   readonly backup?: () => Promise<BackupResult>;
+  /** Deployments (StartDeploy, GetDeploy, WatchDeploy); absent: those answer UNIMPLEMENTED. */
+  readonly deploys?: DeployController;
 }
 
 export interface LeaderGuard {
@@ -167,6 +171,7 @@ export async function startControlPlaneServer(cp: ControlPlane, hub: EventHub, o
         (err: Error) => callback({ code: grpc.status.INTERNAL, details: `backup failed: ${err.message}` }),
       );
     },
+    ...deployHandlers(cp, opts.deploys),
   };
   server.addService(controlPlanePackage().ControlPlane.service, opts.leadership ? leaderOnly(handlers, opts.leadership) : handlers);
   const bound = await bindServer(server, host, port);

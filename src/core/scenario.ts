@@ -47,6 +47,33 @@ const randomFault = z.strictObject({
   params,
 });
 
+/** A deployment the run starts at `at` through the control plane's deploy API (see src/controlplane/deploy-config.ts). */
+const deployAction = z.strictObject({
+  at: duration,
+  version: z.string().min(1),
+  strategy: z.enum(['rolling', 'blue-green', 'canary']),
+  /** How the new version behaves on stand-in replicas (a bad version). */
+  behaviour: z.enum(['ok', 'crash-on-load', 'slow', 'corrupt', 'error-rate']).default('ok'),
+  /** The outcome the run expects; a check of the verdict. */
+  expect: z.enum(['succeeded', 'rolled-back']).optional(),
+  options: z
+    .strictObject({
+      drain: duration.optional(),
+      verifyTimeout: duration.optional(),
+      watch: duration.optional(),
+      canaryShare: z.number().gt(0).lt(1).optional(),
+      canaryReplicas: z.number().int().min(1).optional(),
+      canaryTime: duration.optional(),
+      analysis: duration.optional(),
+      sampleInterval: duration.optional(),
+      steps: z.array(z.number().gt(0).max(1)).min(1).optional(),
+      stepTime: duration.optional(),
+      keepBlue: duration.optional(),
+      rollbackScope: z.enum(['all', 'replica']).optional(),
+    })
+    .default({}),
+});
+
 const targets = z.strictObject({
   /** Minimum share of requests answered completely and correctly, 0..1. */
   availability: z.number().gt(0).max(1).optional(),
@@ -64,6 +91,10 @@ const targets = z.strictObject({
   lostWrites: z.number().int().min(0).optional(),
   /** Disaster (controlplane.disaster) → restored control plane serving. */
   restore: duration.optional(),
+  /** TTFT p99 of requests during deployments ÷ TTFT p99 in steady state (no deploy, no fault). */
+  deployTtftRatio: z.number().gt(0).optional(),
+  /** Worst time from a bad version taking traffic (or starting) to the rollback decision. */
+  deployDetection: duration.optional(),
 });
 
 export const scenarioSchema = z.strictObject({
@@ -91,6 +122,7 @@ export const scenarioSchema = z.strictObject({
     })
     .default({ driver: 'builtin', ratePerSec: 20, arrival: 'poisson', streaming: true, promptTokens: 64, maxTokens: 64, timeout: 30_000 }),
   faults: z.array(z.union([fixedFault, randomFault])).default([]),
+  deploys: z.array(deployAction).default([]),
   targets: targets.default({}),
 });
 
@@ -109,7 +141,11 @@ export interface Targets {
   readonly rpoMs?: number;
   readonly lostWrites?: number;
   readonly restoreMs?: number;
+  readonly deployTtftRatio?: number;
+  readonly deployDetectionMs?: number;
 }
+
+export type DeployActionSpec = z.infer<typeof deployAction>;
 
 export interface Scenario {
   readonly file: string;
@@ -133,6 +169,7 @@ export interface Scenario {
     readonly store?: boolean;
   };
   readonly faults: Parsed['faults'];
+  readonly deploys: readonly DeployActionSpec[];
   readonly targets: Targets;
 }
 
@@ -150,6 +187,13 @@ export function buildScenario(data: unknown, file: string): Scenario {
     }
     if (at > p.duration) throw new ConfigError(file, `faults[${i}]${'at' in f ? '.at' : '.random.between'}`, `fault time ${at}ms is after the end of the run (${p.duration}ms)`);
   });
+  p.deploys.forEach((d, i) => {
+    if (d.at > p.duration) throw new ConfigError(file, `deploys[${i}].at`, `deploy time ${d.at}ms is after the end of the run (${p.duration}ms)`);
+    const steps = d.options.steps;
+    if (steps && (steps.some((v, j) => j > 0 && v <= steps[j - 1]!) || steps[steps.length - 1] !== 1)) {
+      throw new ConfigError(file, `deploys[${i}].options.steps`, 'expected ascending traffic shares ending at 1');
+    }
+  });
   const { timeout, ...load } = p.load;
   return Object.freeze({
     file,
@@ -161,6 +205,7 @@ export function buildScenario(data: unknown, file: string): Scenario {
     durationMs: p.duration,
     load: defined({ ...load, timeoutMs: timeout }),
     faults: p.faults,
+    deploys: p.deploys,
     targets: defined({
       availability: p.targets.availability,
       failoverMs: p.targets.failover,
@@ -174,6 +219,8 @@ export function buildScenario(data: unknown, file: string): Scenario {
       rpoMs: p.targets.rpo,
       lostWrites: p.targets.lostWrites,
       restoreMs: p.targets.restore,
+      deployTtftRatio: p.targets.deployTtftRatio,
+      deployDetectionMs: p.targets.deployDetection,
     }),
   });
 }

@@ -14,6 +14,7 @@ import type { GatewayConfig } from './config.js';
 import { createRng, type Rng } from '../core/rng.js';
 import { failureDecision, jitteredBackoffMs, type FailureKind } from './retry-policy.js';
 import { pickReplica } from './router.js';
+import { pickWeighted, weightsActive } from './weighted-pick.js';
 
 export type { FailureKind } from './retry-policy.js';
 
@@ -25,6 +26,8 @@ export interface Upstream {
   readonly modelVersion: string;
   /** Bearer token for external upstreams (read from the environment variable the topology names). */
   readonly apiKey?: string;
+  /** Relative share of new requests during a deployment (absent: 1). */
+  readonly weight?: number;
 }
 
 interface Ejection {
@@ -58,6 +61,7 @@ export class UpstreamPool {
   private readonly retryTimes = new Map<string, number[]>();
   private readonly rng: Rng;
   private turn = 0;
+  private readonly weightScores = new Map<string, number>();
   private closed = false;
 
   constructor(
@@ -82,10 +86,14 @@ export class UpstreamPool {
   }
 
   pick(exclude: ReadonlySet<string>, version?: string, clusters?: ReadonlySet<string>): Upstream | undefined {
-    const candidates = clusters ? this.available().filter((u) => clusters.has(`${u.region}/${u.cluster}`)) : this.available();
-    return pickReplica(candidates, { outstanding: this.outstanding, turn: this.turn++ }, exclude, version);
+    const available = clusters ? this.available().filter((u) => clusters.has(`${u.region}/${u.cluster}`)) : this.available();
+    // a new request follows the deployment's weights; a resumed one needs its version, whatever the weight
+    if (version === undefined && weightsActive(available)) {
+      const weighted = pickWeighted(available, this.weightScores, exclude);
+      if (weighted) return weighted;
+    }
+    return pickReplica(available, { outstanding: this.outstanding, turn: this.turn++ }, exclude, version);
   }
-
   /** Routable, not ejected members of `clusters` that are busy (429) now: ms until the first is free. */
   nextFreeInMs(clusters: ReadonlySet<string> | undefined, exclude: ReadonlySet<string>): number | undefined {
     const now = this.clock.nowMs();

@@ -29,7 +29,39 @@ function worst(values: readonly (number | null)[]): number | null {
   return values.some((v) => v === null) ? null : Math.max(...(values as number[]));
 }
 
-export function evaluateTargets(targets: Targets, m: RunMetrics): Verdict {
+/** Expected outcome of each scenario deploy, in order (undefined: any outcome). */
+export type DeployExpectations = readonly (string | undefined)[];
+
+function deployChecks(targets: Targets, m: RunMetrics, expectations: DeployExpectations): Check[] {
+  const checks: Check[] = [];
+  const ds = m.deploys;
+  expectations.forEach((expect, i) => {
+    if (!expect) return;
+    const d = ds[i];
+    checks.push({ name: `deploy[${i}].outcome`, target: expect, actual: d ? (d.outcome === expect ? 1 : 0) : null, pass: d?.outcome === expect, detail: d ? `${d.strategy} ${d.version}: ${d.outcome}${d.reason ? ` — ${d.reason}` : ''}` : 'the deployment never started' });
+    if (!d) return;
+    const expected = expect === 'succeeded' ? d.version : d.fromVersion;
+    const off = Object.entries(d.finalVersions).filter(([, v]) => v !== expected);
+    // the last deployment decides where the fleet should end
+    if (i === expectations.length - 1) {
+      checks.push({ name: `deploy[${i}].consistent`, target: `every replica on ${expected}`, actual: off.length, pass: off.length === 0, ...(off.length ? { detail: off.map(([id, v]) => `${id} on ${v}`).join(', ') } : {}) });
+    }
+    if (expect === 'rolled-back' && d.canaryShare !== null) {
+      checks.push({ name: `deploy[${i}].newVersionShare`, target: `<= ${d.canaryShare}`, actual: d.newVersionShare, pass: d.newVersionShare <= d.canaryShare });
+    }
+  });
+  if (targets.deployTtftRatio !== undefined) {
+    const ratios = ds.filter((d) => d.outcome === 'succeeded').map((d) => d.ttftRatio);
+    checks.push(...atMost('deployTtftRatio', targets.deployTtftRatio, ratios.length ? worst(ratios) : null, '', 'no deployment succeeded with a steady-state sample'));
+  }
+  if (targets.deployDetectionMs !== undefined) {
+    const rolled = ds.filter((d) => d.outcome === 'rolled-back').map((d) => d.detectionMs);
+    checks.push(...atMost('deployDetectionMs', targets.deployDetectionMs, rolled.length ? worst(rolled) : null, 'ms', 'no deployment was rolled back'));
+  }
+  return checks;
+}
+
+export function evaluateTargets(targets: Targets, m: RunMetrics, expectations: DeployExpectations = []): Verdict {
   const checks: Check[] = [];
   if (targets.availability !== undefined) {
     checks.push({ name: 'availability', target: `>= ${targets.availability}`, actual: m.availability, pass: m.availability >= targets.availability });
@@ -47,5 +79,6 @@ export function evaluateTargets(targets: Targets, m: RunMetrics): Verdict {
   checks.push(...atMost('rpoMs', targets.rpoMs, m.rpoMs ?? null, 'ms', 'no stored writes were read back (load.store off?)'));
   checks.push(...atMost('lostWrites', targets.lostWrites, m.lostWrites ?? null, '', 'no stored writes were read back (load.store off?)'));
   checks.push(...atMost('restoreMs', targets.restoreMs, m.restoreMs ?? null, 'ms', 'no restore finished after controlplane.disaster'));
+  checks.push(...deployChecks(targets, m, expectations));
   return { pass: checks.every((c) => c.pass), checks };
 }

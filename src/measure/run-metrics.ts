@@ -5,6 +5,7 @@ import type { Targets } from '../core/scenario.js';
 import { measureFaults, type FaultFigures } from './faults.js';
 import type { ReadbackRecord } from '../load/readback.js';
 import { measureState, type StateFigures } from './state-figures.js';
+import { measureDeploys, type DeployFigures } from './deploys.js';
 import { availability, countRequests, latency, perSecond, type Bucket, type LatencyFigures, type RequestCounts } from './requests.js';
 
 export interface RunMetrics extends StateFigures {
@@ -15,6 +16,8 @@ export interface RunMetrics extends StateFigures {
   readonly latencyDuringFaults: LatencyFigures;
   readonly perSecond: readonly Bucket[];
   readonly faults: readonly FaultFigures[];
+  /** Deployments the run started (none: empty). */
+  readonly deploys: readonly DeployFigures[];
 }
 
 export function measureRun(records: readonly RequestRecord[], events: readonly LabEvent[], targets: Targets, readback?: readonly ReadbackRecord[]): RunMetrics {
@@ -31,5 +34,6 @@ export function measureRun(records: readonly RequestRecord[], events: readonly L
     perSecond: buckets,
     faults,
     ...measureState(events, readback),
+    deploys: measureDeploys(events, sorted, targets, runEndMs),
   };
 }

@@ -47,7 +47,8 @@ export async function startHttpApi(core: ReplicaCore, metrics: ReplicaMetrics, h
       return fail(res, 404, `The model \`${body.model}\` does not exist.`, 'model_not_found', 'model');
     }
     if (!core.loaded) return fail(res, 503, 'model is loading', 'model_loading');
-    if (core.draining) return fail(res, 503, 'replica is draining', 'draining');
+    // a draining replica still answers the control plane's probes: draining is not ill health
+    if (core.draining && req.headers['x-halab-probe'] !== '1') return fail(res, 503, 'replica is draining', 'draining');
     core.begin();
     let finished = false;
     const finish = (failed: boolean): void => {

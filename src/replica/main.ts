@@ -17,9 +17,10 @@ const opts = new Command()
   .requiredOption('--lab-dir <dir>')
   .option('--control-plane <address>')
   .option('--model-version <version>')
+  .option('--model-behaviour <behaviour>', 'how the version behaves: ok | crash-on-load | slow | corrupt | error-rate', 'ok')
   .option('--seed <n>', 'seed of the replica rng (error-rate draws)', '0')
   .parse()
-  .opts<{ id: string; host: string; topology: string; labDir: string; controlPlane?: string; modelVersion?: string; seed: string }>();
+  .opts<{ id: string; host: string; topology: string; labDir: string; controlPlane?: string; modelVersion?: string; modelBehaviour: string; seed: string }>();
 
 const ref = parseTarget(opts.id);
 if (ref?.kind !== 'replica') throw new Error(`--id must be <region>/<cluster>/<index>, not "${opts.id}"`);
@@ -33,6 +34,7 @@ const replica = await startReplica({
   host: opts.host,
   modelName: topology.model.name,
   modelVersion: opts.modelVersion ?? topology.model.version,
+  modelBehaviour: opts.modelBehaviour,
   profile: scaledProfile(topology.profile, topology.timeScale, topology.modelLoadMs),
   seed: Number(opts.seed),
   clock: realClock,

@@ -8,7 +8,7 @@ import { startAgent } from './agent.js';
 import { startHttpApi } from './http-api.js';
 import { createReplicaMetrics } from './metrics.js';
 import type { EngineProfile } from './profiles.js';
-import { ReplicaCore } from './replica-core.js';
+import { MODEL_BEHAVIOURS, ReplicaCore, type ModelBehaviour } from './replica-core.js';
 import { Registration } from './registration.js';
 
 export interface ReplicaOptions {
@@ -18,6 +18,8 @@ export interface ReplicaOptions {
   readonly host: string;
   readonly modelName: string;
   readonly modelVersion: string;
+  /** How that version behaves (a bad version for deploy tests); default ok. */
+  readonly modelBehaviour?: string;
   readonly profile: EngineProfile;
   readonly seed: number;
   readonly clock: Clock;
@@ -50,7 +52,9 @@ export async function startReplica(opts: ReplicaOptions): Promise<RunningReplica
   });
   const http = await startHttpApi(core, createReplicaMetrics(core), opts.host);
   const agent = await startAgent(core, opts.host);
-  const ready = core.loadModel(opts.modelVersion);
+  const behaviour = (opts.modelBehaviour ?? 'ok') as ModelBehaviour;
+  if (!MODEL_BEHAVIOURS.includes(behaviour)) throw new Error(`unknown model behaviour "${behaviour}"; known: ${MODEL_BEHAVIOURS.join(', ')}`);
+  const ready = core.loadModel(opts.modelVersion, behaviour);
   const registration = opts.controlPlane
     ? new Registration(opts.controlPlane, { replicaId: opts.id, region: opts.region, cluster: opts.cluster, httpUrl: http.url, agentAddress: agent.address }, core, opts.clock, opts.log)
     : undefined;

@@ -3,6 +3,7 @@
 // recovery marked, the per-fault table, targets against actuals, and the annualized estimate.
 // The charts are drawn in the browser by a small inline script from the embedded data.
 import type { RunReport } from './run-report.js';
+import { deployWindows, renderDeploysHtml } from './html-deploys.js';
 
 export interface AnnualEstimate {
   readonly downtimeMinutesPerYear: number;
@@ -50,6 +51,10 @@ const CHART_SCRIPT = `
         el('line', { x1: x(m[1]), x2: x(m[1]), y1: T, y2: H - B, class: 'marker ' + m[0] }, svg).appendChild(document.createElementNS(NS, 'title')).textContent = m[0] + ' (' + f.kind + ')';
       });
     });
+    (data.deploys || []).forEach(function (dw) {
+      var end = dw.endedAtMs || t1;
+      el('rect', { x: x(dw.startedAtMs), y: T, width: Math.max(1, x(end) - x(dw.startedAtMs)), height: H - T - B, class: 'deploy' }, svg).appendChild(document.createElementNS(NS, 'title')).textContent = dw.label;
+    });
     var d = pts.map(function (b, i) { return (i ? 'L' : 'M') + x(b.startMs + 500).toFixed(1) + ',' + y(b[key]).toFixed(1); }).join(' ');
     el('path', { d: d, class: 'series', 'data-points': String(pts.length) }, svg);
     [min, max].forEach(function (v) {
@@ -69,7 +74,7 @@ table { border-collapse: collapse; margin: 8px 0 20px; } th, td { padding: 4px 1
 tr.miss td { color: #b3261e; font-weight: 600; }
 svg.chart { width: 100%; height: auto; display: block; margin-bottom: 14px; }
 .frame { fill: #fafbfc; stroke: #d5d9e0; } .series { fill: none; stroke: #2d5bd7; stroke-width: 1.8; }
-.fault { fill: #e8590c; fill-opacity: 0.14; } .marker { stroke-width: 1.5; stroke-dasharray: 4 3; }
+.fault { fill: #e8590c; fill-opacity: 0.14; } .deploy { fill: #1971c2; fill-opacity: 0.10; } .marker { stroke-width: 1.5; stroke-dasharray: 4 3; }
 .marker.detect { stroke: #9c36b5; } .marker.failover { stroke: #e8590c; } .marker.recovered { stroke: #2b8a3e; }
 .axis { font-size: 11px; fill: #5c6370; } .legend span { margin-right: 14px; } code { background: #f1f3f5; padding: 1px 4px; }
 `;
@@ -78,7 +83,7 @@ export function renderHtml(r: RunReport, annual?: AnnualEstimate): string {
   const buckets = r.metrics.perSecond.map((b) => ({ startMs: b.startMs, rate: b.total, availability: b.availability, ttftP99Ms: b.ttftP99Ms }));
   const originMs = buckets[0]?.startMs ?? r.meta.startedAtMs;
   const endMs = Math.max(originMs + 1000, ...buckets.map((b) => b.startMs + 1000), ...r.faults.map((f) => f.healedAtMs ?? 0));
-  const data = { originMs, endMs, buckets, faults: r.faults.map((f) => ({ kind: f.kind, injectedAtMs: f.injectedAtMs, healedAtMs: f.healedAtMs, detectedAtMs: f.detectedAtMs, failoverMs: f.failoverMs, rtoMs: f.rtoMs })) };
+  const data = { originMs, endMs, buckets, faults: r.faults.map((f) => ({ kind: f.kind, injectedAtMs: f.injectedAtMs, healedAtMs: f.healedAtMs, detectedAtMs: f.detectedAtMs, failoverMs: f.failoverMs, rtoMs: f.rtoMs })), deploys: deployWindows(r) };
   const q = r.metrics.requests;
   const checks = r.verdict.checks;
   const chart = (series: string, title: string) => `<h3>${esc(title)}</h3><svg class="chart" data-series="${series}" viewBox="0 0 900 180" role="img" aria-label="${esc(title)}"></svg>`;
@@ -89,7 +94,7 @@ export function renderHtml(r: RunReport, annual?: AnnualEstimate): string {
 <p>${esc(r.scenario.description ?? '')}</p>
 <p>Seed ${r.seed}. Reproduce with <code>${esc(r.reproduce)}</code>.${r.meta.interrupted ? ' <strong>The run was interrupted.</strong>' : ''}</p>
 <h2>Timeline</h2>
-<p class="legend"><span>shaded: fault window</span><span style="color:#9c36b5">┆ detected</span><span style="color:#e8590c">┆ left routing</span><span style="color:#2b8a3e">┆ recovered (RTO)</span></p>
+<p class="legend"><span>shaded: fault window</span><span style="color:#9c36b5">┆ detected</span><span style="color:#e8590c">┆ left routing</span><span style="color:#2b8a3e">┆ recovered (RTO)</span><span style="color:#1971c2">blue: deployment</span></p>
 ${chart('rate', 'Requests started per second')}
 ${chart('availability', 'Success rate per second')}
 ${chart('ttftP99Ms', 'Time to first token, p99 per second (ms)')}
@@ -99,7 +104,7 @@ ${table(['check', 'target', 'actual', 'result'], checks.map((c) => [c.name, c.ta
 ${table(['total', 'ok', 'failed', 'truncated', 'timed out', 'wrong answers', 'resumed', 'availability'], [[q.total, q.ok, q.failed, q.truncated, q.timedOut, q.wrongAnswers, q.resumed, `${(r.metrics.availability * 100).toFixed(4)}%`]])}
 <h2>Faults</h2>
 ${r.faults.length === 0 ? '<p>No faults were injected.</p>' : table(['fault', 'target', 'detection', 'failover', 'RTO', 'failed', 'truncated', 'resumed', 'worst TTFT', 'error-seconds'], r.faults.map((f) => [f.kind, f.target, ms(f.detectionMs), ms(f.failoverMs), ms(f.rtoMs), f.failedRequests, f.truncatedRequests, f.resumedRequests, ms(f.worstTtftMs), f.errorSeconds]))}
-<h2>Annualized estimate</h2>
+${renderDeploysHtml(r)}<h2>Annualized estimate</h2>
 ${annual && annual.kinds.length ? `${table(['fault kind', 'per year', 'downtime min/yr'], annual.kinds.map((k) => [k.kind, k.perYear.toFixed(1), k.downtimeMinutesPerYear.toFixed(3)]))}<p>At these rates: ${annual.downtimeMinutesPerYear.toFixed(3)} minutes of downtime a year, ${(annual.availability * 100).toFixed(5)}%.</p>` : '<p>No faults measured, so no estimate.</p>'}
 <script type="application/json" id="halab-data">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>
 <script>${CHART_SCRIPT}</script>

@@ -41,6 +41,7 @@ export function renderMarkdown(r: RunReport): string {
         ),
     '',
     ...stateMarkdown(r),
+    ...renderDeploys(r),
     '## Latency',
     '',
     table(
@@ -54,4 +55,38 @@ export function renderMarkdown(r: RunReport): string {
     ),
     '',
   ].join('\n');
+}
+
+function renderDeploys(r: RunReport): string[] {
+  if (r.deploys.length === 0) return [];
+  const out = [
+    '## Deployments',
+    '',
+    table(
+      ['deployment', 'strategy', 'from → to', 'outcome', 'duration', 'detection', 'requests', 'failed', 'truncated', 'wrong', 'SLO-breaching', 'new version share', 'TTFT p99 (steady)'],
+      r.deploys.map((d) => [
+        d.deployId,
+        d.strategy,
+        `${d.fromVersion} → ${d.version}${d.behaviour !== 'ok' ? ` (${d.behaviour})` : ''}`,
+        d.outcome,
+        ms(d.durationMs),
+        ms(d.detectionMs),
+        d.requests,
+        d.failedRequests,
+        d.truncatedRequests,
+        d.wrongAnswers,
+        d.sloBreachingRequests,
+        `${(d.newVersionShare * 100).toFixed(1)}%`,
+        `${ms(d.ttftP99Ms)} (${ms(d.steadyTtftP99Ms)})`,
+      ]),
+    ),
+    '',
+  ];
+  for (const d of r.deploys) {
+    out.push(`### Timeline of ${d.deployId}`, '', d.reason ? `Outcome: **${d.outcome}** — ${d.reason}` : `Outcome: **${d.outcome}**`, '');
+    out.push(table(['+ms', 'step', 'subject', 'detail'], d.timeline.filter((s) => s.type !== 'deploy.weights').map((s) => [s.atMs, s.type.replace(/^deploy\./, ''), s.subject, (s.reason ?? '').replace(/\|/g, '/')])), '');
+  }
+  const versions = Object.entries(r.deploys[r.deploys.length - 1]!.finalVersions);
+  out.push(`Replica versions at the end of the run: ${versions.map(([id, v]) => `${id} ${v}`).join(', ') || 'none recorded'}.`, '');
+  return out;
 }

@@ -39,6 +39,7 @@ export interface RunReport {
   readonly targets: Targets;
   readonly metrics: RunMetrics;
   readonly faults: RunMetrics['faults'];
+  readonly deploys: RunMetrics['deploys'];
   readonly verdict: Verdict;
   readonly reproduce: string;
   readonly meta: RunMeta;
@@ -65,13 +66,14 @@ export function buildRunReport(runDir: string): RunReport {
   const readbackFile = join(runDir, RUN_FILES.readback);
   const readback = existsSync(readbackFile) ? (readEvents(readbackFile) as unknown as ReadbackRecord[]) : undefined;
   const metrics = measureRun(records, events, scenario.targets, readback);
-  const verdict = withK6Check(evaluateTargets(scenario.targets, metrics), meta.k6);
+  const verdict = withK6Check(evaluateTargets(scenario.targets, metrics, scenario.deploys.map((d) => d.expect)), meta.k6);
   return {
     scenario: { name: scenario.name, file: meta.scenarioFile, ...(scenario.description ? { description: scenario.description } : {}) },
     seed: meta.seed,
     targets: scenario.targets,
     metrics,
     faults: metrics.faults,
+    deploys: metrics.deploys,
     verdict:
       meta.interrupted || meta.aborted
         ? { pass: false, checks: [...verdict.checks, { name: 'completed', target: 'run not interrupted or aborted', actual: 0, pass: false, detail: meta.aborted ?? 'interrupted' }] }
@@ -119,6 +121,9 @@ export function formatSummary(r: RunReport): string {
       (f) => `fault ${f.kind} on ${f.target}: detected ${f.detectionMs ?? '-'}ms, failover ${f.failoverMs ?? '-'}ms, RTO ${f.rtoMs}ms, failed ${f.failedRequests}, truncated ${f.truncatedRequests}, resumed ${f.resumedRequests}, worst TTFT ${f.worstTtftMs ?? '-'}ms`,
     ),
     ...stateSummary(r),
+    ...r.deploys.map(
+      (d) => `deploy ${d.strategy} ${d.fromVersion} -> ${d.version} (${d.behaviour}): ${d.outcome} in ${d.durationMs ?? '-'}ms${d.detectionMs !== null ? `, detected in ${d.detectionMs}ms` : ''}; during it failed ${d.failedRequests}, truncated ${d.truncatedRequests}, wrong ${d.wrongAnswers}, SLO-breaching ${d.sloBreachingRequests}, TTFT p99 ${d.ttftP99Ms ?? '-'}ms vs steady ${d.steadyTtftP99Ms ?? '-'}ms, new version answered ${(d.newVersionShare * 100).toFixed(1)}%`,
+    ),
     ...r.verdict.checks.map((c) => `  ${c.pass ? 'ok  ' : 'MISS'} ${c.name}: ${c.actual ?? 'n/a'} (target ${c.target})${c.detail ? ` — ${c.detail}` : ''}`),
   ];
   return lines.join('\n');

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerBaseline, registerGate } from './gate.js';
 import { registerGameday } from './gameday.js';
+import { registerDeploy } from './deploy.js';
 import { registerHeal, registerFaults, registerInject } from './inject.js';
 import { registerDown, registerStatus, registerUp } from './lab-commands.js';
 import { registerReport } from './report.js';
@@ -12,4 +13,4 @@ import { registerBackup, registerRestore } from './state.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerGameday, registerReport, registerBaseline, registerGate, registerUp, registerStatus, registerInject, registerHeal, registerFaults, registerDown, registerAvailability, registerSimulate, registerPlan, registerStandin, registerBackup, registerRestore];
+export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerGameday, registerReport, registerBaseline, registerGate, registerUp, registerStatus, registerInject, registerHeal, registerFaults, registerDeploy, registerDown, registerAvailability, registerSimulate, registerPlan, registerStandin, registerBackup, registerRestore];
