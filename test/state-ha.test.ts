@@ -16,6 +16,7 @@ import { halab, leftovers, makeHome } from './helpers.js';
 
 const home = makeHome('halab-state-');
 interface Status {
+  entrypoint: string;
   controlPlane: string;
   controlPlaneLeader: string;
   controlPlaneTerm: number;
@@ -110,9 +111,26 @@ describe('durable control-plane state and stored completions', () => {
       return body.keys['models/llama-3-8b-instruct'] ? body : undefined;
     }, 5000);
     expect(Object.keys(cfg.keys).some((k) => k.startsWith('deployments/'))).toBe(true);
-    const metrics = await (await request(`${gw(s0, 'us-east-1')}/metrics`)).body.text();
-    expect(metrics).toMatch(/halab_replication_lag_seconds\{peer="us-west-2",region="us-east-1"\} 0/);
+    // the lag gauge reads 0 once the peer's acknowledgement has been counted
+    const metrics = await waitFor('replication lag 0', async () => {
+      const text = await (await request(`${gw(s0, 'us-east-1')}/metrics`)).body.text();
+      return /halab_replication_lag_seconds\{peer="us-west-2",region="us-east-1"\} 0\n/.test(text) ? text : undefined;
+    }, 5000);
     expect(metrics).toMatch(/halab_replication_acked_total\{peer="us-west-2",region="us-east-1"\} [1-9]/);
+  });
+
+  it('stores under the id the global load balancer gave the client, readable through it and from either region', async () => {
+    const { id, content } = await storeCompletion(s0.entrypoint, 2);
+    expect(id).toMatch(/^chatcmpl-glb-/);
+    const viaGlb = await getStored(s0.entrypoint, id);
+    expect(viaGlb.status).toBe(200);
+    expect(viaGlb.body.choices?.[0]?.message.content).toBe(content);
+    const remote = await waitFor('replication to us-west-2', async () => {
+      const r = await getStored(gw(s0, 'us-west-2'), id);
+      return r.status === 200 ? r : undefined;
+    }, 5000);
+    expect(remote.body.id).toBe(id);
+    expect((await getStored(s0.entrypoint, 'chatcmpl-nope')).status).toBe(404);
   });
 
   it('reports a failing replication as an event and catches up after', async () => {

@@ -14,12 +14,12 @@ import {
   nextWakeMs,
   servingClusters,
   stepFailover,
+  type ClusterHealth,
   type DrainResult,
   type FailoverConfig,
   type FailoverStep,
   type FailoverState,
 } from './failover-policy.js';
-import type { ClusterHealth } from './serving-policy.js';
 
 export interface DrainTarget {
   readonly id: string;

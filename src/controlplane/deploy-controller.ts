@@ -3,18 +3,13 @@
 // GetDeploy/WatchDeploy. One deployment at a time. It also holds each replica's desired version:
 // a replica that (re)registers on another version — restarted by a crash heal, say — is brought
 // to its desired version with the same per-replica steps, so the fleet converges.
-import type { Clock } from '../core/clock.js';
 import { HalabError, errorMessage } from '../core/errors.js';
-import type { EventSink } from '../core/events.js';
-import type { Topology } from '../core/topology.js';
 import type { ControlPlane } from './control-plane.js';
 import type { DeployAction, DeployOutcome, DeployPolicy, DeployResult, FleetReplica } from './deploy-actions.js';
 import { blueGreenPolicy } from './deploy-blue-green.js';
 import { canaryPolicy } from './deploy-canary.js';
 import { DEFAULT_DEPLOY_CONFIG, DEFAULT_DEPLOY_SLO, validateDeployRequest, type DeployConfig, type DeployRequestInput, type DeploySlo, type ValidDeployRequest } from './deploy-config.js';
-import { DeployExecutor } from './deploy-executor.js';
-import type { DeployProcesses } from './deploy-processes.js';
-import type { DeploySampler } from './deploy-sampler.js';
+import { DeployExecutor, type DeployDeps } from './deploy-executor.js';
 import { rollingPolicy, updateReplica } from './deploy-rolling.js';
 
 export interface DeployStepRecord {
@@ -37,13 +32,7 @@ export interface DeploymentStatus {
   readonly steps: DeployStepRecord[];
 }
 
-export interface DeployControllerOptions {
-  readonly cp: ControlPlane;
-  readonly topology: Topology;
-  readonly clock: Clock;
-  readonly events: EventSink;
-  readonly processes: DeployProcesses;
-  readonly sampler: DeploySampler;
+export interface DeployControllerOptions extends DeployDeps {
   readonly defaults?: DeployConfig;
   readonly slo?: DeploySlo;
 }

@@ -24,13 +24,17 @@ const STOP_SPACING_MS = 200;
 /** Drains past the bound go in steps of at least this long. */
 const DRAIN_EXTENSION_MIN_MS = 250;
 
-export interface ExecutorContext {
+/** What deployments act on: the control plane, its processes and the deployment's own sampler. */
+export interface DeployDeps {
   readonly cp: ControlPlane;
   readonly topology: Topology;
   readonly clock: Clock;
   readonly events: EventSink;
   readonly processes: DeployProcesses;
   readonly sampler: DeploySampler;
+}
+
+export interface ExecutorContext extends DeployDeps {
   readonly signal: AbortSignal;
   /** Called for every note (the deployment's step list). */
   readonly onNote: (type: string, subject: string, reason: string | undefined, data: Record<string, unknown>) => void;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FAILOVER_CONFIG, drainFinished, initialFailoverState, nextWakeMs, servingClusters, stepFailover, type FailoverState } from './failover-policy.js';
-import type { ClusterHealth } from './serving-policy.js';
+import type { ClusterHealth } from './failover-policy.js';
 
 const c = (id: string, role: 'primary' | 'backup', healthy: number, total: number): ClusterHealth => ({ id, region: id.split('/')[0]!, role, healthy, total, minHealthyFraction: 0.5 });
 const cfg = { drainTimeoutMs: 5000, failbackAfterMs: 10_000 };

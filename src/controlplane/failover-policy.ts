@@ -11,8 +11,21 @@
 // `region.no-healthy-backup` decision is raised (once per episode). A recovered primary returns as
 // the standby; after `failbackAfterMs` of being healthy it takes over again from a backup cluster
 // by the same drain-first switchover (planned failback), unless failback is off (null).
-import type { ClusterHealth } from './serving-policy.js';
-import { clusterOk } from './serving-policy.js';
+
+/** A cluster's health as the registry counts it. */
+export interface ClusterHealth {
+  readonly id: string;
+  readonly region: string;
+  readonly role: 'primary' | 'backup';
+  readonly healthy: number;
+  readonly total: number;
+  /** Below this fraction of healthy replicas the cluster has failed. */
+  readonly minHealthyFraction: number;
+}
+
+export function clusterOk(c: ClusterHealth): boolean {
+  return c.total > 0 && c.healthy / c.total >= c.minHealthyFraction;
+}
 
 export type ClusterPhase = 'active' | 'standby' | 'draining' | 'recovering';
 

@@ -3,7 +3,7 @@
 import type { ExternalReplicaSpec, Topology } from '../core/topology.js';
 import { clusterId } from '../core/ids.js';
 import { initialSignals, replicaHealth, type ReplicaSignals, type SignalHealth, type SignalName } from './health-policy.js';
-import type { ClusterHealth } from './serving-policy.js';
+import type { ClusterHealth } from './failover-policy.js';
 
 export interface ReplicaEntry {
   readonly id: string;

@@ -1,6 +1,7 @@
 // HTTP edge helpers shared by the gateway and the replica: bounded body reading and OpenAI-shaped
 // error responses (with Retry-After on 429/503).
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 export class BodyTooLargeError extends Error {
   constructor(readonly maxBytes: number) {
@@ -46,4 +47,36 @@ export function sendError(
   const headers: Record<string, string> = { 'content-type': 'application/json', ...extraHeaders };
   if (status === 429 || status === 503) headers['retry-after'] = String(retryAfterS);
   res.writeHead(status, headers).end(openAiError(message, type, code, param));
+}
+
+export interface ListeningHttp {
+  /** `http://host:port` of the bound server. */
+  readonly url: string;
+  /** Stops accepting and drops open connections (in-flight streams end). */
+  close(): Promise<void>;
+}
+
+/** Binds an HTTP server on host:port (0: ephemeral), with keep-alive above common client idle times. */
+export async function listenHttp(server: Server, host: string, port: number): Promise<ListeningHttp> {
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  return {
+    url: `http://${host}:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Header by which the global load balancer tells a regional gateway the completion id its client sees. */
+export const COMPLETION_ID_HEADER = 'x-halab-completion-id';
+
+/** The completion id a request header carries, when it is one (`chatcmpl-…`, at most 100 characters). */
+export function completionIdFrom(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' && /^chatcmpl-[\w.-]{1,90}$/.test(value) ? value : undefined;
 }

@@ -11,6 +11,7 @@ import type { GlbConfig } from './glb-config.js';
 import type { GlbRegions } from './glb-regions.js';
 import { upstreamPayload, type CompletionSink } from './completion.js';
 import { runAttempt, type AttemptResult } from './upstream-attempt.js';
+import { COMPLETION_ID_HEADER } from '../core/openai-http.js';
 
 export interface GlbCompletionContext {
   readonly regions: GlbRegions;
@@ -20,6 +21,8 @@ export interface GlbCompletionContext {
   readonly signal: AbortSignal;
   /** Called with the region that is serving the request (before done or fail). */
   readonly onRegion?: (region: string) => void;
+  /** The id the client sees; regional gateways answer (and store) under it. */
+  readonly completionId?: string;
 }
 
 export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbCompletionContext, sink: CompletionSink): Promise<void> {
@@ -57,7 +60,7 @@ export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbC
     const release = regions.acquire(target.region);
     let result: AttemptResult;
     try {
-      const upstream = { replicaId: `gateway/${target.region}`, region: target.region, cluster: '', httpUrl: target.url, modelVersion: version ?? '' };
+      const upstream = { replicaId: `gateway/${target.region}`, region: target.region, cluster: '', httpUrl: target.url, modelVersion: version ?? '', ...(ctx.completionId ? { headers: { [COMPLETION_ID_HEADER]: ctx.completionId } } : {}) };
       result = await runAttempt(upstream, upstreamPayload(req, sentText, sentTokens), config, clock, signal, (text, v) => {
         if (v) version = v;
         sentText += text;

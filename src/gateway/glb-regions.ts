@@ -8,6 +8,7 @@ import type { EventSink } from '../core/events.js';
 import { EV } from '../core/event-types.js';
 import type { GlbConfig } from './glb-config.js';
 import { ejectRegion, initialRegionState, observeCheck, preferredTargets, regionAvailable, routeOrder, type RegionState } from './glb-policy.js';
+import { acquireOutstanding } from './outstanding.js';
 
 export interface GlbRoutes {
   /** Region names in topology order (the failover order). */
@@ -55,19 +56,16 @@ export class GlbRegions {
 
   /** The best region for a request from `home` that has not failed it yet. */
   pick(home: string, exclude: ReadonlySet<string>): RegionTarget | undefined {
-    const region = routeOrder(this.states, home, exclude, this.clock.nowMs())[0];
-    if (!region) return undefined;
-    return { region, url: this.routes.via[`${home}>${region}`] ?? this.routes.check[region]! };
+    return this.ordered(home, exclude)[0];
+  }
+
+  /** Every region a request from `home` may go to, best first. */
+  ordered(home: string, exclude: ReadonlySet<string> = new Set()): RegionTarget[] {
+    return routeOrder(this.states, home, exclude, this.clock.nowMs()).map((region) => ({ region, url: this.routes.via[`${home}>${region}`] ?? this.routes.check[region]! }));
   }
 
   acquire(region: string): () => void {
-    this.outstanding.set(region, (this.outstanding.get(region) ?? 0) + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.outstanding.set(region, Math.max(0, (this.outstanding.get(region) ?? 1) - 1));
-    };
+    return acquireOutstanding(this.outstanding, region);
   }
 
   /** A request to the region failed: no new traffic to it for its ejection time. */

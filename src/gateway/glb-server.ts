@@ -1,14 +1,15 @@
 // The global load balancer's HTTP edge: the client entry point of the whole service. OpenAI
 // /v1/chat/completions (geo-routed by the client-region header, failing over across regions),
-// /v1/models, /health (200 while some region is available) and /status (per-region state, JSON).
+// GET /v1/chat/completions/{id} (stored completions, from any region that has one), /v1/models,
+// /health (200 while some region is available) and /status (per-region state, JSON).
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Clock } from '../core/clock.js';
 import type { EventSink } from '../core/events.js';
 import { validateChatRequest } from '../core/chat-request.js';
-import { BodyTooLargeError, readBody, sendError } from '../core/openai-http.js';
+import { BodyTooLargeError, listenHttp, readBody, sendError } from '../core/openai-http.js';
 import type { GlbConfig } from './glb-config.js';
 import { runGlbCompletion } from './glb-completion.js';
+import { fetchStoredCompletion } from './glb-stored.js';
 import type { GlbRegions } from './glb-regions.js';
 import { bufferedSink, streamingSink } from './openai-sinks.js';
 import type { CompletionSink } from './completion.js';
@@ -63,7 +64,7 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
   let seq = 0;
 
   const server = createServer((req, res) => {
-    const url = (req.url ?? '/').split('?')[0];
+    const url = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'POST' && url === '/v1/chat/completions') {
       if (inFlight >= config.inFlightMax) {
         req.resume();
@@ -93,7 +94,7 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
         const meta = { id: `chatcmpl-glb-${clock.nowMs().toString(36)}-${(seq++).toString(36)}`, model: opts.modelName, createdS: Math.floor(clock.nowMs() / 1000), region: home, includeUsage: request.stream_options?.include_usage === true };
         const sink = counted(request.stream ? streamingSink(res, meta) : bufferedSink(res, meta), opts.metrics, home, () => meta.region);
         res.setHeader('x-halab-home-region', home);
-        await runGlbCompletion({ ...request, model: opts.modelName }, home, { regions, config, clock, events, signal: controller.signal, onRegion: (r) => (meta.region = r) }, sink);
+        await runGlbCompletion({ ...request, model: opts.modelName }, home, { regions, config, clock, events, signal: controller.signal, onRegion: (r) => (meta.region = r), completionId: meta.id }, sink);
       })()
         .catch((err) => sendError(res, 500, `global load balancer error: ${(err as Error).message}`, 'internal_error'))
         .finally(() => (inFlight -= 1));
@@ -116,25 +117,18 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
         .catch((err: Error) => sendError(res, 500, err.message, 'metrics_error'));
       return;
     }
+    if (req.method === 'GET' && url.startsWith('/v1/chat/completions/')) {
+      const home = homeRegion(req.headers[config.regionHeader], regions, opts.defaultRegion);
+      return void fetchStoredCompletion(regions, home, decodeURIComponent(url.slice('/v1/chat/completions/'.length)), config.checkTimeoutMs * 4)
+        .then((a) => res.writeHead(a.status, { 'content-type': a.contentType }).end(a.body))
+        .catch((err: Error) => sendError(res, 500, `stored completion: ${err.message}`, 'internal_error'));
+    }
     if (req.method === 'GET' && url === '/status') {
       res.writeHead(200, { 'content-type': 'application/json' });
       return void res.end(JSON.stringify({ defaultRegion: opts.defaultRegion, inFlight, regions: regions.status() }));
     }
     sendError(res, 404, `no route for ${req.method} ${url}`, 'not_found');
   });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
-  });
-  const address = server.address() as AddressInfo;
-  return {
-    url: `http://${host}:${address.port}`,
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const bound = await listenHttp(server, host, port);
+  return { ...bound, server };
 }

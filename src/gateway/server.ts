@@ -1,13 +1,12 @@
 // The regional gateway's HTTP edge: OpenAI-compatible /v1/chat/completions and /v1/models, plus
 // /health. Bounded: a body size limit and an in-flight cap answered with 429 + Retry-After.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Clock } from '../core/clock.js';
 import type { EventSink } from '../core/events.js';
 import type { GatewayConfig } from './config.js';
 import { runCompletion } from './completion.js';
 import { bufferedSink, streamingSink } from './openai-sinks.js';
-import { BodyTooLargeError, readBody, sendError } from '../core/openai-http.js';
+import { BodyTooLargeError, COMPLETION_ID_HEADER, completionIdFrom, listenHttp, readBody, sendError } from '../core/openai-http.js';
 import type { UpstreamPool } from './upstream-pool.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { CompletionSink } from './completion.js';
@@ -99,7 +98,7 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
       if (!res.writableFinished) controller.abort(new Error('client disconnected'));
     });
     const meta = {
-      id: `chatcmpl-${opts.id.replace(/[^a-z0-9]/gi, '')}-${clock.nowMs().toString(36)}-${(seq++).toString(36)}`,
+      id: completionIdFrom(req.headers[COMPLETION_ID_HEADER]) ?? `chatcmpl-${opts.id.replace(/[^a-z0-9]/gi, '')}-${clock.nowMs().toString(36)}-${(seq++).toString(36)}`,
       model: route?.model ?? opts.modelName,
       createdS: Math.floor(clock.nowMs() / 1000),
       region: opts.region,
@@ -161,20 +160,6 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
     }
     sendError(res, 404, `no route for ${req.method} ${url}`, 'not_found');
   });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
-  });
-  const address = server.address() as AddressInfo;
-  return {
-    url: `http://${host}:${address.port}`,
-    server,
-    inFlight: () => inFlight,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const bound = await listenHttp(server, host, port);
+  return { ...bound, server, inFlight: () => inFlight };
 }

@@ -96,7 +96,7 @@ export async function runAttempt(
   try {
     const res = await request(`${upstream.httpUrl}/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(upstream.apiKey ? { authorization: `Bearer ${upstream.apiKey}` } : {}) },
+      headers: { 'content-type': 'application/json', ...upstream.headers, ...(upstream.apiKey ? { authorization: `Bearer ${upstream.apiKey}` } : {}) },
       body: JSON.stringify(payload),
       signal: controller.signal,
     });

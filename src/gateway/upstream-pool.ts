@@ -15,6 +15,7 @@ import { createRng, type Rng } from '../core/rng.js';
 import { failureDecision, jitteredBackoffMs, type FailureKind } from './retry-policy.js';
 import { pickReplica } from './router.js';
 import { pickWeighted, weightsActive } from './weighted-pick.js';
+import { acquireOutstanding } from './outstanding.js';
 
 export type { FailureKind } from './retry-policy.js';
 
@@ -26,6 +27,8 @@ export interface Upstream {
   readonly modelVersion: string;
   /** Bearer token for external upstreams (read from the environment variable the topology names). */
   readonly apiKey?: string;
+  /** Extra request headers (the global load balancer names the completion id it gave the client). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Relative share of new requests during a deployment (absent: 1). */
   readonly weight?: number;
 }
@@ -156,13 +159,7 @@ export class UpstreamPool {
   }
 
   acquire(replicaId: string): () => void {
-    this.outstanding.set(replicaId, (this.outstanding.get(replicaId) ?? 0) + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.outstanding.set(replicaId, Math.max(0, (this.outstanding.get(replicaId) ?? 1) - 1));
-    };
+    return acquireOutstanding(this.outstanding, replicaId);
   }
 
   /** Marks a replica busy (429) until retryAfterMs from now, without ejecting it. */

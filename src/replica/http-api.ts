@@ -2,9 +2,8 @@
 // GET /v1/models, GET /health (200 only when the model is loaded and the GPU is fine, like vLLM),
 // GET /metrics (vLLM metric names). Faults change what it does; see faults.ts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { validateChatRequest } from '../core/chat-request.js';
-import { BodyTooLargeError, readBody, sendError } from '../core/openai-http.js';
+import { BodyTooLargeError, listenHttp, readBody, sendError } from '../core/openai-http.js';
 import { sseData } from '../core/sse.js';
 import { EngineOverloadError } from './engine.js';
 import type { ReplicaMetrics } from './metrics.js';
@@ -197,17 +196,6 @@ export async function startHttpApi(core: ReplicaCore, metrics: ReplicaMetrics, h
     }
     fail(res, 404, `no route for ${req.method} ${url}`, 'not_found');
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
-  });
-  return {
-    url: `http://${host}:${(server.address() as AddressInfo).port}`,
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const bound = await listenHttp(server, host, port);
+  return { ...bound, server };
 }

@@ -5,11 +5,10 @@
 // at /dcgm/metrics, so the control plane's external health checks have a real target.
 // Admin API: GET/POST/DELETE /admin/mode, POST /admin/gpu {xid}, GET /admin/stats.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { validateChatRequest } from '../core/chat-request.js';
 import { errorMessage } from '../core/errors.js';
-import { BodyTooLargeError, readBody, sendError } from '../core/openai-http.js';
+import { BodyTooLargeError, listenHttp, readBody, sendError } from '../core/openai-http.js';
 import { sseData } from '../core/sse.js';
 import { DEFAULT_AFTER_TOKENS, MisbehaviourState, parseMisbehaviour, type MisbehaviourSpec } from './misbehaviour.js';
 import { answerPlan, countTokens, promptKey, promptTokens, tokenAt } from './tokens.js';
@@ -256,22 +255,16 @@ export async function startUpstreamStandin(opts: StandinOptions): Promise<Runnin
     }
     sendError(res, 404, `no route for GET ${url}`, 'not_found');
   });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host, resolve);
-  });
+  const bound = await listenHttp(server, opts.host, opts.port ?? 0);
   return {
-    url: `http://${opts.host}:${(server.address() as AddressInfo).port}`,
+    url: bound.url,
     state,
     requests: () => requests,
     completions: () => completions,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const t of timers) t.cancel();
-        timers.clear();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => {
+      for (const t of timers) t.cancel();
+      timers.clear();
+      return bound.close();
+    },
   };
 }

@@ -4,23 +4,12 @@
 // The charts are drawn in the browser by a small inline script from the embedded data.
 import type { RunReport } from './run-report.js';
 import { deployWindows, renderDeploysHtml } from './html-deploys.js';
+import { esc, ms, table } from './html-parts.js';
 
 export interface AnnualEstimate {
   readonly downtimeMinutesPerYear: number;
   readonly availability: number;
   readonly kinds: readonly { readonly kind: string; readonly perYear: number; readonly downtimeMinutesPerYear: number }[];
-}
-
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-const ms = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : `${v} ms`);
-
-function table(head: readonly string[], rows: readonly (readonly (string | number)[])[], rowClass?: (i: number) => string): string {
-  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r, i) => `<tr${rowClass ? ` class="${rowClass(i)}"` : ''}>${r.map((c) => `<td>${esc(String(c))}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`;
 }
 
 const CHART_SCRIPT = `

@@ -57,28 +57,36 @@ export function renderMarkdown(r: RunReport): string {
   ].join('\n');
 }
 
+/** Columns of the deployments table (markdown and HTML). */
+export const DEPLOY_COLUMNS = ['deployment', 'strategy', 'from → to', 'outcome', 'duration', 'detection', 'requests', 'failed', 'truncated', 'wrong', 'SLO-breaching', 'new version share', 'TTFT p99 (steady)'] as const;
+
+/** One deployment as a row of DEPLOY_COLUMNS. */
+export function deployRow(d: RunReport['deploys'][number]): (string | number)[] {
+  return [
+    d.deployId,
+    d.strategy,
+    `${d.fromVersion} → ${d.version}${d.behaviour !== 'ok' ? ` (${d.behaviour})` : ''}`,
+    d.outcome,
+    ms(d.durationMs),
+    ms(d.detectionMs),
+    d.requests,
+    d.failedRequests,
+    d.truncatedRequests,
+    d.wrongAnswers,
+    d.sloBreachingRequests,
+    `${(d.newVersionShare * 100).toFixed(1)}%`,
+    `${ms(d.ttftP99Ms)} (${ms(d.steadyTtftP99Ms)})`,
+  ];
+}
+
 function renderDeploys(r: RunReport): string[] {
   if (r.deploys.length === 0) return [];
   const out = [
     '## Deployments',
     '',
     table(
-      ['deployment', 'strategy', 'from → to', 'outcome', 'duration', 'detection', 'requests', 'failed', 'truncated', 'wrong', 'SLO-breaching', 'new version share', 'TTFT p99 (steady)'],
-      r.deploys.map((d) => [
-        d.deployId,
-        d.strategy,
-        `${d.fromVersion} → ${d.version}${d.behaviour !== 'ok' ? ` (${d.behaviour})` : ''}`,
-        d.outcome,
-        ms(d.durationMs),
-        ms(d.detectionMs),
-        d.requests,
-        d.failedRequests,
-        d.truncatedRequests,
-        d.wrongAnswers,
-        d.sloBreachingRequests,
-        `${(d.newVersionShare * 100).toFixed(1)}%`,
-        `${ms(d.ttftP99Ms)} (${ms(d.steadyTtftP99Ms)})`,
-      ]),
+      [...DEPLOY_COLUMNS],
+      r.deploys.map(deployRow),
     ),
     '',
   ];
