@@ -42,7 +42,8 @@ fi
 # moto's S3-compatible server (PyPI, pinned): the tests of s3:// backups start it on 127.0.0.1.
 MOTO_VERSION=5.2.1
 if command -v python3 >/dev/null 2>&1; then
-  if ! python3 -m pip show moto 2>/dev/null | grep -q "^Version: $MOTO_VERSION\$" || ! command -v moto_server >/dev/null 2>&1; then
+  # (grep reads all of pip's output: with -q, pip dies of a broken pipe and pipefail reinstalls)
+  if ! python3 -m pip show moto 2>/dev/null | grep "^Version: $MOTO_VERSION\$" >/dev/null || ! command -v moto_server >/dev/null 2>&1; then
     log "pip install moto[server]==$MOTO_VERSION"
     python3 -m pip install --quiet "moto[server]==$MOTO_VERSION" || python3 -m pip install --quiet --break-system-packages "moto[server]==$MOTO_VERSION"
   fi
