@@ -67,8 +67,9 @@ export function faultWindows(events: readonly LabEvent[]): FaultWindow[] {
     });
 }
 
-function firstAfter(events: readonly LabEvent[], types: readonly string[], subject: string, fromMs: number): number | undefined {
-  for (const e of events) if (e.atMs >= fromMs && e.subject === subject && types.includes(e.type)) return e.atMs;
+/** The first event of `types` about `subject` in [fromMs, untilMs]. */
+function firstAfter(events: readonly LabEvent[], types: readonly string[], subject: string, fromMs: number, untilMs = Infinity): number | undefined {
+  for (const e of events) if (e.atMs >= fromMs && e.atMs <= untilMs && e.subject === subject && types.includes(e.type)) return e.atMs;
   return undefined;
 }
 
@@ -103,16 +104,17 @@ export function measureFault(
   windowEndMs: number,
   runEndMs: number,
 ): FaultFigures {
-  const regionLeft = REGION_FAILOVER_KINDS.has(w.kind) ? firstAfter(events, REGION_REMOVAL_EVENTS, w.target, w.injectedAtMs) : undefined;
-  const detections = [...w.replicas.map((id) => firstAfter(events, DETECTION_EVENTS, id, w.injectedAtMs)), regionLeft].filter((x): x is number => x !== undefined);
+  // Only what happens while the fault lasts (up to its heal + the tail) is its detection or failover.
+  const impactEnd = (w.healedAtMs ?? runEndMs) + IMPACT_TAIL_MS;
+  const regionLeft = REGION_FAILOVER_KINDS.has(w.kind) ? firstAfter(events, REGION_REMOVAL_EVENTS, w.target, w.injectedAtMs, impactEnd) : undefined;
+  const detections = [...w.replicas.map((id) => firstAfter(events, DETECTION_EVENTS, id, w.injectedAtMs, impactEnd)), regionLeft].filter((x): x is number => x !== undefined);
   const detectedAtMs = detections.length > 0 ? Math.min(...detections) : null;
-  const removals = w.replicas.map((id) => firstAfter(events, REMOVAL_EVENTS, id, w.injectedAtMs));
+  const removals = w.replicas.map((id) => firstAfter(events, REMOVAL_EVENTS, id, w.injectedAtMs, impactEnd));
   // A region fault has failed over when the global load balancer stopped sending to the region;
   // any other fault when every affected replica has left routing.
   const failoverMs = REGION_FAILOVER_KINDS.has(w.kind)
     ? regionLeft === undefined ? null : regionLeft - w.injectedAtMs
     : w.replicas.length > 0 && removals.every((x) => x !== undefined) ? Math.max(...(removals as number[])) - w.injectedAtMs : null;
-  const impactEnd = (w.healedAtMs ?? runEndMs) + IMPACT_TAIL_MS;
   const hit = records.filter((r) => r.startMs < impactEnd && r.endMs > w.injectedAtMs);
   const inWindow = buckets
     .filter((b) => b.startMs + 1000 > w.injectedAtMs && b.startMs < windowEndMs)

@@ -81,6 +81,17 @@ describe('measureRun', () => {
     expect(corrupt).toMatchObject({ id: 'f2', rtoMs: 600 });
   });
 
+  it('counts as detection only what happens while the fault lasts (up to heal + 2 s)', () => {
+    const rs = [rec(0, 0.1), rec(1, 9.5)];
+    const evs = [
+      ev(1.0, 'chaos', 'fault.injected', 'f1', { kind: 'upstream.rate-limit', target: 'a/p/1', replicas: ['a/p/1'] }),
+      ev(2.0, 'chaos', 'fault.healed', 'f1', { kind: 'upstream.rate-limit', target: 'a/p/1', replicas: ['a/p/1'] }),
+      ev(9.0, 'gateway/a', 'passive.eject', 'a/p/1', { kind: 'reset' }), // 7 s after the heal: another cause
+    ];
+    const [f] = measureRun(rs, evs, {}).faults;
+    expect(f).toMatchObject({ detectionMs: null, failoverMs: null });
+  });
+
   it('turns targets into checks and a verdict', () => {
     const v = evaluateTargets(targets, m);
     const byName = Object.fromEntries(v.checks.map((c) => [c.name, c]));
