@@ -11,7 +11,7 @@ import { realClock } from '../src/core/clock.js';
 import { listBackups, readBackup, takeBackup } from '../src/controlplane/backup.js';
 import { openObjectStore } from '../src/controlplane/object-store.js';
 import { LogStateStore } from '../src/controlplane/state-store-log.js';
-import { freePort } from '../src/lab/etcd.js';
+import { freePort } from '../src/core/free-port.js';
 
 const haveMoto = spawnSync('sh', ['-c', 'command -v moto_server']).status === 0;
 let moto: ChildProcess | undefined;

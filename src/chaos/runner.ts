@@ -96,9 +96,11 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   let driverName = scenario.load.driver as string;
   let driverNote: string | undefined;
   let k6Result: K6Result | undefined;
-  if (!topology.external) checkPrerequisites(scheduleFor(scenario, topology, seed).map((f) => f.kind), opts.scenarioFile);
-  // every fault must be injectable (e.g. external endpoints have a command for its kind) before anything starts
-  for (const f of scheduleFor(scenario, topology, seed)) resolveFault(f.kind, f.target, topology);
+  // every fault must be injectable here (Toxiproxy or root where needed; a command for each kind on
+  // external endpoints) before anything starts
+  const schedule = scheduleFor(scenario, topology, seed);
+  if (!topology.external) checkPrerequisites(schedule.map((f) => f.kind), opts.scenarioFile);
+  for (const f of schedule) resolveFault(f.kind, f.target, topology);
   const state = await startLab(topology, paths, clock, { seed });
   const events = fileEventSink(eventsFile(paths.labDir, 'chaos'), 'chaos', clock);
   // launched stand-ins' URLs are known now: faults use the resolved topology
@@ -122,7 +124,6 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   );
   let monitor: TimerHandle | undefined;
   try {
-    const schedule = scheduleFor(scenario, topology, seed);
     writeFileSync(join(runDir, 'schedule.json'), JSON.stringify(schedule, null, 2));
     log(`lab up; entrypoint ${state.entrypoint}; ${schedule.length} fault(s) scheduled: ${schedule.map((f) => `${f.kind}@${f.target}+${f.atMs}ms`).join(', ') || 'none'}`);
 

@@ -36,8 +36,8 @@ export interface RegisterInfo {
 /** Stored state a control plane takes over (state-persistence.ts loads it). */
 export interface AdoptedState {
   readonly replicas: ReadonlyMap<string, Partial<Omit<ReplicaEntry, 'id' | 'region' | 'cluster' | 'clusterKey'>>>;
-  readonly serving: readonly string[];
-  readonly failed: readonly string[];
+  /** Serving and failed clusters; absent when the store holds none (a new one). */
+  readonly clusters?: { readonly serving: readonly string[]; readonly failed: readonly string[] };
   readonly version: number;
   readonly snapshot?: RoutableSnapshot;
 }
@@ -309,8 +309,8 @@ export class ControlPlane {
         this.scheduleProbe(entry, 0);
       }
     }
-    // a new store holds no serving state: the clusters keep their roles from the topology
-    if (state.serving.length > 0 || state.failed.length > 0) this.failover.adopt(state.serving, state.failed);
+    // without stored cluster state (a new store) the clusters keep their roles from the topology
+    if (state.clusters) this.failover.adopt(state.clusters.serving, state.clusters.failed);
     this.version = Math.max(this.version, state.version);
     if (state.snapshot) this.snapshot = { ...state.snapshot, version: this.version, atMs: this.clock.nowMs() };
     this.recompute();

@@ -61,16 +61,15 @@ export async function loadAdoptedState(store: StateStore): Promise<AdoptedState 
   const replicas = new Map<string, Partial<ReplicaEntry>>();
   for (const [key, value] of await store.list(STATE_KEYS.replicaPrefix)) replicas.set(key.slice(STATE_KEYS.replicaPrefix.length), JSON.parse(value) as Partial<ReplicaEntry>);
   const servingText = await store.get(STATE_KEYS.serving);
-  const serving = servingText ? (JSON.parse(servingText) as { serving: string[]; failed: string[]; version: number }) : { serving: [], failed: [], version: 0 };
+  const serving = servingText ? (JSON.parse(servingText) as { serving: string[]; failed: string[]; version: number }) : undefined;
   const snapshotText = await store.get(STATE_KEYS.snapshot);
   const events = [...(await store.list(STATE_KEYS.eventPrefix)).keys()];
   const last = events.at(-1);
   const term = Number((await store.get(STATE_KEYS.leaderTerm)) ?? 0);
   return {
     replicas,
-    serving: serving.serving,
-    failed: serving.failed,
-    version: serving.version,
+    ...(serving ? { clusters: { serving: serving.serving, failed: serving.failed } } : {}),
+    version: serving?.version ?? 0,
     ...(snapshotText ? { snapshot: JSON.parse(snapshotText) as RoutableSnapshot } : {}),
     eventSeq: last ? Number(last.slice(STATE_KEYS.eventPrefix.length)) : 0,
     term,

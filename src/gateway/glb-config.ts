@@ -16,6 +16,8 @@ export interface GlbConfig extends GlbPolicyConfig {
   readonly stallTimeoutMs: number;
   /** After the finish reason, wait this long for `[DONE]` before finishing the answer anyway. */
   readonly doneGraceMs: number;
+  /** Bound on asking one region for a stored completion (GET /v1/chat/completions/{id}). */
+  readonly storedReadTimeoutMs: number;
   /**
    * Bound on opening a connection to a region. (An abort signal does not cut a TCP connect short
    * in undici 7, so without it a black-holed region would hold a request for undici's 10 s.)
@@ -43,6 +45,7 @@ export const DEFAULT_GLB_CONFIG: GlbConfig = Object.freeze({
   stallTimeoutMs: 2000,
   connectTimeoutMs: 1000,
   doneGraceMs: 200,
+  storedReadTimeoutMs: 2000,
   maxAttempts: 4,
   retryPauseMs: 250,
   inFlightMax: 4096,

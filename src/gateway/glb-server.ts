@@ -119,7 +119,7 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
     }
     if (req.method === 'GET' && url.startsWith('/v1/chat/completions/')) {
       const home = homeRegion(req.headers[config.regionHeader], regions, opts.defaultRegion);
-      return void fetchStoredCompletion(regions, home, decodeURIComponent(url.slice('/v1/chat/completions/'.length)), config.checkTimeoutMs * 4)
+      return void fetchStoredCompletion(regions, home, decodeURIComponent(url.slice('/v1/chat/completions/'.length)), config.storedReadTimeoutMs)
         .then((a) => res.writeHead(a.status, { 'content-type': a.contentType }).end(a.body))
         .catch((err: Error) => sendError(res, 500, `stored completion: ${err.message}`, 'internal_error'));
     }

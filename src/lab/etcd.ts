@@ -3,26 +3,14 @@
 // so leases as short as 1 s are granted). `halab down` finds it by its --data-dir.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { HalabError } from '../core/errors.js';
 import { isAlive, logTail } from './launcher.js';
 import { logFile } from './paths.js';
+import { freePort } from '../core/free-port.js';
 
 export const ETCD_BINARY = process.env.HALAB_ETCD ?? 'etcd';
-
-/** A free TCP port on host (bound and released; etcd binds it right after). */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface EtcdArgs {
   readonly args: readonly string[];

@@ -6,7 +6,6 @@
 // with direct connections and the link faults refuse to start.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { request } from 'undici';
 import type { Clock } from '../core/clock.js';
@@ -14,6 +13,7 @@ import { HalabError } from '../core/errors.js';
 import { findGoBinary, type BinaryLocation } from '../core/go-binary.js';
 import type { GlbRoutes } from '../gateway/glb-regions.js';
 import { logFile } from './paths.js';
+import { freePort } from '../core/free-port.js';
 
 export const TOXIPROXY_VERSION = 'v2.12.0';
 
@@ -35,18 +35,6 @@ export interface LinksState {
 /** toxiproxy-server: $HALAB_TOXIPROXY when set (and only there), else go install's bin dirs, then $PATH. */
 export function findToxiproxy(env: NodeJS.ProcessEnv = process.env): BinaryLocation {
   return findGoBinary('toxiproxy-server', 'HALAB_TOXIPROXY', `scripts/setup.sh installs Toxiproxy ${TOXIPROXY_VERSION}`, env);
-}
-
-/** A free TCP port on host (bound and released at once). */
-async function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function api(base: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
