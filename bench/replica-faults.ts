@@ -6,9 +6,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { realClock } from '../src/core/clock.js';
-import { loadScenario } from '../src/core/scenario.js';
-import { runScenario } from '../src/chaos/runner.js';
-import { labPaths } from '../src/lab/paths.js';
+import { loadScenario } from '../src/config/scenario.js';
+import { runScenario } from '../src/run/runner.js';
+import { labPaths } from '../src/process/paths.js';
 
 const SCENARIOS = ['replica-crash', 'gpu-xid', 'stream-cut', 'replica-hang', 'corrupt-model'];
 

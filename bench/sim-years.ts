@@ -1,7 +1,7 @@
 // Benchmark: simulated years per second of the default two-region topology under the default
 // failure model, on one core (the simulator is single-threaded), plus the analytical model's speed.
 import { realClock } from '../src/core/clock.js';
-import { loadTopology } from '../src/core/topology.js';
+import { loadTopology } from '../src/config/topology.js';
 import { DEFAULT_FAILURE_MODEL } from '../src/sim/failure-model.js';
 import { analyticalAvailability, simTopology } from '../src/sim/model.js';
 import { simulate } from '../src/sim/simulator.js';

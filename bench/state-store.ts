@@ -5,11 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { realClock } from '../src/core/clock.js';
-import type { StateStore } from '../src/controlplane/state-store.js';
-import { EtcdStateStore } from '../src/controlplane/state-store-etcd.js';
-import { LogStateStore } from '../src/controlplane/state-store-log.js';
+import type { StateStore } from '../src/store/state-store.js';
+import { EtcdStateStore } from '../src/store/state-store-etcd.js';
+import { LogStateStore } from '../src/store/state-store-log.js';
 import { etcdArgs, spawnEtcd, waitEtcdHealthy } from '../src/lab/etcd.js';
-import { terminate } from '../src/lab/reaper.js';
+import { terminate } from '../src/process/reaper.js';
 
 async function rate(store: StateStore, n: number, inFlight: number): Promise<number> {
   const value = JSON.stringify({ httpUrl: 'http://127.0.1.1:40000', signals: { liveness: 'healthy' }, pad: 'x'.repeat(200) });

@@ -4,14 +4,14 @@
 // got, upstream attempts, and the latency added over a healthy request (median of fresh trials).
 import { Agent, request } from 'undici';
 import { realClock } from '../src/core/clock.js';
-import { memoryEventSink } from '../src/core/events.js';
-import { SseParser } from '../src/core/sse.js';
-import { DEFAULT_GATEWAY_CONFIG } from '../src/gateway/config.js';
-import type { ModelRoute } from '../src/gateway/model-routes.js';
-import { startGatewayServer } from '../src/gateway/server.js';
-import { UpstreamPool } from '../src/gateway/upstream-pool.js';
+import { memoryEventSink } from '../src/record/events.js';
+import { SseParser } from '../src/protocol/sse.js';
+import { DEFAULT_GATEWAY_CONFIG } from '../src/gateway/regional/config.js';
+import type { ModelRoute } from '../src/config/model-routes.js';
+import { startGatewayServer } from '../src/gateway/regional/server.js';
+import { UpstreamPool } from '../src/gateway/regional/upstream-pool.js';
 import type { MisbehaviourSpec } from '../src/replica/misbehaviour.js';
-import { expectedAnswer } from '../src/replica/tokens.js';
+import { expectedAnswer } from '../src/protocol/tokens.js';
 import { DEFAULT_STANDIN, startUpstreamStandin } from '../src/replica/upstream-standin.js';
 
 interface Case {

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../src/core/records.js';
+import type { RequestRecord } from '../src/record/records.js';
 import { BuiltinDriver } from '../src/load/builtin-driver.js';
 import { halab, leftovers, makeHome, smallTopology } from './helpers.js';
 

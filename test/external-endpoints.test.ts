@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, halab, leftovers, makeHome } from './helpers.js';
-import { loadScenario } from '../src/core/scenario.js';
-import { loadTopology } from '../src/core/topology.js';
-import { scheduleFor } from '../src/chaos/runner.js';
+import { loadScenario } from '../src/config/scenario.js';
+import { loadTopology } from '../src/config/topology.js';
+import { scheduleFor } from '../src/run/runner.js';
 import { resolveFault } from '../src/chaos/injectors.js';
-import { routesFromTopology } from '../src/gateway/model-routes.js';
+import { routesFromTopology } from '../src/config/model-routes.js';
 
 const home = makeHome('halab-ext-');
 const children: ChildProcess[] = [];

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realClock } from '../src/core/clock.js';
-import type { RequestRecord } from '../src/core/records.js';
+import type { RequestRecord } from '../src/record/records.js';
 import { firewallUnavailable, labTag, listTaggedRules } from '../src/lab/firewall.js';
 import { findToxiproxy } from '../src/lab/link-proxies.js';
 import { BuiltinDriver } from '../src/load/builtin-driver.js';

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realClock } from '../src/core/clock.js';
-import type { RequestRecord } from '../src/core/records.js';
+import type { RequestRecord } from '../src/record/records.js';
 import { BuiltinDriver } from '../src/load/builtin-driver.js';
 import { halab, leftovers, listening, makeHome, smallTopology } from './helpers.js';
 

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realClock } from '../src/core/clock.js';
-import { listBackups, readBackup, takeBackup } from '../src/controlplane/backup.js';
-import { openObjectStore } from '../src/controlplane/object-store.js';
-import { LogStateStore } from '../src/controlplane/state-store-log.js';
+import { listBackups, readBackup, takeBackup } from '../src/store/backup.js';
+import { openObjectStore } from '../src/store/object-store.js';
+import { LogStateStore } from '../src/store/state-store-log.js';
 import { freePort } from '../src/core/free-port.js';
 
 const haveMoto = spawnSync('sh', ['-c', 'command -v moto_server']).status === 0;

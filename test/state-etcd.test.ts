@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realClock } from '../src/core/clock.js';
-import { etcdLeadership } from '../src/controlplane/leadership.js';
-import { EtcdStateStore } from '../src/controlplane/state-store-etcd.js';
+import { etcdLeadership } from '../src/controlplane/ha/leadership.js';
+import { EtcdStateStore } from '../src/store/state-store-etcd.js';
 import { etcdArgs, spawnEtcd, waitEtcdHealthy } from '../src/lab/etcd.js';
-import { terminate } from '../src/lab/reaper.js';
+import { terminate } from '../src/process/reaper.js';
 import { ROOT } from './helpers.js';
 
 let dir: string;

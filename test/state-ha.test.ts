@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realClock } from '../src/core/clock.js';
-import type { RequestRecord } from '../src/core/records.js';
+import type { RequestRecord } from '../src/record/records.js';
 import { BuiltinDriver } from '../src/load/builtin-driver.js';
 import { readBackStored } from '../src/load/readback.js';
 import { measureState } from '../src/measure/state-figures.js';

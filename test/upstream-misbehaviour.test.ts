@@ -4,15 +4,15 @@
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { realClock } from '../src/core/clock.js';
-import { memoryEventSink } from '../src/core/events.js';
-import { SseParser } from '../src/core/sse.js';
-import { DEFAULT_GATEWAY_CONFIG, type GatewayConfig } from '../src/gateway/config.js';
-import { createGatewayMetrics, type GatewayMetrics } from '../src/gateway/metrics.js';
-import type { ModelRoute } from '../src/gateway/model-routes.js';
-import { startGatewayServer, type GatewayServer } from '../src/gateway/server.js';
-import { UpstreamPool } from '../src/gateway/upstream-pool.js';
+import { memoryEventSink } from '../src/record/events.js';
+import { SseParser } from '../src/protocol/sse.js';
+import { DEFAULT_GATEWAY_CONFIG, type GatewayConfig } from '../src/gateway/regional/config.js';
+import { createGatewayMetrics, type GatewayMetrics } from '../src/gateway/regional/metrics.js';
+import type { ModelRoute } from '../src/config/model-routes.js';
+import { startGatewayServer, type GatewayServer } from '../src/gateway/regional/server.js';
+import { UpstreamPool } from '../src/gateway/regional/upstream-pool.js';
 import type { MisbehaviourSpec } from '../src/replica/misbehaviour.js';
-import { expectedAnswer } from '../src/replica/tokens.js';
+import { expectedAnswer } from '../src/protocol/tokens.js';
 import { DEFAULT_STANDIN, startUpstreamStandin, type RunningStandin, type StandinOptions } from '../src/replica/upstream-standin.js';
 
 const dispatcher = new Agent({ connections: 64 });

@@ -4,8 +4,8 @@
 // are recorded by the control plane.
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
-import type { EventSink } from '../core/events.js';
-import type { DeployActionSpec } from '../core/scenario.js';
+import type { EventSink } from '../record/events.js';
+import type { DeployActionSpec } from '../config/scenario.js';
 import type { DeployOptions } from '../gen/halab/v1/DeployOptions.js';
 import { startDeploy, watchDeploy } from '../lab/deploy-client.js';
 

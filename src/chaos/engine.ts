@@ -2,8 +2,8 @@
 // its `for`, and keeps the undo stack so that every fault heals — on schedule, at the end of the
 // run, on error and on Ctrl-C. Every injection, heal and failure is an event in the record.
 import type { Clock, TimerHandle } from '../core/clock.js';
-import type { EventSink } from '../core/events.js';
-import { EV } from '../core/event-types.js';
+import type { EventSink } from '../record/events.js';
+import { EV } from '../record/event-types.js';
 import { readFaults, writeFaults, type ActiveFault } from './faults-store.js';
 import { healFault, injectFault, type FaultParams, type InjectContext } from './injectors.js';
 

@@ -3,7 +3,7 @@
 // once per distinct rendered command with {url} set to the endpoint's base URL. A kind without a
 // command is refused when the fault is resolved, which `halab run` does before the lab starts.
 import { HalabError } from '../core/errors.js';
-import type { Topology } from '../core/topology.js';
+import type { Topology } from '../config/topology.js';
 import { renderCommand } from './command-fault.js';
 
 export interface CommandStep {

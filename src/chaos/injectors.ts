@@ -2,14 +2,14 @@
 // Replica-level faults go through the replica's gRPC agent; process faults are real signals.
 import type { Clock } from '../core/clock.js';
 import { HalabError } from '../core/errors.js';
-import { faultKindInfo, faultKindNames, isCommandOnlyKind } from '../core/fault-kinds.js';
+import { faultKindInfo, faultKindNames, isCommandOnlyKind } from '../config/fault-kinds.js';
 import { parseTarget } from '../core/ids.js';
-import type { Topology } from '../core/topology.js';
-import { agentClearFault, agentInjectFault } from '../lab/agent-client.js';
+import type { Topology } from '../config/topology.js';
+import { agentClearFault, agentInjectFault } from '../replica/agent-client.js';
 import { restartProcess } from '../lab/lab.js';
-import { readLabState, type ProcessEntry } from '../lab/lab-state.js';
-import type { LabPaths } from '../lab/paths.js';
-import { killNow } from '../lab/reaper.js';
+import { readLabState, type ProcessEntry } from '../process/lab-state.js';
+import type { LabPaths } from '../process/paths.js';
+import { killNow } from '../process/reaper.js';
 import { renderCommand, runCommand } from './command-fault.js';
 import { externalFaultPlan } from './external-faults.js';
 import { addRules, deleteRules, firewallUnavailable, labTag, partitionRules } from '../lab/firewall.js';

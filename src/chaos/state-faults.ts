@@ -4,11 +4,11 @@
 import { rmSync } from 'node:fs';
 import { HalabError } from '../core/errors.js';
 import { getStatus } from '../lab/cp-client.js';
-import type { LabState } from '../lab/lab-state.js';
-import { isAlive } from '../lab/launcher.js';
-import { killNow } from '../lab/reaper.js';
+import type { LabState } from '../process/lab-state.js';
+import { isAlive } from '../process/launcher.js';
+import { killNow } from '../process/reaper.js';
 import { wipeControlPlaneState } from '../lab/restore.js';
-import { regionStateDir } from '../lab/state-paths.js';
+import { regionStateDir } from '../process/state-paths.js';
 import type { UndoStep } from './faults-store.js';
 import type { InjectContext } from './injectors.js';
 

@@ -3,33 +3,32 @@
 // Opens the state store (embedded log under <lab>/state, or etcd), serves gRPC at once, and leads
 // when elected (always, with one instance): it then adopts the stored state, publishes it, and
 // persists every change. Followers answer UNAVAILABLE naming the leader.
-import { controlPlaneStateFile } from '../lab/state-paths.js';
+import { controlPlaneStateFile } from '../process/state-paths.js';
 import { Command } from 'commander';
 import { realClock } from '../core/clock.js';
-import { fileEventSink } from '../core/events.js';
-import { notLeaderDetails } from '../core/cp-endpoints.js';
+import { fileEventSink } from '../record/events.js';
+import { notLeaderDetails } from '../protocol/cp-endpoints.js';
 import { createLogger } from '../core/log.js';
-import { loadTopology } from '../core/topology.js';
-import { eventsFile, logFile, writeReadyFile } from '../lab/paths.js';
-import { ControlPlane } from './control-plane.js';
-import { DEFAULT_HEALTH_POLICY } from './health-policy.js';
-import { Prober } from './prober.js';
-import { ExternalProber } from './external-prober.js';
+import { loadTopology } from '../config/topology.js';
+import { eventsFile, gatewayUrlOf, logFile, writeReadyFile } from '../process/paths.js';
+import { ControlPlane } from './fleet/control-plane.js';
+import { DEFAULT_HEALTH_POLICY } from '../policy/health.js';
+import { Prober } from './health/prober.js';
+import { ExternalProber } from './health/external-prober.js';
 import { createControlPlaneMetrics, serveMetrics } from './metrics.js';
 import { EventHub, startControlPlaneServer } from './server.js';
-import { openStateStore } from './state-store.js';
-import { loadAdoptedState, StatePersistence } from './state-persistence.js';
-import { etcdLeadership, soloLeadership, type Leadership } from './leadership.js';
-import { EtcdStateStore } from './state-store-etcd.js';
-import { takeBackup } from './backup.js';
-import { backupLocation } from './backup-config.js';
-import { openObjectStore } from './object-store.js';
-import { CP_EV } from './cp-events.js';
-import { ConfigReplicator } from './config-replicator.js';
-import { gatewayUrlOf } from '../gateway/stored-setup.js';
-import { DeployController } from './deploy-controller.js';
-import { DeployProcesses } from './deploy-processes.js';
-import { DeploySampler } from './deploy-sampler.js';
+import { openStateStore } from '../store/state-store.js';
+import { loadAdoptedState, StatePersistence } from './ha/state-persistence.js';
+import { etcdLeadership, soloLeadership, type Leadership } from './ha/leadership.js';
+import { EtcdStateStore } from '../store/state-store-etcd.js';
+import { takeBackup } from '../store/backup.js';
+import { backupLocation } from '../store/backup-config.js';
+import { openObjectStore } from '../store/object-store.js';
+import { CP_EV } from '../record/cp-events.js';
+import { ConfigReplicator } from '../store/config-replicator.js';
+import { DeployController } from './deploy/controller.js';
+import { DeployProcesses } from './deploy/processes.js';
+import { DeploySampler } from './deploy/sampler.js';
 import { resolve } from 'node:path';
 
 const HEARTBEAT_INTERVAL_MS = 250;

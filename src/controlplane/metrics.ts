@@ -3,9 +3,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { LabEvent } from '../core/events.js';
-import { EV } from '../core/event-types.js';
-import type { ControlPlane } from './control-plane.js';
+import type { LabEvent } from '../record/events.js';
+import { EV } from '../record/event-types.js';
+import type { ControlPlane } from './fleet/control-plane.js';
 
 export interface ControlPlaneMetrics {
   readonly registry: Registry;

@@ -1,15 +1,15 @@
 // gRPC edge of the control plane: turns halab.v1.ControlPlane calls into ControlPlane methods.
 import type { Clock } from '../core/clock.js';
-import { bindServer, controlPlanePackage, grpc } from '../core/grpc.js';
-import type { LabEvent } from '../core/events.js';
+import { bindServer, controlPlanePackage, grpc } from '../protocol/grpc.js';
+import type { LabEvent } from '../record/events.js';
 import type { ControlPlaneHandlers } from '../gen/halab/v1/ControlPlane.js';
 import type { Topology as TopologyMsg } from '../gen/halab/v1/Topology.js';
 import type { Event as EventMsg } from '../gen/halab/v1/Event.js';
 import type { Status } from '../gen/halab/v1/Status.js';
-import type { ControlPlane, RoutableSnapshot } from './control-plane.js';
-import type { BackupResult } from './backup.js';
-import type { DeployController } from './deploy-controller.js';
-import { deployHandlers } from './deploy-grpc.js';
+import type { ControlPlane, RoutableSnapshot } from './fleet/control-plane.js';
+import type { BackupResult } from '../store/backup.js';
+import type { DeployController } from './deploy/controller.js';
+import { deployHandlers } from './deploy/grpc.js';
 
 /** Keeps recent events for WatchEvents subscribers (bounded). */
 export class EventHub {

@@ -2,11 +2,11 @@
 // `controlPlane.instances` control-plane processes (one leads, the others follow). Returns the
 // comma-separated address list replicas and gateways are given.
 import type { Clock } from '../core/clock.js';
-import type { Topology } from '../core/topology.js';
+import type { Topology } from '../config/topology.js';
 import { etcdArgs, spawnEtcd, waitEtcdHealthy } from './etcd.js';
-import { waitReady, type Component } from './launcher.js';
-import type { LabState, ProcessEntry } from './lab-state.js';
-import type { LabPaths } from './paths.js';
+import { waitReady, type Component } from '../process/launcher.js';
+import type { LabState, ProcessEntry } from '../process/lab-state.js';
+import type { LabPaths } from '../process/paths.js';
 
 export type Launch = (entry: Omit<ProcessEntry, 'pid'> & { readonly kind: Component }) => ProcessEntry;
 

@@ -1,5 +1,5 @@
 // A small promise-based client of the control plane, for the CLI and the lab.
-import { controlPlanePackage, grpc } from '../core/grpc.js';
+import { controlPlanePackage, grpc } from '../protocol/grpc.js';
 import type { Clock } from '../core/clock.js';
 import { HalabError } from '../core/errors.js';
 import type { Status__Output } from '../gen/halab/v1/Status.js';

@@ -1,6 +1,6 @@
 // Promise-based client of the control plane's deploy API, for `halab deploy` and scenario deploy
 // actions: start a deployment, and follow it to its end.
-import { controlPlanePackage, grpc } from '../core/grpc.js';
+import { controlPlanePackage, grpc } from '../protocol/grpc.js';
 import type { Clock } from '../core/clock.js';
 import { HalabError } from '../core/errors.js';
 import type { DeployRequest } from '../gen/halab/v1/DeployRequest.js';

@@ -6,8 +6,8 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { HalabError } from '../core/errors.js';
-import { isAlive, logTail } from './launcher.js';
-import { logFile } from './paths.js';
+import { isAlive, logTail } from '../process/launcher.js';
+import { logFile } from '../process/paths.js';
 import { freePort } from '../core/free-port.js';
 
 export const ETCD_BINARY = process.env.HALAB_ETCD ?? 'etcd';

@@ -1,7 +1,7 @@
 // Merges every process's event file of a lab into one timeline, ordered by time.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LabEvent } from '../core/events.js';
+import type { LabEvent } from '../record/events.js';
 
 export function collectLabEvents(eventsDir: string): LabEvent[] {
   if (!existsSync(eventsDir)) return [];

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { HalabError } from '../core/errors.js';
-import type { ReplicaSpec, Topology } from '../core/topology.js';
+import type { ReplicaSpec, Topology } from '../config/topology.js';
 
 /** Refuses to start when an external cluster names an API-key variable that is not set. */
 export function checkApiKeys(topology: Topology, env: NodeJS.ProcessEnv = process.env): void {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { findToxiproxy, glbRoutes, type LinksState } from './link-proxies.js';
+import type { LinksState } from '../process/lab-state.js';
+import { findToxiproxy, glbRoutes } from './link-proxies.js';
 
 const gateways = [
   { region: 'a', url: 'http://127.0.41.1:1000' },

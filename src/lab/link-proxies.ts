@@ -11,26 +11,14 @@ import { request } from 'undici';
 import type { Clock } from '../core/clock.js';
 import { HalabError } from '../core/errors.js';
 import { findGoBinary, type BinaryLocation } from '../core/go-binary.js';
-import type { GlbRoutes } from '../gateway/glb-regions.js';
-import { logFile } from './paths.js';
+import type { GlbRoutes } from '../gateway/global/regions.js';
+import type { LinkProxy, LinksState } from '../process/lab-state.js';
+import { logFile } from '../process/paths.js';
 import { freePort } from '../core/free-port.js';
 
 export const TOXIPROXY_VERSION = 'v2.12.0';
 
-export interface LinkProxy {
-  readonly name: string;
-  /** Home region of the clients it carries, or "glb" for the balancer's own path. */
-  readonly from: string;
-  readonly to: string;
-  readonly listen: string;
-  readonly upstream: string;
-  readonly latencyMs: number;
-}
 
-export interface LinksState {
-  readonly api: string;
-  readonly proxies: readonly LinkProxy[];
-}
 
 /** toxiproxy-server: $HALAB_TOXIPROXY when set (and only there), else go install's bin dirs, then $PATH. */
 export function findToxiproxy(env: NodeJS.ProcessEnv = process.env): BinaryLocation {

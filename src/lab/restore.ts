@@ -6,21 +6,21 @@
 // healthy; the `controlplane.restored` event carries the time it took.
 import { rmSync } from 'node:fs';
 import type { Clock } from '../core/clock.js';
-import { fileEventSink } from '../core/events.js';
-import type { Topology } from '../core/topology.js';
-import { loadTopology } from '../core/topology.js';
-import { backupLocation } from '../controlplane/backup-config.js';
-import { loadSnapshotInto, readBackup } from '../controlplane/backup.js';
-import { CP_EV } from '../controlplane/cp-events.js';
-import { openObjectStore, type ObjectStore } from '../controlplane/object-store.js';
-import { openStateStore, type StateStore } from '../controlplane/state-store.js';
+import { fileEventSink } from '../record/events.js';
+import type { Topology } from '../config/topology.js';
+import { loadTopology } from '../config/topology.js';
+import { backupLocation } from '../store/backup-config.js';
+import { loadSnapshotInto, readBackup } from '../store/backup.js';
+import { CP_EV } from '../record/cp-events.js';
+import { openObjectStore, type ObjectStore } from '../store/object-store.js';
+import { openStateStore, type StateStore } from '../store/state-store.js';
 import { waitForStatus } from './cp-client.js';
 import { restartProcess } from './lab.js';
-import { requireLabState, type LabState } from './lab-state.js';
-import { isAlive } from './launcher.js';
-import { eventsFile, type LabPaths } from './paths.js';
-import { killNow } from './reaper.js';
-import { controlPlaneStateFile } from './state-paths.js';
+import { requireLabState, type LabState } from '../process/lab-state.js';
+import { isAlive } from '../process/launcher.js';
+import { eventsFile, type LabPaths } from '../process/paths.js';
+import { killNow } from '../process/reaper.js';
+import { controlPlaneStateFile } from '../process/state-paths.js';
 
 export interface RestoreOptions {
   /** Snapshot name (default: the newest). */

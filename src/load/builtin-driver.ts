@@ -4,12 +4,12 @@
 import { Agent, request } from 'undici';
 import { realClock, type Clock } from '../core/clock.js';
 import { createRng } from '../core/rng.js';
-import type { RequestRecord } from '../core/records.js';
-import { SseParser } from '../core/sse.js';
-import { expectedAnswer, type ChatMessage } from '../replica/tokens.js';
+import type { RequestRecord } from '../record/records.js';
+import { SseParser } from '../protocol/sse.js';
+import { expectedAnswer, type ChatMessage } from '../protocol/tokens.js';
 import type { LoadDriver, LoadRunOptions, LoadRunSummary } from './driver.js';
 import { applyChunk, applySseData, classify, newObserved, type Chunk } from './observe.js';
-import { promptFor, seedFor } from './prompts.js';
+import { promptFor, seedFor } from '../protocol/prompts.js';
 
 /** Requests in flight before the driver skips a start (protects the client, not the service). */
 export const IN_FLIGHT_MAX = 2000;

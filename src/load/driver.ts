@@ -1,6 +1,6 @@
 // The seam between the lab and whatever generates load: a driver runs for a duration at an
 // arrival rate and reports one RequestRecord per request. The built-in driver and k6 plug in here.
-import type { RequestRecord } from '../core/records.js';
+import type { RequestRecord } from '../record/records.js';
 import type { K6Result } from './k6-exit.js';
 
 export type DriverName = 'builtin' | 'k6';

@@ -3,7 +3,7 @@
 // the note, and `halab run` prints it.
 import { BuiltinDriver } from './builtin-driver.js';
 import type { DriverName, LoadDriver, LoadRunOptions, LoadRunSummary } from './driver.js';
-import type { RequestRecord } from '../core/records.js';
+import type { RequestRecord } from '../record/records.js';
 import { findK6 } from './k6-binary.js';
 import { K6Driver } from './k6-driver.js';
 

@@ -6,7 +6,7 @@ import type { LoadRunOptions } from './driver.js';
 import { createDriver, FallbackDriver } from './drivers.js';
 import { findK6 } from './k6-binary.js';
 import { k6Config, k6Rate, k6RequestCount, k6Requests, k6Thresholds } from './k6-config.js';
-import { promptFor, seedFor } from './prompts.js';
+import { promptFor, seedFor } from '../protocol/prompts.js';
 
 const opts: LoadRunOptions = { entrypoint: 'http://127.0.0.1:1', ratePerSec: 20, arrival: 'constant', durationMs: 10_000, streaming: true, promptTokens: 16, maxTokens: 32, timeoutMs: 5000, model: 'm', seed: 4 };
 const files = { summaryFile: '/s.json', requestsFile: '/r.json' };

@@ -2,9 +2,9 @@
 // (constant-arrival-rate), VUs, thresholds from the scenario's targets, and every request's
 // prompt and seed, computed with the same functions as the built-in driver. Pure.
 import { HalabError } from '../core/errors.js';
-import type { ChatMessage } from '../replica/tokens.js';
+import type { ChatMessage } from '../protocol/tokens.js';
 import type { LoadRunOptions } from './driver.js';
-import { promptFor, seedFor } from './prompts.js';
+import { promptFor, seedFor } from '../protocol/prompts.js';
 
 /** Most requests one k6 run may have (their prompts are written to a file up front). */
 export const K6_MAX_REQUESTS = 500_000;

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { realClock, type Clock } from '../core/clock.js';
 import { HalabError } from '../core/errors.js';
-import type { RequestRecord } from '../core/records.js';
+import type { RequestRecord } from '../record/records.js';
 import type { LoadDriver, LoadRunOptions, LoadRunSummary } from './driver.js';
 import { k6Config, k6Requests } from './k6-config.js';
 import { k6ExitKind, parseK6Summary, type K6Result } from './k6-exit.js';

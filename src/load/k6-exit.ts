@@ -1,7 +1,7 @@
 // k6's exit code and end-of-test summary → what the run's verdict says about them. k6 exits 99
 // when a threshold failed (errext/exitcodes); that is a missed target, not a broken run: the
 // records are complete and the report carries a failing `k6Thresholds` check. Pure.
-import type { Check } from '../measure/checks.js';
+import type { Check } from '../record/check.js';
 
 /** k6 exit codes the driver distinguishes (go.k6.io/k6 errext/exitcodes). */
 export const K6_EXIT = { ok: 0, thresholdsFailed: 99, externalAbort: 105, scriptException: 107, invalidConfig: 104 } as const;

@@ -1,6 +1,6 @@
 // What a scenario gives a driver beyond the common load options: the client-side thresholds k6
 // evaluates (from the scenario's ttftP99 and availability targets) and k6's VU counts.
-import type { Scenario } from '../core/scenario.js';
+import type { Scenario } from '../config/scenario.js';
 import type { LoadRunOptions } from './driver.js';
 
 export function k6LoadOptions(s: Scenario): Pick<LoadRunOptions, 'thresholds' | 'preAllocatedVUs' | 'maxVUs'> {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { sseData } from '../core/sse.js';
-import { expectedAnswer } from '../replica/tokens.js';
+import { sseData } from '../protocol/sse.js';
+import { expectedAnswer } from '../protocol/tokens.js';
 import { K6_RECORD_PREFIX, K6_REQUEST_TIMEOUT_CODE, k6ToRequestRecord, parseK6Line, type K6RawRecord } from './k6-records.js';
-import { promptFor, seedFor } from './prompts.js';
+import { promptFor, seedFor } from '../protocol/prompts.js';
 
 const ctx = { seed: 3, promptTokens: 16, maxTokens: 24, streaming: true, timeoutMs: 5000 };
 

@@ -2,11 +2,11 @@
 // `HALAB_RECORD <json>` per request with times, status, k6's error and the raw body; here each
 // becomes the same RequestRecord the built-in driver writes, with the same SSE parser, outcome
 // rules (observe.ts) and correctness check against the deterministic answer. Pure: no I/O.
-import type { RequestRecord } from '../core/records.js';
-import { SseParser } from '../core/sse.js';
-import { expectedAnswer } from '../replica/tokens.js';
+import type { RequestRecord } from '../record/records.js';
+import { SseParser } from '../protocol/sse.js';
+import { expectedAnswer } from '../protocol/tokens.js';
 import { applyChunk, applySseData, classify, newObserved, type Chunk } from './observe.js';
-import { promptFor, seedFor } from './prompts.js';
+import { promptFor, seedFor } from '../protocol/prompts.js';
 
 export const K6_RECORD_PREFIX = 'HALAB_RECORD ';
 

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { realClock } from '../core/clock.js';
-import { streamingSink } from '../gateway/openai-sinks.js';
+import { streamingSink } from '../gateway/regional/openai-sinks.js';
 
 const FIRST_TOKEN_AFTER_MS = 300;
 let server: Server | undefined;

@@ -1,7 +1,7 @@
 // What a client observed of one answer, and the outcome rules every load driver shares: an answer
 // is ok only when complete (finish reason, and [DONE] for streams) and as long as the
 // deterministic answer; failed on an error status or in-band error; truncated otherwise.
-import type { HalabResponseExtension, Outcome } from '../core/records.js';
+import type { HalabResponseExtension, Outcome } from '../record/records.js';
 
 /** One chat.completion(.chunk) object, or an in-band error event. */
 export interface Chunk {

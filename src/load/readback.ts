@@ -4,23 +4,8 @@
 // that are really gone are recorded as not found. One ReadbackRecord per acknowledged write.
 import { request } from 'undici';
 import type { Clock } from '../core/clock.js';
-import type { RequestRecord } from '../core/records.js';
+import type { ReadbackRecord, RequestRecord } from '../record/records.js';
 
-export interface ReadbackRecord {
-  /** Request record id (r<index>). */
-  readonly requestId: string;
-  readonly storedId: string;
-  /** Region that acknowledged the write. */
-  readonly writtenIn?: string;
-  /** When the client saw the write acknowledged (the answer's end), epoch ms. */
-  readonly ackedAtMs: number;
-  /** Region read from. */
-  readonly readFrom: string;
-  readonly found: boolean;
-  readonly status: number | null;
-  readonly error?: string;
-  readonly atMs: number;
-}
 
 export interface ReadbackOptions {
   readonly gatewayUrl: string;

@@ -1,16 +1,9 @@
 // Targets against actuals: one check per target the scenario sets, and the verdict.
-import type { Targets } from '../core/scenario.js';
+import type { Targets } from '../config/scenario.js';
+import type { Check } from '../record/check.js';
 import type { RunMetrics } from './run-metrics.js';
 import { REGION_FAILOVER_KINDS } from './faults.js';
 
-export interface Check {
-  readonly name: string;
-  /** What the target says, e.g. ">= 0.999" or "<= 2000ms". */
-  readonly target: string;
-  readonly actual: number | null;
-  readonly pass: boolean;
-  readonly detail?: string;
-}
 
 export interface Verdict {
   readonly pass: boolean;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { LabEvent } from '../core/events.js';
-import type { RequestRecord } from '../core/records.js';
+import type { LabEvent } from '../record/events.js';
+import type { RequestRecord } from '../record/records.js';
 import { finalVersions, measureDeploys } from './deploys.js';
 
 const T0 = 2_000_000;

@@ -2,11 +2,11 @@
 // control plane), the outcome, the detection time of a bad version, the final version of every
 // replica, and the client impact during the deployment (failed, truncated, wrong and
 // SLO-breaching requests; TTFT p99 against steady state; the share answered by the new version).
-import type { LabEvent } from '../core/events.js';
-import type { RequestRecord } from '../core/records.js';
-import type { Targets } from '../core/scenario.js';
+import type { LabEvent } from '../record/events.js';
+import type { RequestRecord } from '../record/records.js';
+import type { Targets } from '../config/scenario.js';
 import { ttftMs } from './requests.js';
-import { percentiles } from './stats.js';
+import { percentiles } from '../core/stats.js';
 
 export interface DeployTimelineStep {
   /** Milliseconds since the deployment started. */

@@ -1,9 +1,9 @@
 // Per-fault figures from the record: fault events (injected/healed), control-plane and gateway
 // events, and client request records. Definitions are in the README ("What the figures mean").
-import type { LabEvent } from '../core/events.js';
-import { DETECTION_EVENTS, EV, REGION_REMOVAL_EVENTS, REMOVAL_EVENTS } from '../core/event-types.js';
-import type { RequestRecord } from '../core/records.js';
-import type { Targets } from '../core/scenario.js';
+import type { LabEvent } from '../record/events.js';
+import { DETECTION_EVENTS, EV, REGION_REMOVAL_EVENTS, REMOVAL_EVENTS } from '../record/event-types.js';
+import type { RequestRecord } from '../record/records.js';
+import type { Targets } from '../config/scenario.js';
 import { perSecond, ttftMs, type Bucket } from './requests.js';
 
 /** Faults that take a whole region's entry point away: their failover is the GLB leaving the region. */

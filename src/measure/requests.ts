@@ -1,7 +1,7 @@
 // Request-level figures from client records only. A request is *available* when it ended `ok` and
 // its answer was not wrong (a wrong answer is served but not available).
-import type { RequestRecord } from '../core/records.js';
-import { percentiles, type Percentiles } from './stats.js';
+import type { RequestRecord } from '../record/records.js';
+import { percentiles, type Percentiles } from '../core/stats.js';
 
 export interface RequestCounts {
   readonly total: number;

@@ -1,9 +1,9 @@
 // Every figure of a run, computed from the recorded timeline alone (request records and events).
-import type { LabEvent } from '../core/events.js';
-import type { RequestRecord } from '../core/records.js';
-import type { Targets } from '../core/scenario.js';
+import type { LabEvent } from '../record/events.js';
+import type { RequestRecord } from '../record/records.js';
+import type { Targets } from '../config/scenario.js';
 import { measureFaults, type FaultFigures } from './faults.js';
-import type { ReadbackRecord } from '../load/readback.js';
+import type { ReadbackRecord } from '../record/records.js';
 import { measureState, type StateFigures } from './state-figures.js';
 import { measureDeploys, type DeployFigures } from './deploys.js';
 import { availability, countRequests, latency, perSecond, type Bucket, type LatencyFigures, type RequestCounts } from './requests.js';

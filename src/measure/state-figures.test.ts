@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { LabEvent } from '../core/events.js';
-import type { ReadbackRecord } from '../load/readback.js';
+import type { LabEvent } from '../record/events.js';
+import type { ReadbackRecord } from '../record/records.js';
 import { measureState } from './state-figures.js';
 
 const ev = (atMs: number, type: string, subject: string, data?: Record<string, unknown>): LabEvent => ({ atMs, source: 'x', type, subject, ...(data ? { data } : {}) });

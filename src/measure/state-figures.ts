@@ -3,10 +3,10 @@
 // completions after a region is lost — every acknowledged write read back from the surviving
 // region; RPO = the failure (first region.state-loss/region.outage injection) − the
 // acknowledgement of the first write that was lost (0 when none was), every lost write listed.
-import type { LabEvent } from '../core/events.js';
-import { EV } from '../core/event-types.js';
-import { CP_EV } from '../controlplane/cp-events.js';
-import type { ReadbackRecord } from '../load/readback.js';
+import type { LabEvent } from '../record/events.js';
+import { EV } from '../record/event-types.js';
+import { CP_EV } from '../record/cp-events.js';
+import type { ReadbackRecord } from '../record/records.js';
 
 export interface LostWrite {
   readonly requestId: string;

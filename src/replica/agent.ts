@@ -1,12 +1,13 @@
 // The replica's gRPC agent (halab.v1.ReplicaAgent): health as the replica sees it, fault
 // injection, drain and model loading. The control plane and the chaos engine call it.
-import { bindServer, grpc, replicaAgentPackage } from '../core/grpc.js';
+import { bindServer, grpc, replicaAgentPackage } from '../protocol/grpc.js';
 import { isHalabError } from '../core/errors.js';
 import type { ReplicaAgentHandlers } from '../gen/halab/v1/ReplicaAgent.js';
 import type { ReplicaHealth } from '../gen/halab/v1/ReplicaHealth.js';
 import type { FaultSpec } from '../gen/halab/v1/FaultSpec.js';
 import { XID_MESSAGE } from './http-api.js';
-import { MODEL_BEHAVIOURS, type ModelBehaviour, type ReplicaCore } from './replica-core.js';
+import { MODEL_BEHAVIOURS, type ModelBehaviour } from '../config/model-behaviours.js';
+import type { ReplicaCore } from './replica-core.js';
 
 export interface AgentServer {
   readonly address: string;

@@ -2,12 +2,12 @@
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { realClock } from '../core/clock.js';
-import { memoryEventSink } from '../core/events.js';
+import { memoryEventSink } from '../record/events.js';
 import { createLogger } from '../core/log.js';
-import { SseParser } from '../core/sse.js';
+import { SseParser } from '../protocol/sse.js';
 import { scaledProfile } from './profiles.js';
 import { startReplica, type RunningReplica } from './replica-server.js';
-import { expectedAnswer } from './tokens.js';
+import { expectedAnswer } from '../protocol/tokens.js';
 
 let replica: RunningReplica;
 const messages = [{ role: 'user', content: 'tell me about quorums' }];

@@ -2,13 +2,13 @@
 // GET /v1/models, GET /health (200 only when the model is loaded and the GPU is fine, like vLLM),
 // GET /metrics (vLLM metric names). Faults change what it does; see faults.ts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { validateChatRequest } from '../core/chat-request.js';
-import { BodyTooLargeError, listenHttp, readBody, sendError } from '../core/openai-http.js';
-import { sseData } from '../core/sse.js';
+import { validateChatRequest } from '../protocol/chat-request.js';
+import { BodyTooLargeError, listenHttp, readBody, sendError } from '../protocol/openai-http.js';
+import { sseData } from '../protocol/sse.js';
 import { EngineOverloadError } from './engine.js';
 import type { ReplicaMetrics } from './metrics.js';
 import type { ReplicaCore } from './replica-core.js';
-import { answerPlan, countTokens, promptKey, promptTokens, tokenAt } from './tokens.js';
+import { answerPlan, countTokens, promptKey, promptTokens, tokenAt } from '../protocol/tokens.js';
 
 export const BODY_MAX_BYTES = 1 << 20;
 export const XID_MESSAGE = 'GPU error: Xid 79, GPU has fallen off the bus';

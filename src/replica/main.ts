@@ -2,11 +2,11 @@
 // `node dist/src/replica/main.js --id R/C/I --host H --topology F --lab-dir D [--control-plane ADDR] [--model-version V] [--seed N]`.
 import { Command } from 'commander';
 import { realClock } from '../core/clock.js';
-import { fileEventSink } from '../core/events.js';
+import { fileEventSink } from '../record/events.js';
 import { parseTarget } from '../core/ids.js';
 import { createLogger } from '../core/log.js';
-import { loadTopology } from '../core/topology.js';
-import { eventsFile, logFile, writeReadyFile } from '../lab/paths.js';
+import { loadTopology } from '../config/topology.js';
+import { eventsFile, logFile, writeReadyFile } from '../process/paths.js';
 import { scaledProfile } from './profiles.js';
 import { startReplica } from './replica-server.js';
 

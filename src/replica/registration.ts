@@ -1,13 +1,13 @@
 // Keeps a replica registered with the control plane: Register, then a Heartbeat stream that stays
 // open for the replica's life (its end tells the control plane at once that the replica is gone).
 // Any failure is retried with capped backoff; the replica never dies of a missing control plane.
-import { controlPlanePackage, grpc } from '../core/grpc.js';
+import { controlPlanePackage, grpc } from '../protocol/grpc.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { ControlPlaneClient } from '../gen/halab/v1/ControlPlane.js';
 import type { HeartbeatMessage } from '../gen/halab/v1/HeartbeatMessage.js';
 import type { ReplicaCore } from './replica-core.js';
-import { Endpoints } from '../core/cp-endpoints.js';
+import { Endpoints } from '../protocol/cp-endpoints.js';
 
 export interface RegistrationInfo {
   readonly replicaId: string;

@@ -1,16 +1,15 @@
 // The state of one stand-in replica shared by its HTTP API and its agent: the engine, the loaded
 // model version (and how a bad version misbehaves), fault modes, drain, and request counters.
 import type { Clock } from '../core/clock.js';
-import type { EventSink } from '../core/events.js';
+import type { EventSink } from '../record/events.js';
 import type { Rng } from '../core/rng.js';
 import { Engine } from './engine.js';
 import { FaultState } from './faults.js';
 import type { EngineProfile } from './profiles.js';
-import { corruptVersion } from './tokens.js';
+import { corruptVersion } from '../protocol/tokens.js';
+import { MODEL_BEHAVIOURS, type ModelBehaviour } from '../config/model-behaviours.js';
 
 /** How a model version behaves once loaded; anything but `ok` is a bad version for deploy tests. */
-export type ModelBehaviour = 'ok' | 'crash-on-load' | 'slow' | 'corrupt' | 'error-rate';
-export const MODEL_BEHAVIOURS: readonly ModelBehaviour[] = ['ok', 'crash-on-load', 'slow', 'corrupt', 'error-rate'];
 
 /** Decode slow-down of a `slow` version; error share of an `error-rate` version. */
 const SLOW_VERSION_FACTOR = 3;

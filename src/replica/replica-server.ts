@@ -1,14 +1,15 @@
 // Starts one stand-in replica in this process: the engine and model, the OpenAI HTTP API, the gRPC
 // agent, and (when a control plane is given) registration. main.ts and tests both use it.
 import type { Clock } from '../core/clock.js';
-import type { EventSink } from '../core/events.js';
+import type { EventSink } from '../record/events.js';
 import type { Logger } from '../core/log.js';
 import { createRng } from '../core/rng.js';
 import { startAgent } from './agent.js';
 import { startHttpApi } from './http-api.js';
 import { createReplicaMetrics } from './metrics.js';
 import type { EngineProfile } from './profiles.js';
-import { MODEL_BEHAVIOURS, ReplicaCore, type ModelBehaviour } from './replica-core.js';
+import { MODEL_BEHAVIOURS, type ModelBehaviour } from '../config/model-behaviours.js';
+import { ReplicaCore } from './replica-core.js';
 import { Registration } from './registration.js';
 
 export interface ReplicaOptions {

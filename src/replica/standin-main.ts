@@ -2,7 +2,7 @@
 // `node dist/src/replica/standin-main.js [--lab-dir D --name N] [stand-in flags]`. Prints its URL.
 import { Command } from 'commander';
 import { realClock } from '../core/clock.js';
-import { writeReadyFile } from '../lab/paths.js';
+import { writeReadyFile } from '../process/paths.js';
 import { addStandinFlags, standinOptions, type StandinFlags } from './standin-flags.js';
 import { startUpstreamStandin } from './upstream-standin.js';
 

@@ -6,12 +6,12 @@
 // Admin API: GET/POST/DELETE /admin/mode, POST /admin/gpu {xid}, GET /admin/stats.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Clock, TimerHandle } from '../core/clock.js';
-import { validateChatRequest } from '../core/chat-request.js';
+import { validateChatRequest } from '../protocol/chat-request.js';
 import { errorMessage } from '../core/errors.js';
-import { BodyTooLargeError, listenHttp, readBody, sendError } from '../core/openai-http.js';
-import { sseData } from '../core/sse.js';
+import { BodyTooLargeError, listenHttp, readBody, sendError } from '../protocol/openai-http.js';
+import { sseData } from '../protocol/sse.js';
 import { DEFAULT_AFTER_TOKENS, MisbehaviourState, parseMisbehaviour, type MisbehaviourSpec } from './misbehaviour.js';
-import { answerPlan, countTokens, promptKey, promptTokens, tokenAt } from './tokens.js';
+import { answerPlan, countTokens, promptKey, promptTokens, tokenAt } from '../protocol/tokens.js';
 
 export interface StandinOptions {
   readonly host: string;

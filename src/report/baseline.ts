@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { HalabError } from '../core/errors.js';
-import { parseWith } from '../core/schema-errors.js';
+import { parseWith } from '../config/schema-errors.js';
 import type { RunReport } from './run-report.js';
 
 /** Which way is worse, and how much slack a metric has before it counts as a regression. */

@@ -3,15 +3,15 @@
 // copy alone, so a run directory can be re-measured later with identical figures.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LabEvent } from '../core/events.js';
+import type { LabEvent } from '../record/events.js';
 import { HalabError } from '../core/errors.js';
-import { loadScenario, type Targets } from '../core/scenario.js';
-import { readRecords } from '../load/record-io.js';
+import { loadScenario, type Targets } from '../config/scenario.js';
+import { readRecords } from '../record/record-io.js';
 import { k6ThresholdsCheck, type K6Result } from '../load/k6-exit.js';
 import { evaluateTargets, type Verdict } from '../measure/checks.js';
 import { measureRun, type RunMetrics } from '../measure/run-metrics.js';
-import type { ReadbackRecord } from '../load/readback.js';
-import { loadTopology } from '../core/topology.js';
+import type { ReadbackRecord } from '../record/records.js';
+import { loadTopology } from '../config/topology.js';
 import { annualize, defaultFaultRates } from '../sim/annualize.js';
 import { DEFAULT_FAILURE_MODEL } from '../sim/failure-model.js';
 import { simTopology } from '../sim/model.js';

@@ -3,7 +3,7 @@
 // the failure makes it fail. Only the incident is simulated, never the healthy time around it.
 import { VirtualClock } from '../core/clock.js';
 import type { Rng } from '../core/rng.js';
-import { INITIAL_SIGNAL, nextProbeDelayMs, observe, initialSignals, type HealthPolicyConfig, type ReplicaSignals, type SignalState } from '../controlplane/health-policy.js';
+import { INITIAL_SIGNAL, nextProbeDelayMs, observe, initialSignals, type HealthPolicyConfig, type ReplicaSignals, type SignalState } from '../policy/health.js';
 
 /**
  * How a failure shows to the health checker: `disconnect` — the heartbeat stream ends (process or

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
-import { parseWith } from '../core/schema-errors.js';
+import { parseWith } from '../config/schema-errors.js';
 import { HOURS_PER_YEAR } from './conversions.js';
 
 const repair = z.strictObject({

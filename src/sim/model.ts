@@ -1,8 +1,8 @@
 // Builds the simulator's and the analytical model's view of a topology under a failure model, so
 // `halab simulate` and `halab plan` compare like with like.
-import { DEFAULT_HEALTH_POLICY, type HealthPolicyConfig } from '../controlplane/health-policy.js';
+import { DEFAULT_HEALTH_POLICY, type HealthPolicyConfig } from '../policy/health.js';
 import { createRng } from '../core/rng.js';
-import type { Topology } from '../core/topology.js';
+import type { Topology } from '../config/topology.js';
 import { clusterAvailability, failoverLoss, rateAvailability, serviceAvailability, type ClusterModel, type RegionModel } from './analytical.js';
 import { detectionMs, type FailureSignature } from './detection.js';
 import { gpuFailuresPerYear, type FailureModel } from './failure-model.js';

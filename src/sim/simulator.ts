@@ -5,8 +5,8 @@
 import { VirtualClock } from '../core/clock.js';
 import type { Rng } from '../core/rng.js';
 import { createRng } from '../core/rng.js';
-import { DEFAULT_HEALTH_POLICY, type HealthPolicyConfig } from '../controlplane/health-policy.js';
-import { DEFAULT_FAILOVER_CONFIG, drainFinished, initialFailoverState, servingClusters, stepFailover, type FailoverState } from '../controlplane/failover-policy.js';
+import { DEFAULT_HEALTH_POLICY, type HealthPolicyConfig } from '../policy/health.js';
+import { DEFAULT_FAILOVER_CONFIG, drainFinished, initialFailoverState, servingClusters, stepFailover, type FailoverState } from '../policy/failover.js';
 import { HOURS_PER_YEAR } from './conversions.js';
 import { detectionMs, type FailureSignature } from './detection.js';
 import { gpuFailuresPerYear, type FailureModel } from './failure-model.js';

@@ -6,8 +6,8 @@ import type { Command } from 'commander';
 import { realClock } from '../../core/clock.js';
 import { EXIT, HalabError } from '../../core/errors.js';
 import { formatMs, parseDurationMs } from '../../core/duration.js';
-import { requireLabState } from '../../lab/lab-state.js';
-import { labPaths } from '../../lab/paths.js';
+import { requireLabState } from '../../process/lab-state.js';
+import { labPaths } from '../../process/paths.js';
 import { startDeploy, watchDeploy, type DeployStatusMsg } from '../../lab/deploy-client.js';
 import type { DeployOptions } from '../../gen/halab/v1/DeployOptions.js';
 

@@ -3,13 +3,13 @@ import type { Command } from 'commander';
 import { realClock } from '../../core/clock.js';
 import { parseDurationMs } from '../../core/duration.js';
 import { HalabError } from '../../core/errors.js';
-import { fileEventSink } from '../../core/events.js';
-import { EV } from '../../core/event-types.js';
-import { loadTopology } from '../../core/topology.js';
+import { fileEventSink } from '../../record/events.js';
+import { EV } from '../../record/event-types.js';
+import { loadTopology } from '../../config/topology.js';
 import { readFaults, writeFaults, type ActiveFault } from '../../chaos/faults-store.js';
 import { healFault, injectFault, resolveFault, type FaultParams } from '../../chaos/injectors.js';
-import { requireLabState } from '../../lab/lab-state.js';
-import { eventsFile, labPaths } from '../../lab/paths.js';
+import { requireLabState } from '../../process/lab-state.js';
+import { eventsFile, labPaths } from '../../process/paths.js';
 
 function newFaultId(kind: string): string {
   return `f-${kind.replace(/\./g, '-')}-${realClock.nowMs().toString(36)}`;
@@ -91,7 +91,7 @@ export function registerFaults(program: Command): void {
     .command('faults')
     .description('list the fault kinds the lab can inject')
     .action(async () => {
-      const { FAULT_KINDS } = await import('../../core/fault-kinds.js');
+      const { FAULT_KINDS } = await import('../../config/fault-kinds.js');
       for (const k of FAULT_KINDS) process.stdout.write(`${k.kind.padEnd(24)} ${k.target.padEnd(12)} ${k.description}\n`);
     });
 }

@@ -2,12 +2,12 @@
 import type { Command } from 'commander';
 import { request } from 'undici';
 import { realClock } from '../../core/clock.js';
-import { loadTopology } from '../../core/topology.js';
+import { loadTopology } from '../../config/topology.js';
 import { labStatus, startLab, stopLab } from '../../lab/lab.js';
-import { readLabState, requireLabState } from '../../lab/lab-state.js';
-import { labPaths } from '../../lab/paths.js';
+import { readLabState, requireLabState } from '../../process/lab-state.js';
+import { labPaths } from '../../process/paths.js';
 import { readFaults } from '../../chaos/faults-store.js';
-import { isAlive } from '../../lab/launcher.js';
+import { isAlive } from '../../process/launcher.js';
 
 export const DEFAULT_TOPOLOGY = 'cluster/two-region.yaml';
 

@@ -6,12 +6,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { realClock } from '../../core/clock.js';
 import { EXIT, HalabError } from '../../core/errors.js';
-import { loadScenario, type Scenario } from '../../core/scenario.js';
-import { buildTopology } from '../../core/topology.js';
-import { labPaths } from '../../lab/paths.js';
-import { runScenario, scenarioTopologyDoc, scheduleFor } from '../../chaos/runner.js';
-import { suiteFor } from '../../chaos/suite.js';
-import { scenarioPrerequisites } from '../../chaos/prerequisites.js';
+import { loadScenario, type Scenario } from '../../config/scenario.js';
+import { buildTopology } from '../../config/topology.js';
+import { labPaths } from '../../process/paths.js';
+import { runScenario, scenarioTopologyDoc, scheduleFor } from '../../run/runner.js';
+import { suiteFor } from '../../run/suite.js';
+import { scenarioPrerequisites } from '../../run/prerequisites.js';
 import { renderJunit } from '../../report/junit.js';
 import { formatSummary, type RunReport } from '../../report/run-report.js';
 

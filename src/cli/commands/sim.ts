@@ -1,7 +1,7 @@
 // `halab availability`, `halab simulate` and `halab plan`: annual nines for capacity planners.
 import type { Command } from 'commander';
 import { HalabError } from '../../core/errors.js';
-import { loadTopology } from '../../core/topology.js';
+import { loadTopology } from '../../config/topology.js';
 import { checkAvailability, downtimeMinutesPerYear, formatPercent, nines } from '../../sim/conversions.js';
 import { kOfN, markovKofN, seedClusterAvailability, seedMultiClusterAvailability } from '../../sim/analytical.js';
 import { annualize, defaultFaultRates, loadRates, readImpacts } from '../../sim/annualize.js';

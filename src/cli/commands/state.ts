@@ -6,12 +6,12 @@ import { basename, dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { realClock } from '../../core/clock.js';
-import { loadTopology } from '../../core/topology.js';
-import { listBackups, readBackup } from '../../controlplane/backup.js';
+import { loadTopology } from '../../config/topology.js';
+import { listBackups, readBackup } from '../../store/backup.js';
 import { requestBackup } from '../../lab/cp-client.js';
-import { readLabState, requireLabState } from '../../lab/lab-state.js';
-import { openObjectStore } from '../../controlplane/object-store.js';
-import { labPaths } from '../../lab/paths.js';
+import { readLabState, requireLabState } from '../../process/lab-state.js';
+import { openObjectStore } from '../../store/object-store.js';
+import { labPaths } from '../../process/paths.js';
 import { labObjectStore, restoreControlPlane } from '../../lab/restore.js';
 
 /** --from as a snapshot name in the store, or a path / URL of a snapshot file. */

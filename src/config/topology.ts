@@ -1,0 +1,203 @@
+// Topology files (cluster/*.yaml): regions, clusters, replicas per cluster, model and performance
+// profile. Parsed once into a readonly object; every replica gets its id and loopback host here.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../core/errors.js';
+import { clusterId, replicaId } from '../core/ids.js';
+import { parseWith } from './schema-errors.js';
+import { checkRoutes, externalClusterSchema, routeSchema, type EndpointKind } from './topology-external.js';
+
+const name = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name of letters, digits and dashes');
+const loopbackHost = z.string().regex(/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/, 'expected a loopback IPv4 address (127.x.y.z)');
+
+const clusterSchema = z.strictObject({
+  name,
+  role: z.enum(['primary', 'backup']).default('primary'),
+  /** Stand-in replicas (one per GPU); an external cluster has one replica per endpoint instead. */
+  gpus: z.number().int().min(1).max(64).optional(),
+  /** Real OpenAI-compatible endpoints instead of stand-ins. */
+  external: externalClusterSchema.optional(),
+  /** Below this fraction of healthy replicas the cluster counts as failed and its backup takes over. */
+  minHealthyFraction: z.number().gt(0).max(1).default(0.5),
+});
+
+const regionSchema = z.strictObject({
+  name,
+  host: loopbackHost,
+  clusters: z.array(clusterSchema).min(1),
+});
+
+const faultCommand = z.strictObject({
+  /** Shell command that injects the fault; {target} {region} {cluster} {index} are substituted. */
+  inject: z.string().min(1),
+  /** Shell command that heals it. */
+  heal: z.string().min(1),
+  timeoutMs: z.number().int().positive().max(600_000).default(30_000),
+});
+
+/** A real service under test instead of stand-ins: where clients go, and how faults are applied. */
+const externalSchema = z.strictObject({
+  /** OpenAI-compatible base URL the load is sent to (e.g. a vLLM router or gateway). */
+  entrypoint: z.string().url('expected the base URL of an OpenAI-compatible server'),
+  /** Environment variable holding the API key, sent as a Bearer token. */
+  apiKeyEnv: z.string().optional(),
+  /** Whether answers are the stand-in's deterministic ones (only when the endpoints are stand-ins). */
+  deterministic: z.boolean().default(false),
+  /** Fault kind → commands. A kind without an entry cannot be injected. */
+  faults: z.record(z.string(), faultCommand).default({}),
+});
+
+export const topologySchema = z.strictObject({
+  name,
+  model: z.strictObject({ name: z.string().min(1), version: z.string().min(1) }).default({ name: 'llama-3-8b-instruct', version: 'v1' }),
+  /** Performance profile of stand-in replicas (see src/replica/profiles.ts). */
+  profile: z.string().default('h100-llama3-8b'),
+  /** Multiplies every engine duration (prefill, decode, model load); < 1 runs faster than real. */
+  timeScale: z.number().gt(0).max(10).default(1),
+  /** Overrides the profile's model load time (before timeScale). */
+  modelLoadMs: z.number().min(0).optional(),
+  controlPlane: z
+    .strictObject({
+      host: loopbackHost.default('127.0.0.1'),
+      /** Where the control plane keeps its state: an embedded log on disk, or etcd (started by the lab). */
+      store: z.enum(['embedded', 'etcd']).default('embedded'),
+      /** Control-plane instances; more than one needs store: etcd (leader election on an etcd lease). */
+      instances: z.number().int().min(1).max(5).default(1),
+      /** Where instances run: all on `host`, or spread over the regions (instance i in region i mod n, on its host). */
+      placement: z.enum(['host', 'regions']).default('host'),
+      /** TTL of the leader's etcd lease: a dead leader is replaced within about this long. */
+      leaseTtlS: z.number().int().min(1).max(60).default(2),
+      /** Periodic snapshots of the control-plane state (halab backup / halab restore). */
+      backup: z
+        .strictObject({
+          /** file:///dir (default: <lab>/backups) or s3://bucket/prefix. */
+          url: z.string().regex(/^(file|s3):\/\/./, 'expected file:///path or s3://bucket[/prefix]').optional(),
+          /** S3 endpoint (an S3-compatible server); credentials come from the AWS_* environment. */
+          endpoint: z.string().url().optional(),
+          intervalMs: z.number().int().min(0).default(0),
+          retain: z.number().int().min(1).max(1000).default(10),
+        })
+        .default({ intervalMs: 0, retain: 10 }),
+    })
+    .default({ host: '127.0.0.1', store: 'embedded', instances: 1, placement: 'host', leaseTtlS: 2, backup: { intervalMs: 0, retain: 10 } }),
+  links: z.strictObject({ interRegionLatencyMs: z.number().min(0).default(30) }).default({ interRegionLatencyMs: 30 }),
+  regions: z.array(regionSchema).min(1),
+  external: externalSchema.optional(),
+  /** Model routes with fallbacks (default: the topology's model on every cluster). */
+  routes: z.array(routeSchema).optional(),
+  /** Yearly failure rates for the simulator (validated by src/sim/failure-model.ts). */
+  failureModel: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type TopologyFile = z.infer<typeof topologySchema>;
+
+export interface ReplicaSpec {
+  readonly id: string;
+  readonly region: string;
+  readonly cluster: string;
+  readonly index: number;
+  readonly host: string;
+  /** Set for a replica that is a real (or launched stand-in) OpenAI-compatible endpoint. */
+  readonly external?: ExternalReplicaSpec;
+}
+
+export interface ExternalReplicaSpec {
+  readonly kind: EndpointKind;
+  /** Base URL; undefined until the lab has launched the stand-in that serves it. */
+  readonly url?: string;
+  readonly apiKeyEnv?: string;
+  readonly gpuMetricsUrl?: string;
+  /** Model name the endpoint serves. */
+  readonly model: string;
+  /** The lab launches a stand-in for this endpoint. */
+  readonly launched: boolean;
+}
+
+export interface ClusterSpec {
+  readonly id: string;
+  readonly region: string;
+  readonly name: string;
+  readonly role: 'primary' | 'backup';
+  readonly gpus: number;
+  readonly minHealthyFraction: number;
+}
+
+export interface Topology extends Readonly<TopologyFile> {
+  readonly file: string;
+  readonly clusters: readonly ClusterSpec[];
+  readonly replicas: readonly ReplicaSpec[];
+}
+
+/** Validates a parsed topology document and expands it into clusters and replicas. */
+export function buildTopology(data: unknown, file: string): Topology {
+  const parsed = parseWith(topologySchema, data, file);
+  if (parsed.controlPlane.instances > 1 && parsed.controlPlane.store !== 'etcd') {
+    throw new ConfigError(file, 'controlPlane.instances', `${parsed.controlPlane.instances} instances need controlPlane.store: etcd (the embedded log belongs to one process)`);
+  }
+  const regionNames = new Set<string>();
+  const clusters: ClusterSpec[] = [];
+  const replicas: ReplicaSpec[] = [];
+  parsed.regions.forEach((region, ri) => {
+    if (regionNames.has(region.name)) throw new ConfigError(file, `regions[${ri}].name`, `duplicate region "${region.name}"`);
+    regionNames.add(region.name);
+    const clusterNames = new Set<string>();
+    region.clusters.forEach((cluster, ci) => {
+      if (clusterNames.has(cluster.name)) {
+        throw new ConfigError(file, `regions[${ri}].clusters[${ci}].name`, `duplicate cluster "${cluster.name}" in ${region.name}`);
+      }
+      clusterNames.add(cluster.name);
+      const where = `regions[${ri}].clusters[${ci}]`;
+      const ext = cluster.external;
+      if (!ext && cluster.gpus === undefined) throw new ConfigError(file, `${where}.gpus`, 'required for a stand-in cluster (or give external endpoints)');
+      if (ext && cluster.gpus !== undefined && cluster.gpus !== ext.endpoints.length) {
+        throw new ConfigError(file, `${where}.gpus`, `is ${cluster.gpus} but external.endpoints lists ${ext.endpoints.length}; leave gpus out for an external cluster`);
+      }
+      ext?.endpoints.forEach((e, ei) => {
+        if (!e.url && !ext.standin) throw new ConfigError(file, `${where}.external.endpoints[${ei}].url`, 'required (or set external.standin to have the lab launch a stand-in)');
+      });
+      const gpus = ext ? ext.endpoints.length : cluster.gpus!;
+      clusters.push({
+        id: clusterId(region.name, cluster.name),
+        region: region.name,
+        name: cluster.name,
+        role: cluster.role,
+        gpus,
+        minHealthyFraction: cluster.minHealthyFraction,
+      });
+      for (let i = 0; i < gpus; i++) {
+        const e = ext?.endpoints[i];
+        const external: ExternalReplicaSpec | undefined = ext
+          ? {
+              kind: ext.kind,
+              model: ext.model ?? parsed.model.name,
+              launched: !e?.url,
+              ...(e?.url ? { url: e.url.replace(/\/+$/, '') } : {}),
+              ...(ext.apiKeyEnv ? { apiKeyEnv: ext.apiKeyEnv } : {}),
+              ...(e?.gpuMetricsUrl ? { gpuMetricsUrl: e.gpuMetricsUrl } : {}),
+            }
+          : undefined;
+        replicas.push({ id: replicaId(region.name, cluster.name, i), region: region.name, cluster: cluster.name, index: i, host: region.host, ...(external ? { external } : {}) });
+      }
+    });
+  });
+  if (parsed.routes) checkRoutes(parsed.routes, new Set(clusters.map((c) => c.id)), file);
+  return Object.freeze({ ...parsed, file, clusters, replicas });
+}
+
+/** Reads and validates a topology file. */
+export function loadTopology(file: string): Topology {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, '', `cannot read topology file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(file, '', `not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return buildTopology(data, file);
+}

@@ -1,0 +1,128 @@
+// Replica processes a deployment starts, restarts and stops (I/O edge): blue-green's green set,
+// a replica brought back after its new version crashed on load, retired replicas. The lab's state
+// file is kept in step, so `halab status` and `halab down` see exactly the processes that run,
+// and a crash heal restarts a replica on the version it was deployed to.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Clock } from '../../core/clock.js';
+import { HalabError } from '../../core/errors.js';
+import { isAlive, spawnComponent } from '../../process/launcher.js';
+import { readLabState, writeLabState, type ProcessEntry } from '../../process/lab-state.js';
+import type { LabPaths } from '../../process/paths.js';
+import { terminate } from '../../process/reaper.js';
+
+export interface ReplicaProcessSpec {
+  readonly id: string;
+  readonly host: string;
+  readonly version: string;
+  readonly behaviour: string;
+}
+
+export interface DeployProcessesOptions {
+  readonly labDir: string;
+  readonly topologyFile: string;
+  readonly controlPlane: () => string;
+  readonly clock: Clock;
+}
+
+function pathsOf(labDir: string): LabPaths {
+  return {
+    home: join(labDir, '..'),
+    labDir,
+    stateFile: join(labDir, 'state.json'),
+    lockFile: join(labDir, '..', 'lab.lock'),
+    eventsDir: join(labDir, 'events'),
+    logsDir: join(labDir, 'logs'),
+    procsDir: join(labDir, 'procs'),
+  };
+}
+
+/** Alive and not a zombie waiting to be reaped (an exited replica whose parent has gone). */
+function running(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+/** The args with --model-version/--model-behaviour replaced. */
+export function withVersionArgs(args: readonly string[], version: string, behaviour: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--model-version' || args[i] === '--model-behaviour') {
+      i += 1;
+      continue;
+    }
+    out.push(args[i]!);
+  }
+  return [...out, '--model-version', version, ...(behaviour !== 'ok' ? ['--model-behaviour', behaviour] : [])];
+}
+
+export class DeployProcesses {
+  private readonly paths: LabPaths;
+
+  constructor(private readonly opts: DeployProcessesOptions) {
+    this.paths = pathsOf(opts.labDir);
+  }
+
+  private update(fn: (processes: ProcessEntry[]) => ProcessEntry[]): void {
+    const state = readLabState(this.paths);
+    if (!state) return; // not a lab run (tests of the control plane alone)
+    state.processes = fn(state.processes);
+    writeLabState(this.paths, state);
+  }
+
+  private entry(id: string): ProcessEntry | undefined {
+    return readLabState(this.paths)?.processes.find((p) => p.name === `replica/${id}`);
+  }
+
+  /** Starts a new replica process; returns its pid. */
+  spawn(spec: ReplicaProcessSpec): number {
+    const name = `replica/${spec.id}`;
+    const args = withVersionArgs(
+      ['--id', spec.id, '--host', spec.host, '--control-plane', this.opts.controlPlane(), '--topology', this.opts.topologyFile, '--lab-dir', this.opts.labDir],
+      spec.version,
+      spec.behaviour,
+    );
+    const pid = spawnComponent('replica', name, args, this.opts.labDir);
+    this.update((ps) => [...ps.filter((p) => p.name !== name), { name, kind: 'replica', subject: spec.id, pid, args }]);
+    return pid;
+  }
+
+  /**
+   * Restarts a replica whose process died (or is dying: it is given `graceMs` to be gone, then
+   * stopped) on `version`. Returns the new pid.
+   */
+  async restart(id: string, version: string, behaviour: string, graceMs = 3000): Promise<number> {
+    const entry = this.entry(id);
+    if (!entry) throw new HalabError('UNKNOWN_TARGET', `no process replica/${id} in the lab's state`);
+    const deadline = this.opts.clock.monoMs() + graceMs;
+    while (running(entry.pid) && this.opts.clock.monoMs() < deadline) await this.opts.clock.sleep(50);
+    if (running(entry.pid)) await terminate([entry.pid], this.opts.clock, 1000);
+    const args = withVersionArgs(entry.args, version, behaviour);
+    const pid = spawnComponent('replica', entry.name, args, this.opts.labDir);
+    this.update((ps) => ps.map((p) => (p.name === entry.name ? { ...p, pid, args } : p)));
+    return pid;
+  }
+
+  /** Records the version a replica runs, so a restart (crash heal) starts it on that version. */
+  pin(id: string, version: string, behaviour: string): void {
+    this.update((ps) => ps.map((p) => (p.name === `replica/${id}` ? { ...p, args: withVersionArgs(p.args, version, behaviour) } : p)));
+  }
+
+  /** Whether the lab knows this replica's process and it is no longer running. */
+  isGone(id: string): boolean {
+    const entry = this.entry(id);
+    return entry !== undefined && !running(entry.pid);
+  }
+
+  /** Stops a replica (SIGTERM, then SIGKILL) and removes it from the lab's state. */
+  async stop(id: string): Promise<void> {
+    const entry = this.entry(id);
+    if (entry) await terminate([entry.pid], this.opts.clock, 2000);
+    this.update((ps) => ps.filter((p) => p.name !== `replica/${id}`));
+  }
+}

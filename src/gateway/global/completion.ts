@@ -1,0 +1,99 @@
+// One client completion through the global load balancer, across regions. The same guarantee as a
+// regional gateway, one level up: before the first token a failed region is retried in another;
+// after it, the stream continues in another region by assistant-prefill continuation (the regional
+// gateway passes the continuation to its replica), so the client gets the exact answer with no
+// token repeated or missing — or an explicit error, never a truncated answer that looks complete.
+import type { Clock } from '../../core/clock.js';
+import type { EventSink } from '../../record/events.js';
+import { EV } from '../../record/event-types.js';
+import type { ChatRequest } from '../../protocol/chat-request.js';
+import type { GlbConfig } from './config.js';
+import type { GlbRegions } from './regions.js';
+import { upstreamPayload, type CompletionSink } from '../regional/completion.js';
+import { runAttempt, type AttemptResult } from '../regional/upstream-attempt.js';
+import { COMPLETION_ID_HEADER } from '../../protocol/openai-http.js';
+
+export interface GlbCompletionContext {
+  readonly regions: GlbRegions;
+  readonly config: GlbConfig;
+  readonly clock: Clock;
+  readonly events: EventSink;
+  readonly signal: AbortSignal;
+  /** Called with the region that is serving the request (before done or fail). */
+  readonly onRegion?: (region: string) => void;
+  /** The id the client sees; regional gateways answer (and store) under it. */
+  readonly completionId?: string;
+}
+
+export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbCompletionContext, sink: CompletionSink): Promise<void> {
+  const { regions, config, clock, events, signal } = ctx;
+  const tried = new Set<string>();
+  const replicas: string[] = [];
+  let sentText = '';
+  let sentTokens = 0;
+  let resumes = 0;
+  let version: string | undefined;
+  let previous: string | undefined;
+  let last: { failure: string; reason: string; status?: number } | undefined;
+  const outcome = () => ({ replicas, resumes, ...(version ? { version } : {}) });
+
+  for (let attempt = 1; attempt <= config.maxAttempts; attempt++) {
+    let target = regions.pick(home, tried);
+    if (!target && tried.size > 0) {
+      // Every region failed this request once: pause briefly and go round again (bounded by maxAttempts).
+      try {
+        await clock.sleep(config.retryPauseMs, signal);
+      } catch {
+        return;
+      }
+      tried.clear();
+      target = regions.pick(home, tried);
+    }
+    if (!target) break;
+    tried.add(target.region);
+    ctx.onRegion?.(target.region);
+    if (previous !== undefined) {
+      events.emit(sentTokens > 0 ? EV.glbRequestResumed : EV.glbRequestRetried, previous, last?.reason, { to: target.region, tokens: sentTokens, home });
+      if (sentTokens > 0) resumes += 1;
+    }
+    previous = target.region;
+    const release = regions.acquire(target.region);
+    let result: AttemptResult;
+    try {
+      const upstream = { replicaId: `gateway/${target.region}`, region: target.region, cluster: '', httpUrl: target.url, modelVersion: version ?? '', ...(ctx.completionId ? { headers: { [COMPLETION_ID_HEADER]: ctx.completionId } } : {}) };
+      result = await runAttempt(upstream, upstreamPayload(req, sentText, sentTokens), config, clock, signal, (text, v) => {
+        if (v) version = v;
+        sentText += text;
+        sentTokens += 1;
+        sink.token(text, version);
+      });
+    } finally {
+      release();
+    }
+    if (result.kind === 'aborted') return;
+    if (result.kind === 'done') {
+      if (result.version) version = result.version;
+      replicas.push(...(result.halab?.replicas ?? [`gateway/${target.region}`]));
+      resumes += result.halab?.resumes ?? 0;
+      const promptTokens = result.usage ? Math.max(0, result.usage.prompt_tokens) : 0;
+      sink.done(result.finishReason, { prompt_tokens: promptTokens, completion_tokens: sentTokens, total_tokens: promptTokens + sentTokens }, outcome());
+      return;
+    }
+    if (result.kind === 'client-error') {
+      sink.fail(result.status, `upstream rejected the request: ${result.body.slice(0, 300)}`, outcome(), { body: result.body, contentType: result.contentType });
+      return;
+    }
+    // (the GLB's token callback never refuses a token; a refusal would be a cut stream)
+    const failed: { failure: string; reason: string; status?: number } =
+      result.kind === 'failed' ? result : { failure: 'cut', reason: result.kind === 'refused' ? result.reason : 'attempt ended' };
+    last = failed;
+    replicas.push(`gateway/${target.region}`);
+    // A 429 (the region is full) or a 503 before any token (the region has no replica for it
+    // right now) sends this request elsewhere; a connection error, timeout, stall or cut stream
+    // is evidence against the whole region.
+    if (failed.failure !== 'overload' && !(failed.failure === 'status' && failed.status === 503)) regions.eject(target.region, failed.failure, failed.reason);
+  }
+  const why = last ? last.reason : 'no region is available';
+  const message = sentTokens > 0 ? `stream interrupted after ${sentTokens} tokens and could not be resumed in any region: ${why}` : `no region could serve the request: ${why}`;
+  sink.fail(last?.status === 429 ? 429 : 503, message, outcome());
+}

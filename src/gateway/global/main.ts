@@ -1,0 +1,59 @@
+// Global load balancer process entry:
+// `node dist/src/gateway/global/main.js --host H --routes JSON --default-region R --topology F --lab-dir D [--port P]`.
+// --routes is a GlbRoutes object (src/gateway/glb-regions.ts): which URL reaches each region.
+import { Command } from 'commander';
+import { Agent, setGlobalDispatcher } from 'undici';
+import { z } from 'zod';
+import { realClock } from '../../core/clock.js';
+import { fileEventSink } from '../../record/events.js';
+import { createLogger } from '../../core/log.js';
+import { loadTopology } from '../../config/topology.js';
+import { eventsFile, logFile, writeReadyFile } from '../../process/paths.js';
+import { DEFAULT_GLB_CONFIG } from './config.js';
+import { createGlbMetrics } from './metrics.js';
+import { GlbRegions } from './regions.js';
+import { startGlbServer } from './server.js';
+
+const opts = new Command()
+  .requiredOption('--host <host>')
+  .requiredOption('--routes <json>')
+  .requiredOption('--topology <file>')
+  .requiredOption('--lab-dir <dir>')
+  .option('--default-region <region>')
+  .option('--port <port>', 'port to bind (0: ephemeral)', '0')
+  .parse()
+  .opts<{ host: string; routes: string; topology: string; labDir: string; defaultRegion?: string; port: string }>();
+
+const routesSchema = z.strictObject({
+  regions: z.array(z.string()).min(1),
+  check: z.record(z.string(), z.string().url()),
+  via: z.record(z.string(), z.string().url()),
+});
+
+const name = 'glb';
+const log = createLogger(name, logFile(opts.labDir, name));
+const topology = loadTopology(opts.topology);
+const routes = routesSchema.parse(JSON.parse(opts.routes));
+const metrics = createGlbMetrics();
+const events = fileEventSink(eventsFile(opts.labDir, name), name, realClock, (e) => metrics.observeEvent(e));
+const config = DEFAULT_GLB_CONFIG;
+// Every request of this process (health checks and upstream attempts) gives up connecting in time.
+setGlobalDispatcher(new Agent({ connect: { timeout: config.connectTimeoutMs } }));
+const regions = new GlbRegions(routes, config, realClock, events);
+regions.start();
+const defaultRegion = opts.defaultRegion ?? routes.regions[0]!;
+const server = await startGlbServer({ modelName: topology.model.name, defaultRegion, config, regions, clock: realClock, events, metrics }, opts.host, Number(opts.port));
+writeReadyFile(opts.labDir, name, { url: server.url });
+log.info({ url: server.url, routes }, 'global load balancer listening');
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'shutting down');
+  regions.close();
+  await server.close();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,165 @@
+// The GLB's live view of the regions (the I/O half of src/gateway/glb-policy.ts): active health
+// checks of every regional gateway on the Clock, passive ejections reported by requests, and the
+// failover/failback events that follow from them. Routes say which URL reaches a region's gateway
+// for clients of a given home region (through the inter-region link proxies when the lab has them).
+import { request } from 'undici';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import type { EventSink } from '../../record/events.js';
+import { EV } from '../../record/event-types.js';
+import type { GlbConfig } from './config.js';
+import { ejectRegion, initialRegionState, observeCheck, preferredTargets, regionAvailable, routeOrder, type RegionState } from '../../policy/region-choice.js';
+import { acquireOutstanding } from '../regional/outstanding.js';
+
+export interface GlbRoutes {
+  /** Region names in topology order (the failover order). */
+  readonly regions: readonly string[];
+  /** URL of each region's gateway as the GLB itself reaches it (health checks, local clients). */
+  readonly check: Readonly<Record<string, string>>;
+  /** URL for requests of clients homed in A sent to region B, keyed `A>B` (the A→B link). */
+  readonly via: Readonly<Record<string, string>>;
+}
+
+export interface RegionTarget {
+  readonly region: string;
+  readonly url: string;
+}
+
+export class GlbRegions {
+  private states: RegionState[];
+  private targets = new Map<string, string | undefined>();
+  private readonly timers = new Map<string, TimerHandle>();
+  private readonly outstanding = new Map<string, number>();
+  private closed = false;
+
+  constructor(
+    readonly routes: GlbRoutes,
+    private readonly config: GlbConfig,
+    private readonly clock: Clock,
+    private readonly events: EventSink,
+  ) {
+    this.states = routes.regions.map(initialRegionState);
+    for (const r of routes.regions) this.targets.set(r, r);
+  }
+
+  start(): void {
+    for (const region of this.routes.regions) this.schedule(region, 0);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers.values()) t.cancel();
+  }
+
+  has(region: string): boolean {
+    return this.routes.regions.includes(region);
+  }
+
+  /** The best region for a request from `home` that has not failed it yet. */
+  pick(home: string, exclude: ReadonlySet<string>): RegionTarget | undefined {
+    return this.ordered(home, exclude)[0];
+  }
+
+  /** Every region a request from `home` may go to, best first. */
+  ordered(home: string, exclude: ReadonlySet<string> = new Set()): RegionTarget[] {
+    return routeOrder(this.states, home, exclude, this.clock.nowMs()).map((region) => ({ region, url: this.routes.via[`${home}>${region}`] ?? this.routes.check[region]! }));
+  }
+
+  acquire(region: string): () => void {
+    return acquireOutstanding(this.outstanding, region);
+  }
+
+  /** A request to the region failed: no new traffic to it for its ejection time. */
+  eject(region: string, kind: string, reason: string): void {
+    const s = this.state(region);
+    if (!s || this.closed) return;
+    const next = ejectRegion(s, this.clock.nowMs(), this.config);
+    if (next === s) return;
+    this.setState(next);
+    this.events.emit(EV.glbEject, region, reason, { kind, ejectionMs: next.ejectedUntilMs - this.clock.nowMs(), count: next.ejections });
+    this.updateTargets(reason);
+    this.schedule(region, 0);
+  }
+
+  available(): string[] {
+    const now = this.clock.nowMs();
+    return this.states.filter((s) => regionAvailable(s, now)).map((s) => s.region);
+  }
+
+  status(): Record<string, unknown>[] {
+    const now = this.clock.nowMs();
+    return this.states.map((s) => ({
+      region: s.region,
+      health: s.health,
+      available: regionAvailable(s, now),
+      ejectedForMs: Math.max(0, s.ejectedUntilMs - now),
+      ejections: s.ejections,
+      inFlight: this.outstanding.get(s.region) ?? 0,
+      checkUrl: this.routes.check[s.region],
+      servesHome: [...this.targets.entries()].filter(([, t]) => t === s.region).map(([h]) => h),
+    }));
+  }
+
+  private state(region: string): RegionState | undefined {
+    return this.states.find((s) => s.region === region);
+  }
+
+  private setState(next: RegionState): void {
+    this.states = this.states.map((s) => (s.region === next.region ? next : s));
+  }
+
+  private schedule(region: string, delayMs: number): void {
+    if (this.closed) return;
+    this.timers.get(region)?.cancel();
+    this.timers.set(region, this.clock.setTimer(delayMs, () => void this.check(region)));
+  }
+
+  private async check(region: string): Promise<void> {
+    const result = await this.probe(this.routes.check[region]!);
+    if (this.closed) return;
+    const s = this.state(region)!;
+    const { state, transition } = observeCheck(s, result.ok, this.config, result.immediate);
+    let next = state;
+    if (next.ejectedUntilMs > 0 && this.clock.nowMs() >= next.ejectedUntilMs) {
+      next = { ...next, ejectedUntilMs: 0 };
+      if (next.health === 'healthy') this.events.emit(EV.glbReadmit, region, 'ejection time over and health checks pass', { count: next.ejections });
+    }
+    this.setState(next);
+    if (transition) {
+      this.events.emit(transition.to === 'healthy' ? EV.glbRegionHealthy : EV.glbRegionUnhealthy, region, result.reason, { from: transition.from, to: transition.to });
+    }
+    if (transition || next !== state) this.updateTargets(result.reason);
+    this.schedule(region, this.config.checkIntervalMs);
+  }
+
+  /** Emits failover / failback / no-region events for every home region whose first choice changed. */
+  private updateTargets(reason: string | undefined): void {
+    const next = preferredTargets(this.states, this.clock.nowMs());
+    // Until every region has been checked once, first choices are not news.
+    if (this.states.some((s) => s.health === 'unknown')) return;
+    for (const [home, to] of next) {
+      const from = this.targets.get(home);
+      if (from === to) continue;
+      if (to === undefined) this.events.emit(EV.glbNoRegion, home, reason, { from });
+      else if (to === home) this.events.emit(EV.glbFailback, home, reason, { from, to });
+      else this.events.emit(EV.glbFailover, home, reason, { from, to });
+    }
+    this.targets = next;
+  }
+
+  private async probe(baseUrl: string): Promise<{ ok: boolean; immediate?: boolean; reason: string }> {
+    const controller = new AbortController();
+    const timer = this.clock.setTimer(this.config.checkTimeoutMs, () => controller.abort(new Error('check timeout')));
+    try {
+      // A fresh connection per check (reset): a pooled one may sit on a link that was black-holed.
+      const res = await request(`${baseUrl}/health`, { signal: controller.signal, headers: { 'x-halab-probe': 'glb' }, reset: true });
+      const body = await res.body.text();
+      return res.statusCode === 200 ? { ok: true, reason: 'health check ok' } : { ok: false, reason: `health ${res.statusCode}: ${body.slice(0, 120)}` };
+    } catch (err) {
+      if (controller.signal.aborted) return { ok: false, reason: `no answer to the health check within ${this.config.checkTimeoutMs}ms` };
+      const code = (err as { code?: string }).code ?? '';
+      return { ok: false, immediate: code === 'ECONNREFUSED', reason: `health check failed: ${code || (err as Error).message}` };
+    } finally {
+      timer.cancel();
+    }
+  }
+}

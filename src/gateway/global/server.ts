@@ -1,0 +1,134 @@
+// The global load balancer's HTTP edge: the client entry point of the whole service. OpenAI
+// /v1/chat/completions (geo-routed by the client-region header, failing over across regions),
+// GET /v1/chat/completions/{id} (stored completions, from any region that has one), /v1/models,
+// /health (200 while some region is available) and /status (per-region state, JSON).
+import { createServer, type Server } from 'node:http';
+import type { Clock } from '../../core/clock.js';
+import type { EventSink } from '../../record/events.js';
+import { validateChatRequest } from '../../protocol/chat-request.js';
+import { BodyTooLargeError, listenHttp, readBody, sendError } from '../../protocol/openai-http.js';
+import type { GlbConfig } from './config.js';
+import { runGlbCompletion } from './completion.js';
+import { fetchStoredCompletion } from './stored.js';
+import type { GlbRegions } from './regions.js';
+import { bufferedSink, streamingSink } from '../regional/openai-sinks.js';
+import type { CompletionSink } from '../regional/completion.js';
+import type { GlbMetrics } from './metrics.js';
+
+/** Counts each completion's outcome by home and serving region. */
+function counted(sink: CompletionSink, metrics: GlbMetrics | undefined, home: string, region: () => string): CompletionSink {
+  if (!metrics) return sink;
+  let sent = false;
+  return {
+    token(text, version) {
+      sent = true;
+      sink.token(text, version);
+    },
+    done(reason, usage, outcome) {
+      metrics.requests.inc({ home, region: region(), outcome: 'ok' });
+      sink.done(reason, usage, outcome);
+    },
+    fail(status, message, outcome, passthrough) {
+      metrics.requests.inc({ home, region: region(), outcome: sent ? 'interrupted' : status < 500 && status !== 429 ? 'invalid' : 'failed' });
+      sink.fail(status, message, outcome, passthrough);
+    },
+  };
+}
+
+export interface GlbOptions {
+  readonly modelName: string;
+  readonly defaultRegion: string;
+  readonly config: GlbConfig;
+  readonly regions: GlbRegions;
+  readonly clock: Clock;
+  readonly events: EventSink;
+  readonly metrics?: GlbMetrics;
+}
+
+export interface GlbServer {
+  readonly url: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+/** The client's home region: the header when it names a known region, else the default. */
+export function homeRegion(header: string | string[] | undefined, regions: GlbRegions, defaultRegion: string): string {
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  return value && regions.has(value) ? value : defaultRegion;
+}
+
+export async function startGlbServer(opts: GlbOptions, host: string, port = 0): Promise<GlbServer> {
+  const { config, regions, clock, events } = opts;
+  opts.metrics?.bindRegions(() => regions.status().map((r) => ({ region: String(r.region), available: r.available === true })));
+  let inFlight = 0;
+  let seq = 0;
+
+  const server = createServer((req, res) => {
+    const url = (req.url ?? '/').split('?')[0] ?? '/';
+    if (req.method === 'POST' && url === '/v1/chat/completions') {
+      if (inFlight >= config.inFlightMax) {
+        req.resume();
+        return sendError(res, 429, `global load balancer is at its limit of ${config.inFlightMax} requests in flight`, 'overloaded', null, config.retryAfterS);
+      }
+      inFlight += 1;
+      (async () => {
+        let raw: string;
+        try {
+          raw = await readBody(req, config.bodyMaxBytes);
+        } catch (err) {
+          if (err instanceof BodyTooLargeError) sendError(res, 413, `request body exceeds ${config.bodyMaxBytes} bytes`, 'body_too_large');
+          return;
+        }
+        const parsed = validateChatRequest(raw);
+        if (!parsed.ok) return sendError(res, 400, parsed.error.message, 'invalid_request', parsed.error.param);
+        const request = parsed.request;
+        if (request.model !== undefined && request.model !== opts.modelName) {
+          return sendError(res, 404, `The model \`${request.model}\` does not exist; this service serves \`${opts.modelName}\``, 'model_not_found', 'model');
+        }
+        const home = homeRegion(req.headers[config.regionHeader], regions, opts.defaultRegion);
+        const controller = new AbortController();
+        res.on('close', () => {
+          if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+        });
+        // The final chunk names the region that finished the answer.
+        const meta = { id: `chatcmpl-glb-${clock.nowMs().toString(36)}-${(seq++).toString(36)}`, model: opts.modelName, createdS: Math.floor(clock.nowMs() / 1000), region: home, includeUsage: request.stream_options?.include_usage === true };
+        const sink = counted(request.stream ? streamingSink(res, meta) : bufferedSink(res, meta), opts.metrics, home, () => meta.region);
+        res.setHeader('x-halab-home-region', home);
+        await runGlbCompletion({ ...request, model: opts.modelName }, home, { regions, config, clock, events, signal: controller.signal, onRegion: (r) => (meta.region = r), completionId: meta.id }, sink);
+      })()
+        .catch((err) => sendError(res, 500, `global load balancer error: ${(err as Error).message}`, 'internal_error'))
+        .finally(() => (inFlight -= 1));
+      return;
+    }
+    if (req.method === 'GET' && url === '/v1/models') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ object: 'list', data: [{ id: opts.modelName, object: 'model', created: 0, owned_by: 'halab' }] }));
+    }
+    if (req.method === 'GET' && url === '/health') {
+      const available = regions.available();
+      res.writeHead(available.length > 0 ? 200 : 503, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ status: available.length > 0 ? 'ok' : 'no-region', available }));
+    }
+    if (req.method === 'GET' && url === '/metrics' && opts.metrics) {
+      const m = opts.metrics;
+      m.registry
+        .metrics()
+        .then((text) => res.writeHead(200, { 'content-type': m.registry.contentType }).end(text))
+        .catch((err: Error) => sendError(res, 500, err.message, 'metrics_error'));
+      return;
+    }
+    if (req.method === 'GET' && url.startsWith('/v1/chat/completions/')) {
+      const home = homeRegion(req.headers[config.regionHeader], regions, opts.defaultRegion);
+      return void fetchStoredCompletion(regions, home, decodeURIComponent(url.slice('/v1/chat/completions/'.length)), config.storedReadTimeoutMs)
+        .then((a) => res.writeHead(a.status, { 'content-type': a.contentType }).end(a.body))
+        .catch((err: Error) => sendError(res, 500, `stored completion: ${err.message}`, 'internal_error'));
+    }
+    if (req.method === 'GET' && url === '/status') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ defaultRegion: opts.defaultRegion, inFlight, regions: regions.status() }));
+    }
+    sendError(res, 404, `no route for ${req.method} ${url}`, 'not_found');
+  });
+  const bound = await listenHttp(server, host, port);
+  return { ...bound, server };
+}

@@ -1,0 +1,104 @@
+// How a completion reaches the client: as an SSE stream (the first token commits a 200) or as one
+// chat.completion JSON body. Errors use the OpenAI error shape; mid-stream failures become an
+// explicit in-band error event and the stream ends without [DONE].
+import type { ServerResponse } from 'node:http';
+import { sendError } from '../../protocol/openai-http.js';
+import { sseData } from '../../protocol/sse.js';
+import type { CompletionOutcome, CompletionSink } from './completion.js';
+import type { Usage } from './upstream-attempt.js';
+
+interface SinkMeta {
+  readonly id: string;
+  readonly model: string;
+  readonly createdS: number;
+  readonly region: string;
+  readonly includeUsage: boolean;
+}
+
+function extension(outcome: CompletionOutcome, region: string): Record<string, unknown> {
+  return {
+    replicas: outcome.replicas,
+    resumes: outcome.resumes,
+    region,
+    ...(outcome.model ? { model: outcome.model, group: outcome.group } : {}),
+    ...(outcome.attempts ? { attempts: outcome.attempts } : {}),
+  };
+}
+
+export function streamingSink(res: ServerResponse, meta: SinkMeta): CompletionSink {
+  let model = meta.model;
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null, version: string | undefined, extra: Record<string, unknown> = {}) =>
+    sseData({
+      id: meta.id,
+      object: 'chat.completion.chunk',
+      created: meta.createdS,
+      model,
+      system_fingerprint: version ?? null,
+      choices: [{ index: 0, delta, finish_reason: finishReason }],
+      ...extra,
+    });
+  const commit = (version: string | undefined, firstReplica: string | undefined): void => {
+    if (res.headersSent) return;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      ...(firstReplica ? { 'x-halab-replica': firstReplica } : {}),
+    });
+    res.write(chunk({ role: 'assistant', content: '' }, null, version));
+  };
+  let firstReplica: string | undefined;
+  return {
+    token(text, version, answeredBy) {
+      if (answeredBy) model = answeredBy;
+      commit(version, firstReplica);
+      res.write(chunk({ content: text }, null, version));
+    },
+    done(finishReason, usage: Usage, outcome) {
+      if (outcome.model) model = outcome.model;
+      firstReplica ??= outcome.replicas[0];
+      commit(outcome.version, firstReplica);
+      res.write(chunk({}, finishReason, outcome.version, { halab: extension(outcome, meta.region) }));
+      if (meta.includeUsage) {
+        res.write(sseData({ id: meta.id, object: 'chat.completion.chunk', created: meta.createdS, model, choices: [], usage }));
+      }
+      res.end(sseData('[DONE]'));
+    },
+    fail(status, message, outcome, passthrough) {
+      if (!res.headersSent) {
+        if (passthrough) res.writeHead(status, { 'content-type': passthrough.contentType }).end(passthrough.body);
+        else sendError(res, status, message, status === 429 ? 'overloaded' : 'upstream_unavailable', null, outcome.retryAfterS ?? 1);
+        return;
+      }
+      res.end(sseData({ error: { message, type: 'server_error', param: null, code: 'stream_interrupted' }, halab: extension(outcome, meta.region) }));
+    },
+  };
+}
+
+export function bufferedSink(res: ServerResponse, meta: SinkMeta): CompletionSink {
+  let text = '';
+  return {
+    token(t) {
+      text += t;
+    },
+    done(finishReason, usage, outcome) {
+      res.writeHead(200, { 'content-type': 'application/json', ...(outcome.replicas[0] ? { 'x-halab-replica': outcome.replicas[0] } : {}) });
+      res.end(
+        JSON.stringify({
+          id: meta.id,
+          object: 'chat.completion',
+          created: meta.createdS,
+          model: outcome.model ?? meta.model,
+          system_fingerprint: outcome.version ?? null,
+          choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finishReason, logprobs: null }],
+          usage,
+          halab: extension(outcome, meta.region),
+        }),
+      );
+    },
+    fail(status, message, outcome, passthrough) {
+      if (passthrough) res.writeHead(status, { 'content-type': passthrough.contentType }).end(passthrough.body);
+      else sendError(res, status, message, status === 429 ? 'overloaded' : 'upstream_unavailable', null, outcome.retryAfterS ?? 1);
+    },
+  };
+}

@@ -1,0 +1,165 @@
+// The regional gateway's HTTP edge: OpenAI-compatible /v1/chat/completions and /v1/models, plus
+// /health. Bounded: a body size limit and an in-flight cap answered with 429 + Retry-After.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Clock } from '../../core/clock.js';
+import type { EventSink } from '../../record/events.js';
+import type { GatewayConfig } from './config.js';
+import { runCompletion } from './completion.js';
+import { bufferedSink, streamingSink } from './openai-sinks.js';
+import { BodyTooLargeError, COMPLETION_ID_HEADER, completionIdFrom, listenHttp, readBody, sendError } from '../../protocol/openai-http.js';
+import type { UpstreamPool } from './upstream-pool.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { CompletionSink } from './completion.js';
+import { validateChatRequest } from '../../protocol/chat-request.js';
+import { findRoute, type ModelRoute } from '../../config/model-routes.js';
+import type { StoredCompletions } from '../stored/stored-completions.js';
+import { storingSink } from './storing-sink.js';
+import { handleConfig, handleGetCompletion, handleReplicate } from '../stored/stored-routes.js';
+import type { StateStore } from '../../store/state-store.js';
+import { CONFIG_PATH } from '../../store/config-replicator.js';
+import { REPLICATE_PATH } from '../stored/replicator.js';
+
+export interface GatewayOptions {
+  readonly id: string;
+  readonly region: string;
+  readonly modelName: string;
+  readonly config: GatewayConfig;
+  readonly pool: UpstreamPool;
+  readonly clock: Clock;
+  readonly events: EventSink;
+  readonly metrics?: GatewayMetrics;
+  /** Model routes with fallbacks (none: `modelName` on every upstream). */
+  readonly routes?: readonly ModelRoute[];
+  /** Stored completions (`store: true`, GET /v1/chat/completions/{id}, peer replication). */
+  readonly completions?: StoredCompletions;
+  /** The region's durable store, for the replicated control-plane configuration (/internal/config). */
+  readonly regionStore?: StateStore;
+}
+
+export interface GatewayServer {
+  readonly url: string;
+  readonly server: Server;
+  inFlight(): number;
+  close(): Promise<void>;
+}
+
+/** Counts each completion's outcome and time to first token. */
+function counted(sink: CompletionSink, opts: GatewayOptions, startedMs: number): CompletionSink {
+  const m = opts.metrics;
+  if (!m) return sink;
+  let first = true;
+  let sent = false;
+  return {
+    token(text, version, model) {
+      if (first) m.ttft.observe({ region: opts.region }, (opts.clock.monoMs() - startedMs) / 1000);
+      first = false;
+      sent = true;
+      sink.token(text, version, model);
+    },
+    done(reason, usage, outcome) {
+      m.requests.inc({ region: opts.region, outcome: 'ok' });
+      sink.done(reason, usage, outcome);
+    },
+    fail(status, message, outcome, passthrough) {
+      m.requests.inc({ region: opts.region, outcome: sent ? 'interrupted' : status < 500 && status !== 429 ? 'invalid' : 'failed' });
+      sink.fail(status, message, outcome, passthrough);
+    },
+  };
+}
+
+export async function startGatewayServer(opts: GatewayOptions, host: string, port = 0): Promise<GatewayServer> {
+  const { config, pool, clock, events, metrics } = opts;
+  const invalid = (): void => metrics?.requests.inc({ region: opts.region, outcome: 'invalid' });
+  metrics?.bindGauges(() => inFlight, () => pool.available().length);
+  let inFlight = 0;
+  let seq = 0;
+
+  async function completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let raw: string;
+    try {
+      raw = await readBody(req, config.bodyMaxBytes);
+    } catch (err) {
+      invalid();
+      if (err instanceof BodyTooLargeError) sendError(res, 413, `request body exceeds ${config.bodyMaxBytes} bytes`, 'body_too_large');
+      return;
+    }
+    const parsed = validateChatRequest(raw);
+    if (!parsed.ok) invalid();
+    if (!parsed.ok) return sendError(res, 400, parsed.error.message, 'invalid_request', parsed.error.param);
+    const request = parsed.request;
+    const route = opts.routes ? findRoute(opts.routes, request.model) : undefined;
+    if (opts.routes ? !route : request.model !== undefined && request.model !== opts.modelName) {
+      invalid();
+      const served = opts.routes ? opts.routes.map((r) => `\`${r.model}\``).join(', ') : `\`${opts.modelName}\``;
+      return sendError(res, 404, `The model \`${request.model}\` does not exist; this service serves ${served}`, 'model_not_found', 'model');
+    }
+    const controller = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+    });
+    const meta = {
+      id: completionIdFrom(req.headers[COMPLETION_ID_HEADER]) ?? `chatcmpl-${opts.id.replace(/[^a-z0-9]/gi, '')}-${clock.nowMs().toString(36)}-${(seq++).toString(36)}`,
+      model: route?.model ?? opts.modelName,
+      createdS: Math.floor(clock.nowMs() / 1000),
+      region: opts.region,
+      includeUsage: request.stream_options?.include_usage === true,
+    };
+    let base = request.stream ? streamingSink(res, meta) : bufferedSink(res, meta);
+    if (request.store === true && opts.completions) {
+      base = storingSink(base, opts.completions, { ...meta, messages: request.messages, ...(request.metadata ? { metadata: request.metadata } : {}) }, clock);
+    }
+    const sink = counted(base, opts, clock.monoMs());
+    const model = route?.model ?? opts.modelName;
+    await runCompletion(
+      { ...request, model },
+      { pool, config, clock, events, signal: controller.signal, ...(route ? { route } : {}), ...(metrics ? { onAttempt: (group: string, outcome: string) => metrics.attempts.inc({ group, outcome }) } : {}) },
+      sink,
+    );
+  }
+
+  const server = createServer((req, res) => {
+    const url = (req.url ?? '/').split('?')[0];
+    if (req.method === 'POST' && url === '/v1/chat/completions') {
+      if (inFlight >= config.inFlightMax) {
+        req.resume();
+        metrics?.requests.inc({ region: opts.region, outcome: 'rejected' });
+        return sendError(res, 429, `gateway ${opts.id} is at its limit of ${config.inFlightMax} requests in flight`, 'overloaded', null, config.retryAfterS);
+      }
+      inFlight += 1;
+      completions(req, res)
+        .catch((err) => sendError(res, 500, `gateway error: ${(err as Error).message}`, 'internal_error'))
+        .finally(() => (inFlight -= 1));
+      return;
+    }
+    if (opts.completions && req.method === 'GET' && url?.startsWith('/v1/chat/completions/')) {
+      return void handleGetCompletion(opts.completions, url.slice('/v1/chat/completions/'.length), res).catch((err: Error) => sendError(res, 500, `stored completion: ${err.message}`, 'internal_error'));
+    }
+    if (opts.completions && req.method === 'POST' && url === REPLICATE_PATH) {
+      return void handleReplicate(opts.completions, req, res).catch((err: Error) => sendError(res, 500, `replicate: ${err.message}`, 'internal_error'));
+    }
+    if (opts.regionStore && (req.method === 'PUT' || req.method === 'GET') && url === CONFIG_PATH) {
+      const store = opts.regionStore;
+      return void handleConfig(store, opts.region, req, res).catch((err: Error) => sendError(res, 500, `config: ${err.message}`, 'internal_error'));
+    }
+    if (req.method === 'GET' && url === '/v1/models') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const names = opts.routes ? opts.routes.map((r) => r.model) : [opts.modelName];
+      return void res.end(JSON.stringify({ object: 'list', data: names.map((id) => ({ id, object: 'model', created: 0, owned_by: 'halab' })) }));
+    }
+    if (req.method === 'GET' && url === '/metrics' && metrics) {
+      metrics.registry
+        .metrics()
+        .then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text))
+        .catch((err: Error) => sendError(res, 500, err.message, 'metrics_error'));
+      return;
+    }
+    if (req.method === 'GET' && url === '/health') {
+      const available = pool.available().length;
+      res.writeHead(available > 0 ? 200 : 503, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ status: available > 0 ? 'ok' : 'no-upstreams', region: opts.region, available }));
+    }
+    sendError(res, 404, `no route for ${req.method} ${url}`, 'not_found');
+  });
+  const bound = await listenHttp(server, host, port);
+  return { ...bound, server, inFlight: () => inFlight };
+}

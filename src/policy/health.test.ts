@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_HEALTH_POLICY as cfg, INITIAL_SIGNAL, initialSignals, nextProbeDelayMs, observe, replicaHealth, type ReplicaSignals } from './health.js';
+
+describe('health state machine', () => {
+  it('needs healthyThreshold successes to become healthy', () => {
+    let s = INITIAL_SIGNAL;
+    const r1 = observe(s, true, cfg);
+    expect(r1.state.health).toBe('unknown');
+    s = r1.state;
+    const r2 = observe(s, true, cfg);
+    expect(r2.state.health).toBe('healthy');
+    expect(r2.transition).toEqual({ from: 'unknown', to: 'healthy' });
+  });
+
+  it('tolerates one failure below the threshold and flips at the threshold', () => {
+    let s = { health: 'healthy' as const, consecutiveOk: 5, consecutiveFail: 0 };
+    const once = observe(s, false, cfg, 'timeout');
+    expect(once.state.health).toBe('healthy');
+    expect(once.transition).toBeUndefined();
+    const twice = observe(once.state, false, cfg, 'timeout');
+    expect(twice.state.health).toBe('unhealthy');
+    expect(twice.state.lastReason).toBe('timeout');
+    s = twice.state as typeof s;
+  });
+
+  it('an immediate failure skips the threshold', () => {
+    const r = observe({ health: 'healthy', consecutiveOk: 9, consecutiveFail: 0 }, false, cfg, 'stream closed', true);
+    expect(r.transition).toEqual({ from: 'healthy', to: 'unhealthy' });
+  });
+
+  it('a replica is healthy only when all signals are', () => {
+    const healthy = { health: 'healthy', consecutiveOk: 2, consecutiveFail: 0 } as const;
+    const all = Object.fromEntries(Object.keys(initialSignals()).map((k) => [k, healthy])) as unknown as ReplicaSignals;
+    expect(replicaHealth(all)).toBe('healthy');
+    expect(replicaHealth({ ...all, gpu: { health: 'unhealthy', consecutiveOk: 0, consecutiveFail: 1 } })).toBe('unhealthy');
+    expect(replicaHealth(initialSignals())).toBe('unknown');
+  });
+
+  it('probes fast on an edge and slower when settled', () => {
+    expect(nextProbeDelayMs(initialSignals(), cfg)).toBe(cfg.edgeIntervalMs);
+    const healthy = { health: 'healthy', consecutiveOk: 2, consecutiveFail: 0 } as const;
+    const all = Object.fromEntries(Object.keys(initialSignals()).map((k) => [k, healthy])) as unknown as ReplicaSignals;
+    expect(nextProbeDelayMs(all, cfg)).toBe(cfg.intervalMs);
+    expect(nextProbeDelayMs({ ...all, inference: { health: 'healthy', consecutiveOk: 0, consecutiveFail: 1 } }, cfg)).toBe(cfg.edgeIntervalMs);
+    expect(nextProbeDelayMs({ ...all, inference: { health: 'unhealthy', consecutiveOk: 0, consecutiveFail: 3 } }, cfg)).toBe(cfg.unhealthyIntervalMs);
+  });
+});

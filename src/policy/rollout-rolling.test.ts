@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_DEPLOY_CONFIG, type DeployConfig } from './rollout-config.js';
+import { rollingOrder, rollingPolicy } from './rollout-rolling.js';
+import { drive, fleetReplica, happy, kinds, notes } from '../../test/deploy-kit.js';
+
+const cfg: DeployConfig = { ...DEFAULT_DEPLOY_CONFIG, settleMs: 0 };
+const fleet = ['a/primary/1', 'a/primary/0', 'a/backup/0', 'b/primary/0'].map((id) => fleetReplica(id));
+
+describe('rolling policy', () => {
+  it('orders non-serving replicas first, then serving ones region by region', () => {
+    expect(rollingOrder(fleet).map((r) => r.id)).toEqual(['a/backup/0', 'a/primary/0', 'a/primary/1', 'b/primary/0']);
+  });
+
+  it('takes one replica at a time through hold, drain, load, verify, routing and watch', () => {
+    const { actions, outcome } = drive(rollingPolicy(fleet, 'v1', 'v2', 'ok', cfg));
+    expect(outcome).toEqual({ state: 'succeeded', reason: '4 replica(s) on v2' });
+    const first = kinds(actions).slice(0, 9);
+    expect(first).toEqual(['inspect:a/backup/0', 'hold:a/backup/0', 'drain:a/backup/0', 'load:a/backup/0', 'verify', 'hold:a/backup/0', 'watch', 'desire', 'inspect:a/primary/0']);
+    const loads = actions.filter((a) => a.kind === 'load');
+    expect(loads.map((a) => (a.kind === 'load' ? `${a.replicaId}@${a.version}` : ''))).toEqual(['a/backup/0@v2', 'a/primary/0@v2', 'a/primary/1@v2', 'b/primary/0@v2']);
+    const drains = actions.filter((a) => a.kind === 'drain');
+    expect(drains.every((a) => a.kind === 'drain' && a.timeoutMs === 60_000 && a.fromVersion === 'v1')).toBe(true);
+    // every replica back in routing after its verification
+    expect(actions.filter((a) => a.kind === 'hold' && !a.held)).toHaveLength(4);
+  });
+
+  it('keeps draining while no other replica of the old version could resume what still runs', () => {
+    let drains = 0;
+    const { actions } = drive(rollingPolicy([fleetReplica('a/primary/0')], 'v1', 'v2', 'ok', cfg), (a) => {
+      if (a.kind === 'drain') return drains++ < 3 ? { kind: 'drained', inFlight: 3, drained: false, peerAvailable: false } : { kind: 'drained', inFlight: 0, drained: true, peerAvailable: false };
+      return happy(a);
+    });
+    expect(notes(actions).filter((n) => n === 'deploy.drain-extended:a/primary/0')).toHaveLength(1);
+    expect(drains).toBe(4);
+  });
+
+  it('stops extending the drain at the per-replica bound', () => {
+    let drains = 0;
+    drive(rollingPolicy([fleetReplica('a/primary/0')], 'v1', 'v2', 'ok', { ...cfg, drainMs: 1000, verifyTimeoutMs: 3500 }), (a) => {
+      if (a.kind === 'drain') {
+        drains += 1;
+        return { kind: 'drained', inFlight: 1, drained: false, peerAvailable: false };
+      }
+      return happy(a);
+    });
+    expect(drains).toBe(4); // 1000 + 1000 + 1000 + 500 ms
+  });
+
+  it('does not wait longer when a peer of the same version can resume the rest', () => {
+    const { actions } = drive(rollingPolicy([fleetReplica('a/primary/0')], 'v1', 'v2', 'ok', cfg), (a) =>
+      a.kind === 'drain' ? { kind: 'drained', inFlight: 2, drained: false, peerAvailable: true } : happy(a),
+    );
+    expect(notes(actions)).not.toContain('deploy.drain-extended:a/primary/0');
+    const drained = actions.find((a) => a.kind === 'note' && a.type === 'deploy.replica-drained');
+    expect(drained?.kind === 'note' && drained.reason).toMatch(/2 request\(s\) will be resumed elsewhere/);
+  });
+
+  it('rolls back the failing replica and every updated one (newest first) and stops', () => {
+    const { actions, outcome } = drive(rollingPolicy(fleet, 'v1', 'v2', 'corrupt', cfg), (a) =>
+      a.kind === 'verify' && a.version === 'v2' && a.replicaIds[0] === 'a/primary/1' ? { kind: 'verified', ok: false, reason: 'wrong answer to the known-answer probe' } : happy(a),
+    );
+    expect(outcome.state).toBe('rolled-back');
+    expect(outcome.reason).toContain('a/primary/1 failed verification on v2: wrong answer');
+    const restores = actions.flatMap((a) => (a.kind === 'restore' ? [`${a.replicaId}@${a.version}`] : []));
+    expect(restores).toEqual(['a/primary/1@v1', 'a/primary/0@v1', 'a/backup/0@v1']);
+    // b/primary/0 was never touched
+    expect(actions.some((a) => 'replicaId' in a && a.replicaId === 'b/primary/0' && a.kind !== 'note')).toBe(false);
+  });
+
+  it('with scope replica, restores only the failing one', () => {
+    const { actions, outcome } = drive(rollingPolicy(fleet, 'v1', 'v2', 'ok', { ...cfg, rollbackScope: 'replica' }), (a) =>
+      a.kind === 'load' && a.replicaId === 'a/primary/0' ? { kind: 'loaded', ok: false, error: 'crashed while loading' } : happy(a),
+    );
+    expect(outcome.state).toBe('rolled-back');
+    expect(actions.flatMap((a) => (a.kind === 'restore' ? [a.replicaId] : []))).toEqual(['a/primary/0']);
+  });
+
+  it('fails (not rolled back) when the rollback itself cannot restore a replica', () => {
+    const { outcome } = drive(rollingPolicy([fleetReplica('a/primary/0')], 'v1', 'v2', 'ok', cfg), (a) =>
+      a.kind === 'load' ? { kind: 'loaded', ok: false, error: 'crash' } : a.kind === 'restore' ? { kind: 'loaded', ok: false, error: 'no process' } : happy(a),
+    );
+    expect(outcome.state).toBe('failed');
+    expect(outcome.reason).toContain('rollback incomplete');
+  });
+
+  it('skips a replica that is down at its turn and makes v2 its desired version', () => {
+    const { actions, outcome } = drive(rollingPolicy(fleet, 'v1', 'v2', 'ok', cfg), (a) =>
+      a.kind === 'inspect' && a.replicaId === 'a/primary/0' ? { kind: 'inspected', connected: false, modelVersion: 'v1' } : happy(a),
+    );
+    expect(outcome.state).toBe('succeeded');
+    expect(outcome.reason).toContain('a/primary/0 down, brought to v2 when back');
+    expect(actions.some((a) => a.kind === 'desire' && a.replicaIds.includes('a/primary/0') && a.version === 'v2')).toBe(true);
+    expect(actions.some((a) => a.kind === 'load' && a.replicaId === 'a/primary/0')).toBe(false);
+  });
+});

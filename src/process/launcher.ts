@@ -1,0 +1,95 @@
+// Starts lab components as detached OS processes (so `halab up` can return) with their output in
+// the lab's log files, and waits for each to write its ready file.
+import { spawn } from 'node:child_process';
+import { existsSync, openSync, closeSync, readFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Clock } from '../core/clock.js';
+import { HalabError } from '../core/errors.js';
+import { logFile, readyFile } from './paths.js';
+
+export type Component = 'controlplane' | 'replica' | 'gateway' | 'glb' | 'standin';
+
+/** Entry scripts under dist/src/ that are not `<component>/main.js`. */
+const ENTRY_OVERRIDES: Partial<Record<Component, string>> = { gateway: 'gateway/regional/main.js', glb: 'gateway/global/main.js', standin: 'replica/standin-main.js' };
+
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new HalabError('INTERNAL', 'cannot find the project root (package.json)');
+    dir = up;
+  }
+  return dir;
+}
+
+/** The compiled entry script of a component (tests and the CLI both run the built code). */
+export function componentEntry(component: Component): string {
+  const entry = join(repoRoot(), 'dist', 'src', ...(ENTRY_OVERRIDES[component] ?? `${component}/main.js`).split('/'));
+  if (!existsSync(entry)) throw new HalabError('LAB_START_FAILED', `${entry} is missing`, 'run `npm run build` first');
+  return entry;
+}
+
+export interface Launched {
+  readonly name: string;
+  readonly pid: number;
+  readonly ready: Record<string, unknown>;
+}
+
+export function isAlive(pid: number): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A killed process whose parent has not reaped it yet (a zombie) still answers signal 0.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+/** Spawns `component` detached with `args` (which must include --lab-dir), returning its pid at once. */
+export function spawnComponent(component: Component, name: string, args: readonly string[], labDir: string): number {
+  const log = logFile(labDir, name);
+  mkdirSync(dirname(log), { recursive: true });
+  const fd = openSync(log, 'a');
+  try {
+    const child = spawn(process.execPath, [componentEntry(component), ...args], {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, HALAB_COMPONENT: name },
+    });
+    child.unref();
+    if (!child.pid) throw new HalabError('LAB_START_FAILED', `could not start ${name}`);
+    return child.pid;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Waits for a process's ready file; fails early if the process died, with its log's tail. */
+export async function waitReady(labDir: string, name: string, pid: number, clock: Clock, timeoutMs: number): Promise<Launched> {
+  const file = readyFile(labDir, name);
+  const deadline = clock.monoMs() + timeoutMs;
+  while (clock.monoMs() < deadline) {
+    if (existsSync(file)) {
+      const ready = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      if (ready.pid === pid) return { name, pid, ready };
+    }
+    if (!isAlive(pid)) throw new HalabError('LAB_START_FAILED', `${name} exited during start-up:\n${logTail(labDir, name)}`);
+    await clock.sleep(25);
+  }
+  throw new HalabError('LAB_START_FAILED', `${name} did not become ready within ${timeoutMs}ms:\n${logTail(labDir, name)}`);
+}
+
+export function logTail(labDir: string, name: string, lines = 12): string {
+  try {
+    return readFileSync(logFile(labDir, name), 'utf8').trim().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}

@@ -1,0 +1,213 @@
+// `halab run <scenario>`: bring the lab up, put load on it, inject the fault schedule, record
+// everything, heal, tear down, and measure. The exit code is the verdict. Ctrl-C (the signal
+// passed in) stops the load, heals every fault and tears the lab down before returning.
+import { copyFileSync, mkdirSync, writeFileSync, createWriteStream } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { stringify as toYaml } from 'yaml';
+import type { Clock, TimerHandle } from '../core/clock.js';
+import { fileEventSink } from '../record/events.js';
+import { EV } from '../record/event-types.js';
+import { createRng } from '../core/rng.js';
+import type { RequestRecord } from '../record/records.js';
+import { loadTopology, buildTopology, type Topology } from '../config/topology.js';
+import { resolveSchedule, type ResolvedFault, type Scenario } from '../config/scenario.js';
+import { startLab, stopLab } from '../lab/lab.js';
+import { collectLabEvents } from '../lab/event-merge.js';
+import { eventsFile, type LabPaths } from '../process/paths.js';
+import { createDriver } from '../load/drivers.js';
+import type { K6Result } from '../load/k6-exit.js';
+import { k6LoadOptions } from '../load/k6-options.js';
+import { writeRunReport, type RunReport } from '../report/run-report.js';
+import { evaluateAbort, type AbortPolicy, type AbortView } from './abort-monitor.js';
+import { ChaosEngine } from '../chaos/engine.js';
+import { DeploySchedule } from '../chaos/deploy-schedule.js';
+import { Progress } from './progress.js';
+import { resolveFault } from '../chaos/injectors.js';
+import { readBackAfterRun } from './readback-phase.js';
+import { checkPrerequisites } from './prerequisites.js';
+
+/** After the load, a deployment still running gets this long to end before the lab goes down. */
+const DEPLOY_END_GRACE_MS = 10_000;
+
+export interface RunOptions {
+  readonly scenario: Scenario;
+  readonly scenarioFile: string;
+  readonly seed: number;
+  readonly outDir: string;
+  readonly paths: LabPaths;
+  readonly clock: Clock;
+  readonly signal: AbortSignal;
+  readonly log: (line: string) => void;
+  /** Game-day abort conditions: stop, heal and end early when one fires. */
+  readonly abort?: AbortPolicy;
+}
+
+export interface RunResult {
+  readonly runDir: string;
+  readonly report: RunReport;
+  readonly interrupted: boolean;
+  readonly aborted?: string;
+}
+
+/** The scenario's topology document with its overrides applied. */
+export function scenarioTopologyDoc(scenario: Scenario): Record<string, unknown> {
+  const { file: _f, clusters: _c, replicas: _r, ...doc } = loadTopology(scenario.topology);
+  return { ...doc, ...(scenario.topologyOverrides ?? {}) };
+}
+
+/** Writes the effective topology into the run directory (the lab's processes read that copy). */
+function writeEffectiveTopology(scenario: Scenario, runDir: string): Topology {
+  const doc = scenarioTopologyDoc(scenario);
+  const file = join(runDir, 'topology.yaml');
+  writeFileSync(file, toYaml(doc));
+  return buildTopology(doc, file);
+}
+
+/**
+ * The concrete fault schedule of a run: a pure function of the scenario, its topology and the
+ * seed. "Serving" replicas are those of the primary clusters in the client's entry region (all of
+ * them serve once the lab is up and healthy, which `startLab` waits for).
+ */
+export function scheduleFor(scenario: Scenario, topology: Topology, seed: number): ResolvedFault[] {
+  const entryRegion = topology.regions[0]!.name;
+  const primaries = new Set(topology.clusters.filter((c) => c.role === 'primary').map((c) => c.id));
+  return resolveSchedule(
+    scenario,
+    {
+      replicas: topology.replicas.map((r) => r.id),
+      serving: topology.replicas.filter((r) => r.region === entryRegion && primaries.has(`${r.region}/${r.cluster}`)).map((r) => r.id),
+      clusters: topology.clusters.map((c) => c.id),
+      regions: topology.regions.map((r) => r.name),
+    },
+    createRng(seed).fork('schedule'),
+  );
+}
+
+export async function runScenario(opts: RunOptions): Promise<RunResult> {
+  const { scenario, seed, clock, paths, signal, log } = opts;
+  const runDir = resolve(opts.outDir);
+  mkdirSync(runDir, { recursive: true });
+  copyFileSync(opts.scenarioFile, join(runDir, 'scenario.yaml'));
+  const topology = writeEffectiveTopology(scenario, runDir);
+  log(`scenario ${scenario.name}: seed ${seed}, ${scenario.durationMs / 1000}s, ${topology.replicas.length} replicas; output ${runDir}`);
+
+  const startedAtMs = clock.nowMs();
+  let interrupted = signal.aborted;
+  let driverName = scenario.load.driver as string;
+  let driverNote: string | undefined;
+  let k6Result: K6Result | undefined;
+  // every fault must be injectable here (Toxiproxy or root where needed; a command for each kind on
+  // external endpoints) before anything starts
+  const schedule = scheduleFor(scenario, topology, seed);
+  if (!topology.external) checkPrerequisites(schedule.map((f) => f.kind), opts.scenarioFile);
+  for (const f of schedule) resolveFault(f.kind, f.target, topology);
+  const state = await startLab(topology, paths, clock, { seed });
+  const events = fileEventSink(eventsFile(paths.labDir, 'chaos'), 'chaos', clock);
+  // launched stand-ins' URLs are known now: faults use the resolved topology
+  const liveTopology = resolve(state.topologyFile) === resolve(topology.file) ? topology : loadTopology(state.topologyFile);
+  const engine = new ChaosEngine({ paths, topology: liveTopology, clock }, events, clock);
+  const deploys = new DeploySchedule(state.controlPlane!, events, clock);
+  const recordsOut = createWriteStream(join(runDir, 'requests.ndjson'));
+  const records: RequestRecord[] = [];
+  const storedWrites: RequestRecord[] = [];
+  let view: AbortView | undefined;
+  let aborted: string | undefined;
+  const progress = new Progress(
+    {
+      durationMs: scenario.durationMs,
+      liveFaults: () => engine.activeFaults(),
+      ...(opts.abort
+        ? { extra: () => `p99 TTFT ${view?.windowTtftP99Ms ?? '-'}ms, error budget ${view ? Math.max(0, 100 - view.budgetBurn * 100).toFixed(0) : 100}% left` }
+        : {}),
+    },
+    clock,
+  );
+  let monitor: TimerHandle | undefined;
+  try {
+    writeFileSync(join(runDir, 'schedule.json'), JSON.stringify(schedule, null, 2));
+    log(`lab up; entrypoint ${state.entrypoint}; ${schedule.length} fault(s) scheduled: ${schedule.map((f) => `${f.kind}@${f.target}+${f.atMs}ms`).join(', ') || 'none'}`);
+
+    const driver = createDriver(scenario.load.driver);
+    driverName = driver.name;
+    driverNote = driver.note;
+    log(`load driver: ${driver.name}${driver.note ? ` (${driver.note})` : ''}`);
+    const loadAbort = new AbortController();
+    const onAbort = (): void => {
+      interrupted = true;
+      loadAbort.abort(new Error('interrupted'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    events.emit(EV.loadStarted, 'load', undefined, { driver: driver.name, ratePerSec: scenario.load.ratePerSec });
+    progress.start();
+    engine.start(schedule);
+    deploys.start(scenario.deploys);
+    const onRecord = (r: RequestRecord): void => {
+      recordsOut.write(JSON.stringify(r) + '\n');
+      progress.record(r);
+      if (opts.abort) records.push(r);
+      if (r.storedId) storedWrites.push(r);
+    };
+    const policy = opts.abort;
+    if (policy) {
+      const check = (): void => {
+        view = evaluateAbort(policy, records, clock.nowMs());
+        if (view.abortReason && !aborted) {
+          aborted = view.abortReason;
+          log(`aborting: ${aborted}; healing every fault`);
+          events.emit(EV.gamedayAborted, 'gameday', aborted);
+          void engine.stop();
+          loadAbort.abort(new Error('aborted'));
+          return;
+        }
+        monitor = clock.setTimer(1000, check);
+      };
+      monitor = clock.setTimer(1000, check);
+    }
+    const summary = await driver.run(
+      {
+        entrypoint: state.entrypoint!,
+        ratePerSec: scenario.load.ratePerSec,
+        arrival: scenario.load.arrival,
+        durationMs: scenario.durationMs,
+        streaming: scenario.load.streaming,
+        promptTokens: scenario.load.promptTokens,
+        maxTokens: scenario.load.maxTokens,
+        timeoutMs: scenario.load.timeoutMs,
+        model: topology.model.name,
+        seed,
+        ...(scenario.load.clientRegion ? { clientRegion: scenario.load.clientRegion } : {}),
+        ...k6LoadOptions(scenario),
+        ...(scenario.load.store ? { store: true } : {}),
+      },
+      onRecord,
+      loadAbort.signal,
+    );
+    signal.removeEventListener('abort', onAbort);
+    if (scenario.load.store && !interrupted) await readBackAfterRun(runDir, storedWrites, topology, schedule, paths, clock, log);
+    driverNote = summary.note ?? driver.note;
+    k6Result = summary.k6;
+    events.emit(EV.loadStopped, 'load', interrupted ? 'interrupted' : undefined, { ...summary });
+  } finally {
+    monitor?.cancel();
+    progress.stop();
+    await deploys.stop(interrupted ? 0 : DEPLOY_END_GRACE_MS);
+    const failures = await engine.stop();
+    if (failures.length) log(`warning: some faults did not heal cleanly: ${failures.join('; ')}`);
+    await new Promise<void>((done) => recordsOut.end(done));
+    const merged = collectLabEvents(paths.eventsDir);
+    writeFileSync(join(runDir, 'events.ndjson'), merged.map((e) => JSON.stringify(e)).join('\n') + (merged.length ? '\n' : ''));
+    await stopLab(paths, clock);
+  }
+  const report = writeRunReport(runDir, {
+    seed,
+    startedAtMs,
+    endedAtMs: clock.nowMs(),
+    interrupted,
+    scenarioFile: opts.scenarioFile,
+    driver: driverName,
+    ...(driverNote ? { driverNote } : {}),
+    ...(k6Result ? { k6: k6Result } : {}),
+    ...(aborted ? { aborted } : {}),
+  });
+  return { runDir, report, interrupted, ...(aborted ? { aborted } : {}) };
+}
