@@ -96,8 +96,9 @@ export interface LeaderGuard {
 function leaderOnly(handlers: ControlPlaneHandlers, guard: LeaderGuard): ControlPlaneHandlers {
   const refuse = () => ({ code: grpc.status.UNAVAILABLE, details: guard.notLeader() });
   const wrapped: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(handlers) as [string, (call: any, callback?: any) => void][]) {
-    wrapped[name] = (call: any, callback?: any) => {
+  type AnyCall = { on?: (event: string, fn: () => void) => void; emit: (event: string, err: unknown) => void };
+  for (const [name, fn] of Object.entries(handlers) as [string, (call: AnyCall, callback?: unknown) => void][]) {
+    wrapped[name] = (call: AnyCall, callback?: unknown) => {
       if (guard.isLeader()) return fn(call, callback);
       if (typeof callback === 'function') {
         if (typeof call.on === 'function' && name === 'Heartbeat') call.on('error', () => undefined);

@@ -60,7 +60,7 @@ export function parseK6Line(line: string): K6RawRecord | undefined {
   try {
     v = JSON.parse(json);
   } catch (err) {
-    throw new Error(`malformed k6 record (${(err as Error).message}): ${json.slice(0, 120)}`);
+    throw new Error(`malformed k6 record (${(err as Error).message}): ${json.slice(0, 120)}`, { cause: err });
   }
   if (!isRaw(v)) throw new Error(`k6 record lacks index, startMs, endMs, status, errorCode or body: ${json.slice(0, 120)}`);
   return v;

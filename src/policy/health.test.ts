@@ -13,14 +13,13 @@ describe('health state machine', () => {
   });
 
   it('tolerates one failure below the threshold and flips at the threshold', () => {
-    let s = { health: 'healthy' as const, consecutiveOk: 5, consecutiveFail: 0 };
+    const s = { health: 'healthy' as const, consecutiveOk: 5, consecutiveFail: 0 };
     const once = observe(s, false, cfg, 'timeout');
     expect(once.state.health).toBe('healthy');
     expect(once.transition).toBeUndefined();
     const twice = observe(once.state, false, cfg, 'timeout');
     expect(twice.state.health).toBe('unhealthy');
     expect(twice.state.lastReason).toBe('timeout');
-    s = twice.state as typeof s;
   });
 
   it('an immediate failure skips the threshold', () => {

@@ -7,7 +7,7 @@ import { Engine } from './engine.js';
 import { FaultState } from './faults.js';
 import type { EngineProfile } from './profiles.js';
 import { corruptVersion } from '../protocol/tokens.js';
-import { MODEL_BEHAVIOURS, type ModelBehaviour } from '../config/model-behaviours.js';
+import type { ModelBehaviour } from '../config/model-behaviours.js';
 
 /** How a model version behaves once loaded; anything but `ok` is a bad version for deploy tests. */
 

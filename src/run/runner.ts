@@ -93,7 +93,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
 
   const startedAtMs = clock.nowMs();
   let interrupted = signal.aborted;
-  let driverName = scenario.load.driver as string;
+  let driverName: string;
   let driverNote: string | undefined;
   let k6Result: K6Result | undefined;
   // every fault must be injectable here (Toxiproxy or root where needed; a command for each kind on

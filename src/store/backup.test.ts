@@ -18,7 +18,7 @@ describe('backups', () => {
     expect(s.header.keys).toBe(2);
     expect(() => decodeBackup(bytes.subarray(0, bytes.length - 5), 'cut.backup')).toThrow(/cut\.backup is unusable: body is .* \(truncated\); nothing was restored/);
     const flipped = Buffer.from(bytes);
-    flipped[flipped.length - 3] ^= 0x20;
+    flipped[flipped.length - 3]! ^= 0x20;
     expect(() => decodeBackup(flipped, 'flip.backup')).toThrow(/SHA-256 mismatch/);
     expect(() => decodeBackup(Buffer.from('hello'), 'junk')).toThrow(expect.objectContaining({ code: 'BACKUP_CORRUPT' }));
   });

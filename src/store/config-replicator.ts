@@ -54,7 +54,8 @@ export class ConfigReplicator {
     private readonly events: EventSink,
     registry?: Registry,
   ) {
-    const self = this;
+    const lagS = (region: string): number => (this.pendingSinceMs.has(region) ? (this.clock.nowMs() - this.pendingSinceMs.get(region)!) / 1000 : 0);
+    const regions = opts.regions;
     if (registry) {
       new Gauge({
         name: 'halab_config_replication_lag_seconds',
@@ -62,7 +63,7 @@ export class ConfigReplicator {
         labelNames: ['region'],
         registers: [registry],
         collect() {
-          for (const r of self.opts.regions) this.set({ region: r }, self.pendingSinceMs.has(r) ? (self.clock.nowMs() - self.pendingSinceMs.get(r)!) / 1000 : 0);
+          for (const r of regions) this.set({ region: r }, lagS(r));
         },
       });
     }

@@ -66,7 +66,7 @@ describe('embedded log state store', () => {
   it('refuses a damaged record that is followed by more (corruption, not a torn write)', async () => {
     const file = tmpFile();
     const first = encodeRecord({ o: 'p', k: 'a', v: '1' });
-    first[first.length - 2] ^= 0xff;
+    first[first.length - 2]! ^= 0xff;
     writeFileSync(file, Buffer.concat([first, encodeRecord({ o: 'p', k: 'b', v: '2' })]));
     await expect(LogStateStore.open(file)).rejects.toMatchObject({ code: 'STATE_CORRUPT', message: expect.stringMatching(/byte 0 fails its checksum/) });
     // the file is left as it was
@@ -76,7 +76,7 @@ describe('embedded log state store', () => {
   it('a damaged last record counts as torn', () => {
     const good = encodeRecord({ o: 'p', k: 'a', v: '1' });
     const bad = encodeRecord({ o: 'p', k: 'b', v: '2' });
-    bad[bad.length - 1] ^= 0x01;
+    bad[bad.length - 1]! ^= 0x01;
     const r = replayLog(Buffer.concat([good, bad]), 'x');
     expect(r.data.get('a')).toBe('1');
     expect(r.data.has('b')).toBe(false);

@@ -31,7 +31,6 @@ export async function etcdLeadership(store: EtcdStateStore, address: string, ttl
   const election = store.namespace().election('controlplane', ttlS);
   let leader = '';
   let observer: ElectionObserver | undefined;
-  let campaign: Campaign | undefined;
   let closed = false;
   try {
     observer = await election.observe();
@@ -41,7 +40,7 @@ export async function etcdLeadership(store: EtcdStateStore, address: string, ttl
   } catch {
     // no observer: the leader hint stays empty; clients still find the leader by trying
   }
-  campaign = election.campaign(address);
+  const campaign: Campaign = election.campaign(address);
   campaign.on('elected', () => {
     leader = address;
     void Promise.resolve(handlers.elected());
@@ -53,13 +52,13 @@ export async function etcdLeadership(store: EtcdStateStore, address: string, ttl
     leader: () => leader,
     async fencingKey() {
       // The campaign key is named from the etcd root; the store's keys are relative to its namespace.
-      const full = await campaign!.getCampaignKey();
+      const full = await campaign.getCampaignKey();
       const prefix = store.namespace().prefix.toString();
       return full.startsWith(prefix) ? full.slice(prefix.length) : full;
     },
     async close() {
       closed = true;
-      await campaign?.resign().catch(() => undefined);
+      await campaign.resign().catch(() => undefined);
       await observer?.cancel().catch(() => undefined);
     },
   };
