@@ -43,8 +43,6 @@ export const externalClusterSchema = z.strictObject({
   faults: z.record(z.string(), commandFaultSchema).default({}),
 });
 
-export type ExternalCluster = z.infer<typeof externalClusterSchema>;
-
 const routeGroupSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name of letters, digits and dashes').optional(),
   /** Cluster ids (region/cluster) serving this group. */

@@ -1,12 +1,6 @@
 // Names of things in a topology: replicas are `<region>/<cluster>/<index>`, clusters
 // `<region>/<cluster>`, regions `<region>`. Fault targets use the same forms.
 
-export interface ReplicaRef {
-  readonly region: string;
-  readonly cluster: string;
-  readonly index: number;
-}
-
 export type TargetRef =
   | { readonly kind: 'replica'; readonly id: string; readonly region: string; readonly cluster: string; readonly index: number }
   | { readonly kind: 'cluster'; readonly id: string; readonly region: string; readonly cluster: string }

@@ -30,8 +30,6 @@ export const MISBEHAVIOURS = [
   'down',
 ] as const;
 
-export type Misbehaviour = (typeof MISBEHAVIOURS)[number];
-
 export const misbehaviourSpecSchema = z.strictObject({
   mode: z.enum(MISBEHAVIOURS),
   /** Requests affected, then back to ok (absent: every request while the mode lasts). */

@@ -14,10 +14,6 @@ export function downtimeMinutesPerYear(availability: number): number {
   return (1 - availability) * MINUTES_PER_YEAR;
 }
 
-export function availabilityFromDowntime(minutesPerYear: number): number {
-  return 1 - minutesPerYear / MINUTES_PER_YEAR;
-}
-
 /** Number of nines: 0.999 → 3, 0.9995 → 3.30; Infinity for 1. */
 export function nines(availability: number): number {
   return availability >= 1 ? Infinity : -Math.log10(1 - availability);
@@ -25,12 +21,6 @@ export function nines(availability: number): number {
 
 export function availabilityFromNines(n: number): number {
   return 1 - 10 ** -n;
-}
-
-/** Availability of a component from its mean time between failures and to repair. */
-export function availabilityFromMtbf(mtbfHours: number, mttrHours: number): number {
-  if (!(mtbfHours > 0) || !(mttrHours >= 0)) throw new HalabError('USAGE', `MTBF must be > 0 and MTTR >= 0 (got ${mtbfHours}h, ${mttrHours}h)`);
-  return mtbfHours / (mtbfHours + mttrHours);
 }
 
 /** Percent with enough digits to tell nines apart: 99.99412%. */
