@@ -64,8 +64,8 @@ describe('etcd state store', () => {
   it('elects one leader; when its process dies the follower takes over within the lease TTL', async () => {
     // Candidate A runs in its own process so it can die for real (SIGKILL: no resign, no renewals).
     const script = [
-      `import { EtcdStateStore } from ${JSON.stringify(join(ROOT, 'dist/src/controlplane/state-store-etcd.js'))};`,
-      `import { etcdLeadership } from ${JSON.stringify(join(ROOT, 'dist/src/controlplane/leadership.js'))};`,
+      `import { EtcdStateStore } from ${JSON.stringify(join(ROOT, 'dist/src/store/state-store-etcd.js'))};`,
+      `import { etcdLeadership } from ${JSON.stringify(join(ROOT, 'dist/src/controlplane/ha/leadership.js'))};`,
       `const s = await EtcdStateStore.open([${JSON.stringify(url)}], 'elect/');`,
       `await etcdLeadership(s, 'A', 1, { elected: () => console.log('elected'), lost: () => process.exit(9) });`,
     ].join('\n');

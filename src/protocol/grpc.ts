@@ -8,7 +8,7 @@ import type { ProtoGrpcType as ControlPlaneProto } from '../gen/control_plane.js
 import type { ProtoGrpcType as ReplicaAgentProto } from '../gen/replica_agent.js';
 
 function protoRoot(): string {
-  // Works from src/core (tests) and dist/src/core (built).
+  // Works from src/protocol (tests) and dist/src/protocol (built).
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
     if (existsSync(join(dir, 'proto', 'halab', 'v1'))) return join(dir, 'proto');
