@@ -2,19 +2,7 @@
 // process than the one that injected) can undo them. Each fault carries its undo steps.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-export type UndoStep =
-  | { readonly type: 'clear-agent-fault'; readonly replicaId: string; readonly faultId: string }
-  | { readonly type: 'restart'; readonly processName: string }
-  | { readonly type: 'command'; readonly command: string; readonly timeoutMs: number }
-  /** Restore the control plane from the newest backup (controlplane.disaster). */
-  | { readonly type: 'restore-controlplane' }
-  /** Re-enable the link proxies into a region (link.partition). */
-  | { readonly type: 'links-enable'; readonly region: string }
-  /** Remove a latency toxic from the link proxies into a region (link.latency). */
-  | { readonly type: 'links-toxic'; readonly region: string; readonly toxic: string }
-  /** Delete iptables rules (region.partition), given as specs without -A/-D. */
-  | { readonly type: 'iptables'; readonly rules: readonly string[][] };
+import type { UndoStep } from './injectors/undo.js';
 
 export interface ActiveFault {
   readonly id: string;

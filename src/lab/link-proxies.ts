@@ -103,28 +103,26 @@ export function glbRoutes(regions: readonly string[], gateways: readonly { regio
   };
 }
 
-function into(links: LinksState, region: string): LinkProxy[] {
+/** The proxies that carry connections into a region. */
+export function proxiesInto(links: LinksState, region: string): LinkProxy[] {
   return links.proxies.filter((p) => p.to === region);
 }
 
-/** Enables or disables every proxy into a region (disabled: connections refused, open ones closed). */
-export async function setLinksInto(links: LinksState, region: string, enabled: boolean): Promise<void> {
-  for (const p of into(links, region)) await api(links.api, 'POST', `/proxies/${encodeURIComponent(p.name)}`, { enabled });
+/** Enables or disables one proxy (disabled: connections refused, open ones closed). */
+export async function setProxyEnabled(apiUrl: string, proxy: string, enabled: boolean): Promise<void> {
+  await api(apiUrl, 'POST', `/proxies/${encodeURIComponent(proxy)}`, { enabled });
 }
 
-/** Adds `latencyMs` to every connection into a region, as a toxic named `toxic`. */
-export async function addLatencyInto(links: LinksState, region: string, toxic: string, latencyMs: number): Promise<void> {
-  for (const p of into(links, region)) {
-    await api(links.api, 'POST', `/proxies/${encodeURIComponent(p.name)}/toxics`, { name: toxic, type: 'latency', stream: 'downstream', attributes: { latency: latencyMs, jitter: 0 } });
-  }
+/** Adds `latencyMs` to every connection through one proxy, as a toxic named `toxic`. */
+export async function addLatencyToxic(apiUrl: string, proxy: string, toxic: string, latencyMs: number): Promise<void> {
+  await api(apiUrl, 'POST', `/proxies/${encodeURIComponent(proxy)}/toxics`, { name: toxic, type: 'latency', stream: 'downstream', attributes: { latency: latencyMs, jitter: 0 } });
 }
 
-export async function removeToxicInto(links: LinksState, region: string, toxic: string): Promise<void> {
-  for (const p of into(links, region)) {
-    try {
-      await api(links.api, 'DELETE', `/proxies/${encodeURIComponent(p.name)}/toxics/${encodeURIComponent(toxic)}`);
-    } catch (err) {
-      if (!/ 404 /.test((err as Error).message)) throw err;
-    }
+/** Removes a toxic from one proxy; a toxic that is already gone is not an error. */
+export async function removeToxic(apiUrl: string, proxy: string, toxic: string): Promise<void> {
+  try {
+    await api(apiUrl, 'DELETE', `/proxies/${encodeURIComponent(proxy)}/toxics/${encodeURIComponent(toxic)}`);
+  } catch (err) {
+    if (!/ 404 /.test((err as Error).message)) throw err;
   }
 }

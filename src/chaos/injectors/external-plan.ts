@@ -2,9 +2,9 @@
 // inject and heal commands the cluster configures (or the topology-wide `external.faults`), run
 // once per distinct rendered command with {url} set to the endpoint's base URL. A kind without a
 // command is refused when the fault is resolved, which `halab run` does before the lab starts.
-import { HalabError } from '../core/errors.js';
-import type { Topology } from '../config/topology.js';
-import { renderCommand } from './command-fault.js';
+import { HalabError } from '../../core/errors.js';
+import type { Topology } from '../../config/topology.js';
+import { renderCommand } from './run-command.js';
 
 export interface CommandStep {
   readonly inject: string;

@@ -2,8 +2,8 @@
 // (stop a container or a systemd unit, delete a pod, DCGM error injection...). Each runs under a
 // timeout; its output is kept for the record.
 import { execFile } from 'node:child_process';
-import { HalabError } from '../core/errors.js';
-import { parseTarget } from '../core/ids.js';
+import { HalabError } from '../../core/errors.js';
+import { parseTarget } from '../../core/ids.js';
 
 export interface CommandResult {
   readonly command: string;

@@ -1,0 +1,20 @@
+// Replica misbehaviours (hang, slow, stream cuts, errors, GPU Xid and thermal, corrupt model),
+// set through the replica agent's InjectFault gRPC call and healed by its ClearFault.
+import { HalabError } from '../../core/errors.js';
+import { processNamed, runningLab, type Injector } from './injector.js';
+
+export const agentInjector: Injector = {
+  family: 'agent',
+  kinds: ['replica.hang', 'replica.slow', 'replica.stream-cut', 'replica.error-rate', 'gpu.xid', 'gpu.thermal', 'model.corrupt'],
+  async inject(ctx, req, undo) {
+    const state = runningLab(ctx);
+    for (const replicaId of req.replicas) {
+      const entry = processNamed(state, `replica/${replicaId}`);
+      if (!entry.address) throw new HalabError('UPSTREAM_FAILED', `replica ${replicaId} has no agent address yet`);
+      const { factor = 0, probability = 0, afterTokens = 0 } = req.params;
+      await ctx.effects.agentInject(entry.address, { kind: req.kind, faultId: req.id, factor, probability, afterTokens }, ctx.clock);
+      undo.push({ type: 'clear-agent-fault', replicaId, faultId: req.id });
+    }
+    return { replicas: req.replicas };
+  },
+};

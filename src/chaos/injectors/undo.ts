@@ -1,0 +1,70 @@
+// Undo steps: what heals each action an injector took, kept with the active fault (in the lab
+// directory, so `halab heal` in another process can run them), and the one way to run them.
+import { HalabError } from '../../core/errors.js';
+import type { InjectorContext } from './injector.js';
+
+export type UndoStep =
+  | { readonly type: 'clear-agent-fault'; readonly replicaId: string; readonly faultId: string }
+  | { readonly type: 'restart'; readonly processName: string }
+  | { readonly type: 'command'; readonly command: string; readonly timeoutMs: number }
+  /** Restore the control plane from the newest backup (controlplane.disaster). */
+  | { readonly type: 'restore-controlplane' }
+  /** Re-enable a link proxy (link.partition). */
+  | { readonly type: 'link-enable'; readonly proxy: string }
+  /** Remove a latency toxic from a link proxy (link.latency). */
+  | { readonly type: 'link-toxic'; readonly proxy: string; readonly toxic: string }
+  /** Delete iptables rules (region.partition), given as specs without -A/-D. */
+  | { readonly type: 'iptables'; readonly rules: readonly string[][] };
+
+async function runStep(ctx: InjectorContext, step: UndoStep): Promise<void> {
+  const fx = ctx.effects;
+  switch (step.type) {
+    case 'restart':
+      return void (await fx.restart(ctx.paths, step.processName, ctx.clock));
+    case 'command':
+      return void (await fx.runCommand(step.command, step.timeoutMs));
+    case 'restore-controlplane':
+      return fx.restoreControlPlane(ctx.paths, ctx.clock).then(
+        () => undefined,
+        async (err: Error) => {
+          // No usable backup: bring the control plane back on what state is left (replicas re-register).
+          for (const p of fx.labState(ctx.paths)?.processes.filter((x) => x.kind === 'controlplane') ?? []) await fx.restart(ctx.paths, p.name, ctx.clock);
+          throw new HalabError('UPSTREAM_FAILED', `restore failed (${err.message}); the control plane was restarted on empty state`);
+        },
+      );
+    case 'iptables':
+      return fx.deleteRules(step.rules);
+    case 'link-enable':
+    case 'link-toxic': {
+      const links = fx.labState(ctx.paths)?.links;
+      if (!links) throw new Error('the lab has no link proxies any more');
+      return step.type === 'link-enable' ? fx.setProxyEnabled(links.api, step.proxy, true) : fx.removeToxic(links.api, step.proxy, step.toxic);
+    }
+    case 'clear-agent-fault': {
+      const entry = fx.labState(ctx.paths)?.processes.find((p) => p.name === `replica/${step.replicaId}`);
+      if (entry?.address) await fx.agentClear(entry.address, step.faultId, ctx.clock);
+    }
+  }
+}
+
+/**
+ * Runs undo steps last first, one at a time, every one even when another fails; returns the
+ * failures as "<label>: <message>". Steps are recorded in the order their actions happened, and a
+ * later action may rely on an earlier one being in effect: a region outage kills the gateway first
+ * (so the region stops taking traffic), then its replicas, then the control-plane instances placed
+ * there. Undoing last first brings dependencies back before what depends on them: the control
+ * plane before the replicas that register with it, the replicas before the gateway that routes to
+ * them, so the gateway returns to a region that can answer. One at a time keeps that order (a
+ * restart returns once the process is ready), at the price of restarts not overlapping.
+ */
+export async function runUndoSteps(ctx: InjectorContext, steps: readonly UndoStep[], label: string): Promise<string[]> {
+  const failures: string[] = [];
+  for (const step of [...steps].reverse()) {
+    try {
+      await runStep(ctx, step);
+    } catch (err) {
+      failures.push(`${label}: ${(err as Error).message}`);
+    }
+  }
+  return failures;
+}
