@@ -47,24 +47,33 @@ async function runStep(ctx: InjectorContext, step: UndoStep): Promise<void> {
   }
 }
 
+/** Steps of one stage heal together: restarts of processes of one kind, or steps of one type. */
+function stageKey(step: UndoStep): string {
+  return step.type === 'restart' ? `restart:${step.processName.split('/')[0]}` : step.type;
+}
+
 /**
- * Runs undo steps last first, one at a time, every one even when another fails; returns the
- * failures as "<label>: <message>". Steps are recorded in the order their actions happened, and a
- * later action may rely on an earlier one being in effect: a region outage kills the gateway first
- * (so the region stops taking traffic), then its replicas, then the control-plane instances placed
+ * Runs undo steps last first, every one even when another fails; returns the failures as
+ * "<label>: <message>". Steps are recorded in the order their actions happened, and a later
+ * action may rely on an earlier one being in effect: a region outage kills the gateway first (so
+ * the region stops taking traffic), then its replicas, then the control-plane instances placed
  * there. Undoing last first brings dependencies back before what depends on them: the control
  * plane before the replicas that register with it, the replicas before the gateway that routes to
- * them, so the gateway returns to a region that can answer. One at a time keeps that order (a
- * restart returns once the process is ready), at the price of restarts not overlapping.
+ * them, so the gateway returns to a region that can answer. Consecutive steps of one stage (the
+ * restarts of a cluster's replicas, say) run at once: nothing orders them among themselves, and
+ * restarting them one by one would stretch the heal by a process start per replica.
  */
 export async function runUndoSteps(ctx: InjectorContext, steps: readonly UndoStep[], label: string): Promise<string[]> {
   const failures: string[] = [];
+  const stages: UndoStep[][] = [];
   for (const step of [...steps].reverse()) {
-    try {
-      await runStep(ctx, step);
-    } catch (err) {
-      failures.push(`${label}: ${(err as Error).message}`);
-    }
+    const last = stages.at(-1);
+    if (last && stageKey(last[0]!) === stageKey(step)) last.push(step);
+    else stages.push([step]);
+  }
+  for (const stage of stages) {
+    const results = await Promise.allSettled(stage.map((step) => runStep(ctx, step)));
+    for (const r of results) if (r.status === 'rejected') failures.push(`${label}: ${(r.reason as Error).message}`);
   }
   return failures;
 }
