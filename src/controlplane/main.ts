@@ -24,7 +24,7 @@ import { EtcdStateStore } from '../store/state-store-etcd.js';
 import { takeBackup } from '../store/backup.js';
 import { backupLocation } from '../store/backup-config.js';
 import { openObjectStore } from '../store/object-store.js';
-import { CP_EV } from '../record/cp-events.js';
+import { EV } from '../record/event-types.js';
 import { ConfigReplicator } from '../store/config-replicator.js';
 import { DeployController } from './deploy/controller.js';
 import { DeployProcesses } from './deploy/processes.js';
@@ -59,7 +59,7 @@ let persistence: StatePersistence | undefined;
 const events = fileEventSink(eventsFile(opts.labDir, name), name, realClock, (e) => {
   hub.publish(e);
   metrics.observeEvent(e);
-  if (e.type !== CP_EV.stateWriteFailed) persistence?.event(e);
+  if (e.type !== EV.stateWriteFailed) persistence?.event(e);
 });
 const store = await openStateStore(
   cpConfig.store === 'etcd'
@@ -90,7 +90,7 @@ const objects = openObjectStore(backupUrl, cpConfig.backup.endpoint ? { endpoint
 const backupNow = async () => {
   await persistence?.flushed();
   const r = await takeBackup(store, objects, realClock.nowMs(), cpConfig.backup.retain, name);
-  events.emit(CP_EV.backupTaken, r.name, undefined, { url: r.url, keys: r.keys, bytes: r.bytes, sha256: r.sha256, pruned: r.pruned });
+  events.emit(EV.backupTaken, r.name, undefined, { url: r.url, keys: r.keys, bytes: r.bytes, sha256: r.sha256, pruned: r.pruned });
   return r;
 };
 const metricsServer = await serveMetrics(metrics.registry, opts.host);
@@ -119,7 +119,7 @@ function scheduleBackups(): void {
   realClock.setTimer(cpConfig.backup.intervalMs, () => {
     if (stopping) return;
     backupNow()
-      .catch((err: Error) => events.emit(CP_EV.backupFailed, backupUrl, err.message))
+      .catch((err: Error) => events.emit(EV.backupFailed, backupUrl, err.message))
       .finally(scheduleBackups);
   });
 }
@@ -131,7 +131,7 @@ async function becomeLeader(): Promise<void> {
   const state = await loadAdoptedState(store);
   persistence = new StatePersistence(store, realClock, (message, err) => {
     log.error({ message }, 'state write failed');
-    events.emit(CP_EV.stateWriteFailed, store.kind, message);
+    events.emit(EV.stateWriteFailed, store.kind, message);
     if ((err as { code?: string }).code === 'NOT_LEADER') handlers.lost(message);
   }, state.eventSeq);
   await persistence.seed(topology);
@@ -143,7 +143,7 @@ async function becomeLeader(): Promise<void> {
   });
   cp.adopt(state, ADOPT_GRACE_MS);
   role = 'leader';
-  events.emit(CP_EV.leaderElected, name, undefined, {
+  events.emit(EV.leaderElected, name, undefined, {
     address: server.address,
     term,
     store: store.kind,
@@ -160,12 +160,12 @@ const handlers = {
   elected: () =>
     becomeLeader().catch((err: Error) => {
       log.error({ err: err.message }, 'could not take over');
-      events.emit(CP_EV.leaderLost, name, `take-over failed: ${err.message}`);
+      events.emit(EV.leaderLost, name, `take-over failed: ${err.message}`);
       process.exit(EXIT_LOST_LEADERSHIP);
     }),
   lost: (why: string) => {
     if (stopping) return;
-    events.emit(CP_EV.leaderLost, name, why, { wasLeader: role === 'leader' });
+    events.emit(EV.leaderLost, name, why, { wasLeader: role === 'leader' });
     log.error({ why }, role === 'leader' ? 'lost leadership; stopping (fail-stop)' : 'cannot campaign; stopping');
     process.exit(EXIT_LOST_LEADERSHIP);
   },

@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'INTERNAL'
   | 'STATE_CORRUPT'
   | 'BACKUP_CORRUPT'
+  /** A damaged line in a record file (requests, events, readback): exit 2, the input is bad. */
+  | 'RECORD_CORRUPT'
   | 'NOT_LEADER';
 
 /** Exit codes of the CLI: a fixed, documented list. */

@@ -11,7 +11,7 @@ import type { Topology } from '../config/topology.js';
 import { loadTopology } from '../config/topology.js';
 import { backupLocation } from '../store/backup-config.js';
 import { loadSnapshotInto, readBackup } from '../store/backup.js';
-import { CP_EV } from '../record/cp-events.js';
+import { EV } from '../record/event-types.js';
 import { openObjectStore, type ObjectStore } from '../store/object-store.js';
 import { openStateStore, type StateStore } from '../store/state-store.js';
 import { waitForStatus } from './cp-client.js';
@@ -71,7 +71,7 @@ export async function restoreControlPlane(paths: LabPaths, clock: Clock, opts: R
   const objects = labObjectStore(paths, topology, opts.storeUrl);
   // Verify before touching anything: a bad snapshot throws BACKUP_CORRUPT here.
   const { name, snapshot } = await readBackup(objects, opts.from).catch((err: Error) => {
-    events.emit(CP_EV.restoreFailed, opts.from ?? 'latest', err.message);
+    events.emit(EV.restoreFailed, opts.from ?? 'latest', err.message);
     throw err;
   });
   const cps = state.processes.filter((p) => p.kind === 'controlplane');
@@ -97,6 +97,6 @@ export async function restoreControlPlane(paths: LabPaths, clock: Clock, opts: R
     (s) => `restored control plane ${s.instance}: ${s.replicas.filter((r) => r.healthy).length}/${liveReplicas.size} live replicas healthy`,
   );
   const restoreMs = Math.round(clock.monoMs() - started);
-  events.emit(CP_EV.restored, name, undefined, { snapshot: name, url: objects.urlOf(name), keys: snapshot.data.size, createdAtMs: snapshot.header.createdAtMs, restoreMs, startedAtMs });
+  events.emit(EV.restored, name, undefined, { snapshot: name, url: objects.urlOf(name), keys: snapshot.data.size, createdAtMs: snapshot.header.createdAtMs, restoreMs, startedAtMs });
   return { snapshot: name, url: objects.urlOf(name), keys: snapshot.data.size, createdAtMs: snapshot.header.createdAtMs, restoreMs };
 }

@@ -2,6 +2,8 @@
 // `HALAB_RECORD <json>` per request with times, status, k6's error and the raw body; here each
 // becomes the same RequestRecord the built-in driver writes, with the same SSE parser, outcome
 // rules (observe.ts) and correctness check against the deterministic answer. Pure: no I/O.
+import { z, type ZodType } from 'zod';
+import { parseLine } from '../record/ndjson.js';
 import type { RequestRecord } from '../record/records.js';
 import { SseParser } from '../protocol/sse.js';
 import { expectedAnswer } from '../protocol/tokens.js';
@@ -38,15 +40,17 @@ export interface K6RecordContext {
   readonly clientRegion?: string;
 }
 
-function isRaw(v: unknown): v is K6RawRecord {
-  const r = v as Record<string, unknown>;
-  return (
-    typeof r === 'object' && r !== null &&
-    Number.isInteger(r.index) && (r.index as number) >= 0 &&
-    typeof r.startMs === 'number' && typeof r.endMs === 'number' &&
-    typeof r.status === 'number' && typeof r.errorCode === 'number' && typeof r.body === 'string'
-  );
-}
+const k6RawRecordSchema: ZodType<K6RawRecord> = z.looseObject({
+  index: z.number().int().nonnegative(),
+  startMs: z.number(),
+  firstByteMs: z.number().optional(),
+  endMs: z.number(),
+  status: z.number(),
+  errorCode: z.number(),
+  error: z.string().optional(),
+  replica: z.string().optional(),
+  body: z.string(),
+});
 
 /**
  * Parses one line of k6's console output: the raw record when the line is one, undefined for any
@@ -56,14 +60,10 @@ export function parseK6Line(line: string): K6RawRecord | undefined {
   const at = line.indexOf(K6_RECORD_PREFIX);
   if (at < 0) return undefined;
   const json = line.slice(at + K6_RECORD_PREFIX.length);
-  let v: unknown;
-  try {
-    v = JSON.parse(json);
-  } catch (err) {
-    throw new Error(`malformed k6 record (${(err as Error).message}): ${json.slice(0, 120)}`, { cause: err });
-  }
-  if (!isRaw(v)) throw new Error(`k6 record lacks index, startMs, endMs, status, errorCode or body: ${json.slice(0, 120)}`);
-  return v;
+  const r = parseLine(json, k6RawRecordSchema);
+  if (r.ok) return r.value;
+  if (r.kind === 'json') throw new Error(`malformed k6 record (${r.message}): ${json.slice(0, 120)}`);
+  throw new Error(`k6 record lacks index, startMs, endMs, status, errorCode or body (${r.message}): ${json.slice(0, 120)}`);
 }
 
 /** The request record of one k6 request, judged exactly like the built-in driver judges its own. */

@@ -5,7 +5,6 @@
 // acknowledgement of the first write that was lost (0 when none was), every lost write listed.
 import type { LabEvent } from '../record/events.js';
 import { EV } from '../record/event-types.js';
-import { CP_EV } from '../record/cp-events.js';
 import type { ReadbackRecord } from '../record/records.js';
 
 export interface LostWrite {
@@ -43,7 +42,7 @@ export function measureState(events: readonly LabEvent[], readback: readonly Rea
   const kills = injections(events, ['controlplane.kill-leader']);
   if (kills.length > 0) {
     const changes = kills.map((k) => {
-      const next = events.find((e) => e.type === CP_EV.leaderElected && e.atMs > k.atMs);
+      const next = events.find((e) => e.type === EV.leaderElected && e.atMs > k.atMs);
       return { faultId: k.subject, newLeader: next?.subject ?? null, ms: next ? Math.round(next.atMs - k.atMs) : null };
     });
     out.leaderChanges = changes;
@@ -52,7 +51,7 @@ export function measureState(events: readonly LabEvent[], readback: readonly Rea
   const disasters = injections(events, ['controlplane.disaster']);
   if (disasters.length > 0) {
     const times = disasters.map((d) => {
-      const done = events.find((e) => e.type === CP_EV.restored && e.atMs > d.atMs);
+      const done = events.find((e) => e.type === EV.restored && e.atMs > d.atMs);
       return done ? Math.round(done.atMs - d.atMs) : null;
     });
     out.restoreMs = times.some((t) => t === null) ? null : Math.max(...(times as number[]));

@@ -11,6 +11,7 @@
 // `region.no-healthy-backup` decision is raised (once per episode). A recovered primary returns as
 // the standby; after `failbackAfterMs` of being healthy it takes over again from a backup cluster
 // by the same drain-first switchover (planned failback), unless failback is off (null).
+import type { DataField } from '../record/event-types.js';
 
 /** A cluster's health as the registry counts it. */
 export interface ClusterHealth {
@@ -52,10 +53,10 @@ export interface FailoverConfig {
 
 export const DEFAULT_FAILOVER_CONFIG: FailoverConfig = Object.freeze({ drainTimeoutMs: 5000, failbackAfterMs: 10_000 });
 
-export type FailoverDecision =
-  | { readonly type: 'cluster.failed' | 'cluster.promoted' | 'cluster.demoted' | 'cluster.draining' | 'cluster.recovering' | 'cluster.recovered' | 'cluster.standby'; readonly cluster: string; readonly reason: string; readonly data?: Record<string, unknown> }
-  | { readonly type: 'cluster.drained'; readonly cluster: string; readonly reason: string; readonly data: Record<string, unknown> }
-  | { readonly type: 'region.no-healthy-backup'; readonly cluster: string; readonly reason: string; readonly data: { readonly severity: 'critical'; readonly region: string } };
+type FailoverEventType = 'cluster.failed' | 'cluster.promoted' | 'cluster.demoted' | 'cluster.draining' | 'cluster.drained' | 'cluster.recovering' | 'cluster.recovered' | 'cluster.standby' | 'region.no-healthy-backup';
+
+/** One step to record; its data has the shape the event map declares for its type. */
+export type FailoverDecision = { [T in FailoverEventType]: { readonly type: T; readonly cluster: string; readonly reason: string } & DataField<T> }[FailoverEventType];
 
 export type FailoverAction =
   | { readonly type: 'drain'; readonly cluster: string; readonly timeoutMs: number }

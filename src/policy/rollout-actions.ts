@@ -2,6 +2,7 @@
 // one action at a time and receives that action's result, and it never touches a socket, a
 // process or a clock itself — so the same policy is a pure function of the results fed to it.
 // Every `note` a policy yields becomes an event in the record (type deploy.<step>).
+import type { DeployStepPayloads, DeployStepType, StepDataArgs } from '../record/event-types.js';
 
 export interface FleetReplica {
   readonly id: string;
@@ -35,7 +36,7 @@ export interface GroupSamples {
 }
 
 export type DeployAction =
-  | { readonly kind: 'note'; readonly type: string; readonly subject?: string; readonly reason?: string; readonly data?: Record<string, unknown> }
+  | DeployNote
   /** Out of routing (held) or back in. */
   | { readonly kind: 'hold'; readonly replicaId: string; readonly held: boolean }
   | { readonly kind: 'drain'; readonly replicaId: string; readonly timeoutMs: number; readonly fromVersion: string }
@@ -70,8 +71,13 @@ export type DeployOutcome = { readonly state: 'succeeded' | 'rolled-back' | 'fai
 /** A rollout policy: yields actions, receives their results, returns the outcome. */
 export type DeployPolicy = Generator<DeployAction, DeployOutcome, DeployResult>;
 
-export function note(type: string, subject?: string, reason?: string, data?: Record<string, unknown>): DeployAction {
-  return { kind: 'note', type, ...(subject ? { subject } : {}), ...(reason ? { reason } : {}), ...(data ? { data } : {}) };
+/** A deploy step to record; its data has the shape the event map declares for the step. */
+export type DeployNote = {
+  [T in DeployStepType]: { readonly kind: 'note'; readonly type: T; readonly subject?: string; readonly reason?: string; readonly data?: DeployStepPayloads[T] };
+}[DeployStepType];
+
+export function note<T extends DeployStepType>(type: T, subject?: string, reason?: string, ...[data]: StepDataArgs<T>): DeployAction {
+  return { kind: 'note', type, ...(subject ? { subject } : {}), ...(reason ? { reason } : {}), ...(data ? { data } : {}) } as DeployNote;
 }
 
 /** Results are typed by action; a policy asks for the one it expects. */

@@ -1,9 +1,12 @@
 // One record per client request: what the client saw, and nothing a server claimed. The load
 // drivers write these; measure/ computes every figure from them.
+import type { RecordVersion } from './schema-version.js';
 
 export type Outcome = 'ok' | 'failed' | 'truncated' | 'timeout';
 
 export interface RequestRecord {
+  /** Record schema version (schema-version.ts); absent in files written before it existed (read as 1). */
+  readonly v?: RecordVersion;
   readonly id: string;
   /** Epoch ms when the request was sent. */
   readonly startMs: number;
@@ -49,6 +52,8 @@ export interface HalabResponseExtension {
 
 /** The read-back of one acknowledged stored completion, after the run. */
 export interface ReadbackRecord {
+  /** Record schema version; absent in files written before it existed (read as 1). */
+  readonly v?: RecordVersion;
   /** Request record id (r<index>). */
   readonly requestId: string;
   readonly storedId: string;

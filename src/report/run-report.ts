@@ -3,14 +3,13 @@
 // copy alone, so a run directory can be re-measured later with identical figures.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LabEvent } from '../record/events.js';
 import { HalabError } from '../core/errors.js';
 import { loadScenario, type Targets } from '../config/scenario.js';
-import { readRecords } from '../record/record-io.js';
+import { readEvents, readReadbacks, readRecords } from '../record/record-io.js';
+import type { TornLine } from '../record/ndjson.js';
 import { k6ThresholdsCheck, type K6Result } from '../load/k6-exit.js';
 import { evaluateTargets, type Verdict } from '../measure/checks.js';
 import { measureRun, type RunMetrics } from '../measure/run-metrics.js';
-import type { ReadbackRecord } from '../record/records.js';
 import { loadTopology } from '../config/topology.js';
 import { annualize, defaultFaultRates } from '../sim/annualize.js';
 import { DEFAULT_FAILURE_MODEL } from '../sim/failure-model.js';
@@ -43,16 +42,11 @@ export interface RunReport {
   readonly verdict: Verdict;
   readonly reproduce: string;
   readonly meta: RunMeta;
+  /** Final lines of the record files cut mid-write (a crash), left out of every figure. */
+  readonly tornLines?: readonly TornLine[];
 }
 
 export const RUN_FILES = { meta: 'meta.json', scenario: 'scenario.yaml', requests: 'requests.ndjson', events: 'events.ndjson', json: 'report.json', md: 'report.md', junit: 'junit.xml', html: 'report.html', topology: 'topology.yaml', readback: 'readback.ndjson' } as const;
-
-function readEvents(file: string): LabEvent[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as LabEvent);
-}
 
 /** Builds the report of a run directory from its raw files. */
 export function buildRunReport(runDir: string): RunReport {
@@ -61,10 +55,14 @@ export function buildRunReport(runDir: string): RunReport {
   }
   const meta = JSON.parse(readFileSync(join(runDir, RUN_FILES.meta), 'utf8')) as RunMeta;
   const scenario = loadScenario(join(runDir, RUN_FILES.scenario));
-  const records = readRecords(join(runDir, RUN_FILES.requests));
-  const events = readEvents(join(runDir, RUN_FILES.events));
+  const requestsFile = readRecords(join(runDir, RUN_FILES.requests));
+  const eventsFile = readEvents(join(runDir, RUN_FILES.events));
   const readbackFile = join(runDir, RUN_FILES.readback);
-  const readback = existsSync(readbackFile) ? (readEvents(readbackFile) as unknown as ReadbackRecord[]) : undefined;
+  const readbackRead = existsSync(readbackFile) ? readReadbacks(readbackFile) : undefined;
+  const records = requestsFile.records;
+  const events = eventsFile.records;
+  const readback = readbackRead?.records;
+  const tornLines = [requestsFile.torn, eventsFile.torn, readbackRead?.torn].filter((t): t is TornLine => t !== undefined);
   const metrics = measureRun(records, events, scenario.targets, readback);
   const verdict = withK6Check(evaluateTargets(scenario.targets, metrics, scenario.deploys.map((d) => d.expect)), meta.k6);
   return {
@@ -80,6 +78,7 @@ export function buildRunReport(runDir: string): RunReport {
         : verdict,
     reproduce: `halab run ${meta.scenarioFile} --seed ${meta.seed}`,
     meta,
+    ...(tornLines.length ? { tornLines } : {}),
   };
 }
 
@@ -125,6 +124,7 @@ export function formatSummary(r: RunReport): string {
       (d) => `deploy ${d.strategy} ${d.fromVersion} -> ${d.version} (${d.behaviour}): ${d.outcome} in ${d.durationMs ?? '-'}ms${d.detectionMs !== null ? `, detected in ${d.detectionMs}ms` : ''}; during it failed ${d.failedRequests}, truncated ${d.truncatedRequests}, wrong ${d.wrongAnswers}, SLO-breaching ${d.sloBreachingRequests}, TTFT p99 ${d.ttftP99Ms ?? '-'}ms vs steady ${d.steadyTtftP99Ms ?? '-'}ms, new version answered ${(d.newVersionShare * 100).toFixed(1)}%`,
     ),
     ...r.verdict.checks.map((c) => `  ${c.pass ? 'ok  ' : 'MISS'} ${c.name}: ${c.actual ?? 'n/a'} (target ${c.target})${c.detail ? ` — ${c.detail}` : ''}`),
+    ...(r.tornLines ?? []).map((t) => `warning: ${t.file}:${t.line}: torn final line (${t.bytes} bytes, cut mid-write) left out`),
   ];
   return lines.join('\n');
 }

@@ -10,6 +10,7 @@ import type { Topology } from '../config/topology.js';
 import { readLabState } from '../process/lab-state.js';
 import type { LabPaths } from '../process/paths.js';
 import { readBackStored } from '../load/readback.js';
+import { formatRecords } from '../record/record-io.js';
 
 const REGION_LOSS = new Set(['region.outage', 'region.state-loss']);
 
@@ -28,7 +29,7 @@ export async function readBackAfterRun(runDir: string, writes: readonly RequestR
   }
   log(`read-back: ${writes.length} acknowledged stored completions from ${region} (${gateway.url})`);
   const results = await readBackStored(writes, { gatewayUrl: gateway.url, region }, clock);
-  writeFileSync(join(runDir, 'readback.ndjson'), results.map((r) => JSON.stringify(r)).join('\n') + (results.length ? '\n' : ''));
+  writeFileSync(join(runDir, 'readback.ndjson'), formatRecords(results));
   const lost = results.filter((r) => !r.found).length;
   log(`read-back: ${results.length - lost} found, ${lost} lost`);
 }

@@ -25,6 +25,7 @@ import { Progress } from './progress.js';
 import { resolveFault } from '../chaos/injectors.js';
 import { readBackAfterRun } from './readback-phase.js';
 import { checkPrerequisites } from './prerequisites.js';
+import { formatRecords } from '../record/record-io.js';
 
 /** After the load, a deployment still running gets this long to end before the lab goes down. */
 const DEPLOY_END_GRACE_MS = 10_000;
@@ -142,7 +143,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     engine.start(schedule);
     deploys.start(scenario.deploys);
     const onRecord = (r: RequestRecord): void => {
-      recordsOut.write(JSON.stringify(r) + '\n');
+      recordsOut.write(formatRecords([r]));
       progress.record(r);
       if (opts.abort) records.push(r);
       if (r.storedId) storedWrites.push(r);
@@ -194,8 +195,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const failures = await engine.stop();
     if (failures.length) log(`warning: some faults did not heal cleanly: ${failures.join('; ')}`);
     await new Promise<void>((done) => recordsOut.end(done));
-    const merged = collectLabEvents(paths.eventsDir);
-    writeFileSync(join(runDir, 'events.ndjson'), merged.map((e) => JSON.stringify(e)).join('\n') + (merged.length ? '\n' : ''));
+    const merged = collectLabEvents(paths.eventsDir, (t) => log(`warning: ${t.file}:${t.line}: a torn event line (${t.bytes} bytes, a process killed mid-write) was left out`));
+    writeFileSync(join(runDir, 'events.ndjson'), formatRecords(merged));
     await stopLab(paths, clock);
   }
   const report = writeRunReport(runDir, {

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { realClock } from '../core/clock.js';
 import { memoryEventSink } from '../record/events.js';
 import { handleConfig } from '../gateway/stored/stored-routes.js';
-import { configSnapshot, ConfigReplicator, CONFIG_EV } from './config-replicator.js';
+import { EV } from '../record/event-types.js';
+import { configSnapshot, ConfigReplicator } from './config-replicator.js';
 import { LogStateStore } from './state-store-log.js';
 
 const closers: (() => Promise<void>)[] = [];
@@ -42,19 +43,19 @@ describe('config replication to regions', () => {
     const want = await configSnapshot(cp);
     expect(Object.keys(want.keys).sort()).toEqual(['config/routing', 'deployments/d1', 'models/m']);
     expect([...(await r.store.list('cp/'))].map(([k]) => k)).toEqual(['cp/config/routing', 'cp/deployments/d1', 'cp/models/m']);
-    expect(events.events.map((e) => e.type)).toEqual([CONFIG_EV.replicated]);
+    expect(events.events.map((e) => e.type)).toEqual([EV.configReplicated]);
 
     await cp.put('models/m', '{"version":"v2"}');
     url = 'http://127.0.0.1:1';
     await rep.syncAll();
     await rep.syncAll();
-    expect(events.events.map((e) => e.type)).toEqual([CONFIG_EV.replicated, CONFIG_EV.failed]);
+    expect(events.events.map((e) => e.type)).toEqual([EV.configReplicated, EV.configReplicationFailed]);
     expect(events.events[1]!.reason).toMatch(/ECONNREFUSED/);
 
     url = r.url;
     await r.store.deletePrefix('cp/'); // the region lost its copy meanwhile
     await rep.syncAll();
-    expect(events.events.at(-1)!.type).toBe(CONFIG_EV.replicated);
+    expect(events.events.at(-1)!.type).toBe(EV.configReplicated);
     expect(await r.store.get('cp/models/m')).toBe('{"version":"v2"}');
   });
 });

@@ -8,16 +8,12 @@ import { createHash } from 'node:crypto';
 import { Gauge, type Registry } from 'prom-client';
 import { request } from 'undici';
 import type { Clock, TimerHandle } from '../core/clock.js';
+import { EV } from '../record/event-types.js';
 import type { EventSink } from '../record/events.js';
 import type { StateStore } from './state-store.js';
 
 export const CONFIG_PREFIXES = ['models/', 'deployments/', 'config/'] as const;
 export const CONFIG_PATH = '/internal/config';
-
-export const CONFIG_EV = {
-  replicated: 'config.replicated',
-  failed: 'config.replication-failed',
-} as const;
 
 export interface ConfigReplicatorOptions {
   readonly regions: readonly string[];
@@ -107,7 +103,7 @@ export class ConfigReplicator {
       if ((await this.regionDigest(base)) === snap.digest) {
         this.acked.set(region, snap.digest);
         this.pendingSinceMs.delete(region);
-        if (this.failing.delete(region)) this.events.emit(CONFIG_EV.replicated, region, 'region reachable again, already in sync', { digest: snap.digest, keys: Object.keys(snap.keys).length, lagMs: 0 });
+        if (this.failing.delete(region)) this.events.emit(EV.configReplicated, region, 'region reachable again, already in sync', { digest: snap.digest, keys: Object.keys(snap.keys).length, lagMs: 0 });
         return;
       }
       if (!this.pendingSinceMs.has(region)) this.pendingSinceMs.set(region, this.clock.nowMs());
@@ -125,12 +121,12 @@ export class ConfigReplicator {
       this.acked.set(region, snap.digest);
       this.pendingSinceMs.delete(region);
       this.failing.delete(region);
-      this.events.emit(CONFIG_EV.replicated, region, undefined, { digest: snap.digest, keys: Object.keys(snap.keys).length, lagMs });
+      this.events.emit(EV.configReplicated, region, undefined, { digest: snap.digest, keys: Object.keys(snap.keys).length, lagMs });
     } catch (err) {
       if (!this.pendingSinceMs.has(region) && this.acked.get(region) !== snap.digest) this.pendingSinceMs.set(region, this.clock.nowMs());
       if (!this.failing.has(region)) {
         this.failing.add(region);
-        this.events.emit(CONFIG_EV.failed, region, (err as Error).message, { digest: snap.digest });
+        this.events.emit(EV.configReplicationFailed, region, (err as Error).message, { digest: snap.digest });
       }
     }
   }

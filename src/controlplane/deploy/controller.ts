@@ -11,6 +11,8 @@ import { canaryPolicy } from '../../policy/rollout-canary.js';
 import { DEFAULT_DEPLOY_CONFIG, DEFAULT_DEPLOY_SLO, validateDeployRequest, type DeployConfig, type DeployRequestInput, type DeploySlo, type ValidDeployRequest } from '../../policy/rollout-config.js';
 import { DeployExecutor, type DeployDeps } from './executor.js';
 import { rollingPolicy, updateReplica } from '../../policy/rollout-rolling.js';
+import type { DeployStepType, StepDataArgs } from '../../record/event-types.js';
+import { emitDeployStep } from '../../record/events.js';
 
 export interface DeployStepRecord {
   readonly atMs: number;
@@ -139,9 +141,15 @@ export class DeployController {
     this.watchers.clear();
   }
 
-  private record(status: DeploymentStatus, type: string, subject: string, reason: string | undefined, data: Record<string, unknown>, emit = true): void {
-    if (emit) this.opts.events.emit(type, subject, reason, { deployId: status.deployId, ...data });
-    status.steps.push({ atMs: this.opts.clock.nowMs(), type, subject, ...(reason ? { reason } : {}), data: { deployId: status.deployId, ...data } });
+  /** Records a step of the deployment itself (started, its end) as an event and in its status. */
+  private record<T extends DeployStepType>(status: DeploymentStatus, type: T, subject: string, reason: string | undefined, ...data: StepDataArgs<T>): void {
+    const event = emitDeployStep(this.opts.events, type, subject, reason, status.deployId, ...data);
+    this.note(status, type, subject, reason, event.data ?? {});
+  }
+
+  /** Adds a recorded step (an event the executor already emitted) to the deployment's status. */
+  private note(status: DeploymentStatus, type: string, subject: string, reason: string | undefined, data: Readonly<Record<string, unknown>>): void {
+    status.steps.push({ atMs: this.opts.clock.nowMs(), type, subject, ...(reason ? { reason } : {}), data: { ...data } });
     if (status.steps.length > STEPS_MAX) status.steps.splice(1, status.steps.length - STEPS_MAX);
     for (const w of this.watchers) w(status);
   }
@@ -156,7 +164,7 @@ export class DeployController {
         processes: this.opts.processes,
         sampler: this.opts.sampler,
         signal: this.abort.signal,
-        onNote: (type, subject, reason, data) => this.record(status, type, subject, reason, data, false),
+        onNote: (type, subject, reason, data) => this.note(status, type, subject, reason, data),
         desire: (id, version, behaviour) => this.setDesired(id, version, behaviour),
       },
       status.deployId,

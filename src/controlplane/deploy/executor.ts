@@ -3,7 +3,8 @@
 // deployment's own sampling client) and returns its result. Every note becomes an event.
 import type { Clock } from '../../core/clock.js';
 import { errorMessage } from '../../core/errors.js';
-import type { EventSink } from '../../record/events.js';
+import type { DeployStepType, StepDataArgs } from '../../record/event-types.js';
+import { emitDeployStep, type EventSink } from '../../record/events.js';
 import type { Topology } from '../../config/topology.js';
 import { agentDrain, agentLoadModel, agentUndrain } from '../../replica/agent-client.js';
 import type { ControlPlane } from '../fleet/control-plane.js';
@@ -37,7 +38,7 @@ export interface DeployDeps {
 export interface ExecutorContext extends DeployDeps {
   readonly signal: AbortSignal;
   /** Called for every note (the deployment's step list). */
-  readonly onNote: (type: string, subject: string, reason: string | undefined, data: Record<string, unknown>) => void;
+  readonly onNote: (type: string, subject: string, reason: string | undefined, data: Readonly<Record<string, unknown>>) => void;
   /** Desired versions: a replica that registers on another version is brought to its desired one. */
   readonly desire: (id: string, version: string, behaviour: string) => void;
 }
@@ -57,10 +58,9 @@ export class DeployExecutor {
     return this.ctx.clock.sleep(ms, this.ctx.signal);
   }
 
-  private emit(type: string, subject: string, reason?: string, data: Record<string, unknown> = {}): void {
-    const full = { deployId: this.deployId, ...data };
-    this.ctx.events.emit(type, subject, reason, full);
-    this.ctx.onNote(type, subject, reason, full);
+  private emit<T extends DeployStepType>(type: T, subject: string, reason?: string, ...data: StepDataArgs<T>): void {
+    const event = emitDeployStep(this.ctx.events, type, subject, reason, this.deployId, ...data);
+    this.ctx.onNote(type, subject, reason, event.data ?? {});
   }
 
   async perform(action: DeployAction): Promise<DeployResult> {

@@ -8,7 +8,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { request } from 'undici';
 import type { Clock } from '../../core/clock.js';
 import type { EventSink } from '../../record/events.js';
-import { CP_EV } from '../../record/cp-events.js';
+import { EV } from '../../record/event-types.js';
 import type { StoredCompletions } from './stored-completions.js';
 
 export interface ReplicatorConfig {
@@ -84,12 +84,12 @@ export class Replicator {
         await this.sc.acked(peer, records);
         this.metrics.acked.inc({ peer }, records.length);
         backoffMs = this.config.backoffMinMs;
-        if (this.failing.delete(peer)) this.events.emit(CP_EV.replicationRecovered, peer, undefined, { pending: this.sc.pendingCount(peer) });
+        if (this.failing.delete(peer)) this.events.emit(EV.replicationRecovered, peer, undefined, { pending: this.sc.pendingCount(peer) });
       } catch (err) {
         this.metrics.failures.inc({ peer });
         if (!this.failing.has(peer)) {
           this.failing.add(peer);
-          this.events.emit(CP_EV.replicationFailed, peer, (err as Error).message, { pending: this.sc.pendingCount(peer), lagMs: Math.round(this.sc.lagMs(peer)) });
+          this.events.emit(EV.replicationFailed, peer, (err as Error).message, { pending: this.sc.pendingCount(peer), lagMs: Math.round(this.sc.lagMs(peer)) });
         }
         await this.clock.sleep(backoffMs);
         backoffMs = Math.min(this.config.backoffMaxMs, backoffMs * 2);
