@@ -1,7 +1,8 @@
 // Regional gateway process entry:
-// `node dist/src/gateway/regional/main.js --region R --host H --control-plane ADDR --topology F --lab-dir D [--port P]`.
+// `node dist/src/gateway/regional/main.js --region R --host H --control-plane ADDR --topology F --lab-dir D [--port P] [--seed N]`.
 import { Command } from 'commander';
 import { realClock } from '../../core/clock.js';
+import { createRng } from '../../core/rng.js';
 import { fileEventSink } from '../../record/events.js';
 import { createLogger } from '../../core/log.js';
 import { loadTopology } from '../../config/topology.js';
@@ -21,8 +22,9 @@ const opts = new Command()
   .requiredOption('--topology <file>')
   .requiredOption('--lab-dir <dir>')
   .option('--port <port>', 'port to bind (0: ephemeral)', '0')
+  .option('--seed <n>', "the run's seed (retry and 429 backoff jitter)", '0')
   .parse()
-  .opts<{ region: string; host: string; controlPlane: string; topology: string; labDir: string; port: string }>();
+  .opts<{ region: string; host: string; controlPlane: string; topology: string; labDir: string; port: string; seed: string }>();
 
 const name = `gateway/${opts.region}`;
 const log = createLogger(name, logFile(opts.labDir, name));
@@ -32,7 +34,8 @@ const events = fileEventSink(eventsFile(opts.labDir, name), name, realClock, (e)
 const config = DEFAULT_GATEWAY_CONFIG;
 
 let reportPassive: ((replicaId: string, kind: string, reason: string) => void) | undefined;
-const pool = new UpstreamPool(config, realClock, events, (id, kind, reason) => reportPassive?.(id, kind, reason));
+const rng = createRng(Number(opts.seed)).fork(`gateway/${opts.region}`);
+const pool = new UpstreamPool(config, realClock, events, rng, (id, kind, reason) => reportPassive?.(id, kind, reason));
 // external replicas may need an API key, read from the environment variable the topology names
 const apiKeys = new Map(topology.replicas.flatMap((r) => (r.external?.apiKeyEnv && process.env[r.external.apiKeyEnv] ? [[r.id, process.env[r.external.apiKeyEnv]!] as const] : [])));
 const watch = watchTopology(opts.controlPlane, name, opts.region, realClock, log, (t) => {
