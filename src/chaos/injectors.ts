@@ -1,7 +1,7 @@
 // Injectors: each fault kind applied to the running lab, returning the undo steps that heal it.
 // Replica-level faults go through the replica's gRPC agent; process faults are real signals.
 import type { Clock } from '../core/clock.js';
-import { HalabError } from '../core/errors.js';
+import { HalabError, errorMessage } from '../core/errors.js';
 import { faultKindInfo, faultKindNames, isCommandOnlyKind } from '../config/fault-kinds.js';
 import { parseTarget } from '../core/ids.js';
 import type { Topology } from '../config/topology.js';
@@ -93,8 +93,10 @@ export async function injectFault(ctx: InjectContext, req: FaultRequest): Promis
     const undo: UndoStep[] = plan.map((step) => ({ type: 'command', command: step.heal, timeoutMs: step.timeoutMs }));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
-      await Promise.all(plan.map((step) => runCommand(step.heal, step.timeoutMs).catch(() => undefined)));
-      throw failed.reason;
+      const heals = await Promise.allSettled(plan.map((step) => runCommand(step.heal, step.timeoutMs)));
+      const healFailures = heals.flatMap((r) => (r.status === 'rejected' ? [errorMessage(r.reason)] : []));
+      if (healFailures.length === 0) throw failed.reason;
+      throw new HalabError('UPSTREAM_FAILED', `${errorMessage(failed.reason)}; healing the endpoints failed too: ${healFailures.join('; ')}`, 'run the fault kind\'s heal command by hand');
     }
     if (req.kind === 'region.outage') {
       // the region's gateway is a lab process even when its endpoints are external

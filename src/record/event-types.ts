@@ -29,6 +29,8 @@ export const EV = {
   // chaos engine (source chaos); subject = fault id; data {kind, target, replicas}
   faultInjected: 'fault.injected',
   faultHealed: 'fault.healed',
+  /** An undo step failed; reason names each failure; the fault may still be in effect (no fault.healed). */
+  faultHealFailed: 'fault.heal-failed',
   faultFailed: 'fault.failed',
   /** A game day stopped early because an abort condition fired. */
   gamedayAborted: 'gameday.aborted',
@@ -52,8 +54,17 @@ export const EV = {
   // cluster failover steps (source controlplane); subject = a cluster
   /** The failed cluster takes no new requests; its in-flight ones get data.drainTimeoutMs. */
   clusterDraining: 'cluster.draining',
-  /** Drain ended; data {inFlight, waitedMs, bounded}. */
+  /** Drain ended; data {inFlight, waitedMs, bounded, drained, failed: replica ids whose Drain call failed}. */
   clusterDrained: 'cluster.drained',
+  /** Drain calls failed; reason names each replica and why; data {failed: [{replica, reason}]}. */
+  clusterDrainFailed: 'cluster.drain-failed',
+  /** Undrain calls failed (those replicas still refuse new requests); data {failed: [{replica, reason}]}. */
+  clusterUndrainFailed: 'cluster.undrain-failed',
+  // deployments (source controlplane); subject = a replica
+  /** A replica's Drain call failed; reason says why (its in-flight requests are unknown). */
+  deployDrainFailed: 'deploy.drain-failed',
+  /** A replica's Undrain call after a model load failed (it still refuses new requests). */
+  deployUndrainFailed: 'deploy.undrain-failed',
   /** Waiting in the background for the failed cluster's replicas to come back. */
   clusterRecovering: 'cluster.recovering',
   /** The recovered cluster is a standby (backup) now. */

@@ -4,6 +4,7 @@
 import type { Clock } from '../../core/clock.js';
 import { errorMessage } from '../../core/errors.js';
 import type { EventSink } from '../../record/events.js';
+import { EV } from '../../record/event-types.js';
 import type { Topology } from '../../config/topology.js';
 import { agentDrain, agentLoadModel, agentUndrain } from '../../replica/agent-client.js';
 import type { ControlPlane } from '../fleet/control-plane.js';
@@ -116,6 +117,7 @@ export class DeployExecutor {
         await this.sleep(this.cfg.settleMs);
         // the whole set of a version retires together, so no replica could resume what it still
         // runs: keep draining past the bound, up to the per-replica bound, before stopping
+        const drainFailed = new Set<string>();
         await Promise.all(
           action.replicaIds.map(async (id) => {
             const e = this.entry(id);
@@ -123,9 +125,16 @@ export class DeployExecutor {
             let waited = 0;
             for (let round = 0; ; round++) {
               const ms = round === 0 ? action.drainMs : Math.max(action.drainMs, DRAIN_EXTENSION_MIN_MS);
-              const r = await agentDrain(e.agentAddress, ms, clock).catch(() => undefined);
+              let r;
+              try {
+                r = await agentDrain(e.agentAddress, ms, clock);
+              } catch (err) {
+                drainFailed.add(id);
+                this.emit(EV.deployDrainFailed, id, errorMessage(err), { inFlight: null, drained: false });
+                break;
+              }
               waited += ms;
-              if (!r || r.drained || waited >= this.cfg.verifyTimeoutMs) break;
+              if (r.drained || waited >= this.cfg.verifyTimeoutMs) break;
               if (round === 0) this.emit('deploy.drain-extended', id, `${r.inFlight} request(s) still running and no replica of their version stays to resume them`, { inFlight: r.inFlight });
             }
           }),
@@ -134,7 +143,7 @@ export class DeployExecutor {
           if (i > 0) await this.sleep(STOP_SPACING_MS);
           await this.ctx.processes.stop(id);
           cp.removeReplica(id);
-          this.emit('deploy.replica-retired', id, 'drained, stopped and removed');
+          this.emit('deploy.replica-retired', id, drainFailed.has(id) ? 'stopped and removed; its drain failed' : 'drained, stopped and removed');
         }
         return { kind: 'done' };
       case 'desire':
@@ -155,14 +164,14 @@ export class DeployExecutor {
     try {
       const r = await agentDrain(e.agentAddress, timeoutMs, this.ctx.clock);
       return { kind: 'drained', inFlight: r.inFlight, drained: r.drained, peerAvailable: this.peerAvailable(id, fromVersion) };
-    } catch {
-      return { kind: 'drained', inFlight: 0, drained: true, peerAvailable: true };
+    } catch (err) {
+      return { kind: 'drained', inFlight: null, drained: false, peerAvailable: this.peerAvailable(id, fromVersion), error: errorMessage(err) };
     }
   }
 
   /** After a load: admitting again (it is still held) and fresh health, so only new probes count. */
   private async afterLoad(e: ReplicaEntry): Promise<void> {
-    await agentUndrain(e.agentAddress, this.ctx.clock).catch(() => undefined);
+    await agentUndrain(e.agentAddress, this.ctx.clock).catch((err) => this.emit(EV.deployUndrainFailed, e.id, errorMessage(err)));
     this.ctx.cp.resetHealth(e.id);
   }
 
