@@ -1,5 +1,6 @@
 // Regional gateway process entry:
 // `node dist/src/gateway/regional/main.js --region R --host H --control-plane ADDR --topology F --lab-dir D [--port P] [--seed N]`.
+import { EXIT } from '../../core/exit-codes.js';
 import { Command } from 'commander';
 import { realClock } from '../../core/clock.js';
 import { createRng } from '../../core/rng.js';
@@ -59,7 +60,7 @@ async function shutdown(signal: string): Promise<void> {
   stored.replicator.stop();
   await server.close();
   await stored.store.close();
-  process.exit(0);
+  process.exit(EXIT.ok);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
