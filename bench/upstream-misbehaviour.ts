@@ -4,6 +4,7 @@
 // got, upstream attempts, and the latency added over a healthy request (median of fresh trials).
 import { Agent, request } from 'undici';
 import { realClock } from '../src/core/clock.js';
+import { createRng } from '../src/core/rng.js';
 import { memoryEventSink } from '../src/record/events.js';
 import { SseParser } from '../src/protocol/sse.js';
 import { DEFAULT_GATEWAY_CONFIG } from '../src/gateway/regional/config.js';
@@ -46,7 +47,7 @@ async function trial(c: Case, n: number): Promise<{ outcome: string; attempts: n
   const primary = await startUpstreamStandin({ ...opts, contextLength: 256, ...(c.mode ? { initial: c.mode } : {}) });
   const fallback = await startUpstreamStandin({ ...opts, modelName: 'hosted', assistantPrefill: false, contextLength: 256 });
   const long = await startUpstreamStandin({ ...opts, modelName: 'long', contextLength: 100_000 });
-  const pool = new UpstreamPool(DEFAULT_GATEWAY_CONFIG, realClock, memoryEventSink('gateway/b', realClock));
+  const pool = new UpstreamPool(DEFAULT_GATEWAY_CONFIG, realClock, memoryEventSink('gateway/b', realClock), createRng(7));
   pool.setTopology([
     { replicaId: 'b/primary/0', region: 'b', cluster: 'primary', httpUrl: primary.url, modelVersion: 'v1' },
     { replicaId: 'b/hosted/0', region: 'b', cluster: 'hosted', httpUrl: fallback.url, modelVersion: 'v1' },

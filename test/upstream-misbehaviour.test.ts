@@ -4,6 +4,7 @@
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { realClock } from '../src/core/clock.js';
+import { createRng } from '../src/core/rng.js';
 import { memoryEventSink } from '../src/record/events.js';
 import { SseParser } from '../src/protocol/sse.js';
 import { DEFAULT_GATEWAY_CONFIG, type GatewayConfig } from '../src/gateway/regional/config.js';
@@ -45,7 +46,7 @@ async function gatewayFor(groups: readonly GroupDef[], over: Partial<GatewayConf
   const config: GatewayConfig = { ...DEFAULT_GATEWAY_CONFIG, firstTokenTimeoutMs: 400, stallTimeoutMs: 400, baseEjectionMs: 500, readmitProbeIntervalMs: 100, ...over };
   events = memoryEventSink('gateway/r', realClock);
   metrics = createGatewayMetrics('r');
-  pool = new UpstreamPool(config, realClock, events);
+  pool = new UpstreamPool(config, realClock, events, createRng(1));
   pool.setTopology(groups.flatMap((g) => g.standins.map((s, i) => ({ replicaId: `r/${g.name}/${i}`, region: 'r', cluster: g.name, httpUrl: s.url, modelVersion: 'v1' }))));
   const routes: ModelRoute[] = [
     {

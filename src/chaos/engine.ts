@@ -7,6 +7,13 @@ import { EV } from '../record/event-types.js';
 import { readFaults, writeFaults, type ActiveFault } from './faults-store.js';
 import { healFault, injectFault, type FaultParams, type InjectContext } from './injectors.js';
 
+/** Records a heal: fault.healed, or fault.heal-failed naming every undo step that failed (the fault may still be in effect). */
+export function recordHeal(events: EventSink, fault: ActiveFault, failures: readonly string[]): void {
+  const data = { kind: fault.kind, target: fault.target, replicas: fault.replicas };
+  if (failures.length === 0) events.emit(EV.faultHealed, fault.id, undefined, data);
+  else events.emit(EV.faultHealFailed, fault.id, failures.join('; '), data);
+}
+
 export interface ScheduledFault {
   readonly faultId: string;
   readonly kind: string;
@@ -92,7 +99,7 @@ export class ChaosEngine {
     if (!this.active.delete(fault.id)) return [];
     const failures = await healFault(this.ctx, fault);
     this.persist();
-    this.events.emit(EV.faultHealed, fault.id, failures.length ? failures.join('; ') : undefined, { kind: fault.kind, target: fault.target, replicas: fault.replicas });
+    recordHeal(this.events, fault, failures);
     this.onChange?.();
     return failures;
   }

@@ -1,6 +1,7 @@
 // The `halab` binary: one commander program; each command lives in src/cli/commands/.
 import { Command, CommanderError } from 'commander';
-import { EXIT, errorMessage, isHalabError } from '../core/errors.js';
+import { errorMessage, isHalabError } from '../core/errors.js';
+import { EXIT } from '../core/exit-codes.js';
 import { COMMANDS } from './commands/index.js';
 
 export function buildProgram(): Command {
@@ -13,14 +14,14 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI and returns the exit code (0 ok, 1 targets missed, 2 usage/config, 3 internal). */
+/** Runs the CLI and returns its exit code (src/core/exit-codes.ts). */
 export async function runCli(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     if (isHalabError(err)) {
       process.stderr.write(`halab: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);
       return err.exitCode;

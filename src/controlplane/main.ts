@@ -3,6 +3,7 @@
 // Opens the state store (embedded log under <lab>/state, or etcd), serves gRPC at once, and leads
 // when elected (always, with one instance): it then adopts the stored state, publishes it, and
 // persists every change. Followers answer UNAVAILABLE naming the leader.
+import { EXIT } from '../core/exit-codes.js';
 import { controlPlaneStateFile } from '../process/state-paths.js';
 import { Command } from 'commander';
 import { realClock } from '../core/clock.js';
@@ -36,8 +37,6 @@ const HEARTBEAT_INTERVAL_MS = 250;
 const CONFIG_SYNC_INTERVAL_MS = 1000;
 /** A replica adopted from stored state must re-register within this long after a takeover. */
 const ADOPT_GRACE_MS = 5000;
-/** Exit code of a leader that lost its lease (fail-stop). */
-const EXIT_LOST_LEADERSHIP = 75;
 
 const opts = new Command()
   .requiredOption('--topology <file>')
@@ -161,13 +160,13 @@ const handlers = {
     becomeLeader().catch((err: Error) => {
       log.error({ err: err.message }, 'could not take over');
       events.emit(EV.leaderLost, name, `take-over failed: ${err.message}`);
-      process.exit(EXIT_LOST_LEADERSHIP);
+      process.exit(EXIT.lostLeadership);
     }),
   lost: (why: string) => {
     if (stopping) return;
     events.emit(EV.leaderLost, name, why, { wasLeader: role === 'leader' });
     log.error({ why }, role === 'leader' ? 'lost leadership; stopping (fail-stop)' : 'cannot campaign; stopping');
-    process.exit(EXIT_LOST_LEADERSHIP);
+    process.exit(EXIT.lostLeadership);
   },
 };
 leadership = store instanceof EtcdStateStore ? await etcdLeadership(store, server.address, cpConfig.leaseTtlS, handlers) : soloLeadership(server.address, handlers);
@@ -190,7 +189,7 @@ async function shutdown(signal: string): Promise<void> {
   await persistence?.flushed();
   await server.close();
   await store.close();
-  process.exit(0);
+  process.exit(EXIT.ok);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,4 +1,5 @@
 // Typed errors with stable codes. They become gRPC, HTTP or OpenAI error JSON only at the edges.
+import { EXIT, type ExitCode } from './exit-codes.js';
 
 export type ErrorCode =
   | 'CONFIG_INVALID'
@@ -20,9 +21,6 @@ export type ErrorCode =
   | 'RECORD_CORRUPT'
   | 'NOT_LEADER';
 
-/** Exit codes of the CLI: a fixed, documented list. */
-export const EXIT = { ok: 0, targetsMissed: 1, usage: 2, internal: 3 } as const;
-
 export class HalabError extends Error {
   constructor(
     readonly code: ErrorCode,
@@ -34,11 +32,11 @@ export class HalabError extends Error {
     this.name = 'HalabError';
   }
 
-  /** CLI exit code: configuration and usage problems are 2, anything else 3. */
-  get exitCode(): number {
+  /** CLI exit code: configuration and usage problems are badInput, anything else internal. */
+  get exitCode(): ExitCode {
     return this.code === 'INTERNAL' || this.code === 'LAB_START_FAILED' || this.code === 'UPSTREAM_FAILED'
       ? EXIT.internal
-      : EXIT.usage;
+      : EXIT.badInput;
   }
 }
 

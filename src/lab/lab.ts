@@ -48,6 +48,8 @@ export async function startLab(topology: Topology, paths: LabPaths, clock: Clock
   const timeoutMs = readyTimeoutMs(topology, opts);
   checkApiKeys(topology);
   const common = ['--topology', topologyFile, '--lab-dir', paths.labDir];
+  // the run's seed: replicas draw error rates from it, gateways their retry jitter
+  const seedArgs = opts.seed !== undefined ? ['--seed', String(opts.seed)] : [];
   const launch = (entry: Omit<ProcessEntry, 'pid'> & { readonly kind: Component }): ProcessEntry => {
     const pid = spawnComponent(entry.kind, entry.name, entry.args, paths.labDir);
     const started = { ...entry, pid };
@@ -77,7 +79,7 @@ export async function startLab(topology: Topology, paths: LabPaths, clock: Clock
         name: `replica/${r.id}`,
         kind: 'replica',
         subject: r.id,
-        args: ['--id', r.id, '--host', r.host, '--control-plane', state.controlPlane!, ...common, ...(opts.seed !== undefined ? ['--seed', String(opts.seed)] : [])],
+        args: ['--id', r.id, '--host', r.host, '--control-plane', state.controlPlane!, ...common, ...seedArgs],
       }),
     );
     const gateways = topology.regions.map((region) =>
@@ -85,7 +87,7 @@ export async function startLab(topology: Topology, paths: LabPaths, clock: Clock
         name: `gateway/${region.name}`,
         kind: 'gateway',
         subject: region.name,
-        args: ['--region', region.name, '--host', region.host, '--control-plane', state.controlPlane!, ...common],
+        args: ['--region', region.name, '--host', region.host, '--control-plane', state.controlPlane!, ...common, ...seedArgs],
       }),
     );
     const ready = await Promise.all([...replicas, ...gateways].map((p) => waitReady(paths.labDir, p.name, p.pid, clock, timeoutMs)));

@@ -24,9 +24,9 @@ describe('stepFailover', () => {
     expect(types(failed)).toEqual(['cluster.failed r/p', 'cluster.promoted r/b', 'cluster.draining r/p']);
     expect(failed.actions).toEqual([{ type: 'drain', cluster: 'r/p', timeoutMs: 5000 }]);
     expect([...servingClusters(failed.state)]).toEqual(['r/b']);
-    const drained = drainFinished(failed.state, 'r/p', { inFlight: 0, waitedMs: 120 }, 1200, cfg);
+    const drained = drainFinished(failed.state, 'r/p', { inFlight: 0, waitedMs: 120, failed: [] }, 1200, cfg);
     expect(types(drained)).toEqual(['cluster.drained r/p', 'cluster.recovering r/p']);
-    expect(drained.decisions[0]!.data).toMatchObject({ inFlight: 0, bounded: false });
+    expect(drained.decisions[0]!.data).toMatchObject({ inFlight: 0, bounded: false, drained: true, failed: [] });
     // still broken: nothing changes
     expect(stepFailover([c('r/p', 'primary', 1, 4), c('r/b', 'backup', 2, 2)], drained.state, 3000, cfg).decisions).toEqual([]);
     const back = stepFailover([c('r/p', 'primary', 4, 4), c('r/b', 'backup', 2, 2)], drained.state, 8000, cfg);
@@ -35,9 +35,18 @@ describe('stepFailover', () => {
     expect([...servingClusters(back.state)]).toEqual(['r/b']);
   });
 
+  it('records a failed Drain call as cluster.drain-failed and the drain as not drained', () => {
+    const failed = stepFailover([c('r/p', 'primary', 1, 4), c('r/b', 'backup', 2, 2)], healthyStart(), 1000, cfg);
+    const drained = drainFinished(failed.state, 'r/p', { inFlight: 2, waitedMs: 5000, failed: [{ replica: 'r/p/1', reason: 'drain at a:1 failed: deadline exceeded' }] }, 6000, cfg);
+    expect(types(drained)).toEqual(['cluster.drain-failed r/p', 'cluster.drained r/p', 'cluster.recovering r/p']);
+    expect(drained.decisions[0]!.reason).toBe('r/p/1: drain at a:1 failed: deadline exceeded');
+    expect(drained.decisions[1]!.reason).toMatch(/drain failed on r\/p\/1/);
+    expect(drained.decisions[1]!.data).toMatchObject({ inFlight: 2, drained: false, failed: ['r/p/1'] });
+  });
+
   it('fails back to the primary by a drain-first switchover after the hold time, or never when off', () => {
     const failed = stepFailover([c('r/p', 'primary', 0, 4), c('r/b', 'backup', 2, 2)], healthyStart(), 1000, cfg);
-    const rec = drainFinished(failed.state, 'r/p', { inFlight: 0, waitedMs: 0 }, 1000, cfg);
+    const rec = drainFinished(failed.state, 'r/p', { inFlight: 0, waitedMs: 0, failed: [] }, 1000, cfg);
     const standby = stepFailover([c('r/p', 'primary', 4, 4), c('r/b', 'backup', 2, 2)], rec.state, 5000, cfg);
     expect(nextWakeMs(standby.state, cfg)).toBe(15_000);
     expect(stepFailover([c('r/p', 'primary', 4, 4), c('r/b', 'backup', 2, 2)], standby.state, 14_000, cfg).decisions).toEqual([]);

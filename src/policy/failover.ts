@@ -53,7 +53,7 @@ export interface FailoverConfig {
 
 export const DEFAULT_FAILOVER_CONFIG: FailoverConfig = Object.freeze({ drainTimeoutMs: 5000, failbackAfterMs: 10_000 });
 
-type FailoverEventType = 'cluster.failed' | 'cluster.promoted' | 'cluster.demoted' | 'cluster.draining' | 'cluster.drained' | 'cluster.recovering' | 'cluster.recovered' | 'cluster.standby' | 'region.no-healthy-backup';
+type FailoverEventType = 'cluster.failed' | 'cluster.promoted' | 'cluster.demoted' | 'cluster.draining' | 'cluster.drained' | 'cluster.drain-failed' | 'cluster.recovering' | 'cluster.recovered' | 'cluster.standby' | 'region.no-healthy-backup';
 
 /** One step to record; its data has the shape the event map declares for its type. */
 export type FailoverDecision = { [T in FailoverEventType]: { readonly type: T; readonly cluster: string; readonly reason: string } & DataField<T> }[FailoverEventType];
@@ -63,9 +63,11 @@ export type FailoverAction =
   | { readonly type: 'undrain'; readonly cluster: string };
 
 export interface DrainResult {
-  /** Requests still running when the drain ended. */
+  /** Requests still running when the drain ended, on the replicas that answered. */
   readonly inFlight: number;
   readonly waitedMs: number;
+  /** Replicas whose Drain call failed, with why: what runs on them is unknown. */
+  readonly failed: readonly { readonly replica: string; readonly reason: string }[];
 }
 
 export interface FailoverStep {
@@ -152,7 +154,7 @@ export function stepFailover(clusters: readonly ClusterHealth[], prev: FailoverS
       const s = get(c.id);
       if (s.phase === 'draining' && nowMs - s.sinceMs >= cfg.drainTimeoutMs + 1000) {
         set(c.id, { phase: 'recovering' });
-        decisions.push({ type: 'cluster.drained', cluster: c.id, reason: 'drain bound reached without a report', data: { inFlight: null, waitedMs: nowMs - s.sinceMs, bounded: true } });
+        decisions.push({ type: 'cluster.drained', cluster: c.id, reason: 'drain bound reached without a report', data: { inFlight: null, waitedMs: nowMs - s.sinceMs, bounded: true, drained: false } });
         decisions.push({ type: 'cluster.recovering', cluster: c.id, reason: 'waiting for its replicas to be healthy again' });
       }
     }
@@ -176,20 +178,28 @@ export function stepFailover(clusters: readonly ClusterHealth[], prev: FailoverS
   return { state: { clusters: next }, decisions, actions };
 }
 
-/** The edge finished draining a cluster: it now recovers in the background. */
+/**
+ * The edge finished draining a cluster: it now recovers in the background. A Drain call that
+ * failed is a `cluster.drain-failed` decision, and the drain is then not `drained`.
+ */
 export function drainFinished(prev: FailoverState, cluster: string, result: DrainResult, nowMs: number, cfg: FailoverConfig): FailoverStep {
   const s = prev.clusters.get(cluster);
   if (!s || s.phase !== 'draining') return { state: prev, decisions: [], actions: [] };
   const next = new Map(prev.clusters);
   next.set(cluster, { ...s, phase: 'recovering', sinceMs: nowMs });
-  return {
-    state: { clusters: next },
-    decisions: [
-      { type: 'cluster.drained', cluster, reason: result.inFlight === 0 ? 'every in-flight request finished' : `${result.inFlight} request(s) still running at the ${cfg.drainTimeoutMs}ms bound`, data: { inFlight: result.inFlight, waitedMs: Math.round(result.waitedMs), bounded: result.inFlight > 0 } },
-      { type: 'cluster.recovering', cluster, reason: 'waiting for its replicas to be healthy again' },
-    ],
-    actions: [],
-  };
+  const failed = result.failed.map((f) => f.replica);
+  const decisions: FailoverDecision[] = [];
+  if (failed.length > 0) {
+    decisions.push({ type: 'cluster.drain-failed', cluster, reason: result.failed.map((f) => `${f.replica}: ${f.reason}`).join('; '), data: { failed: result.failed } });
+  }
+  const reason = failed.length > 0
+    ? `drain failed on ${failed.join(', ')} (in-flight requests there unknown); ${result.inFlight} request(s) still running on the others`
+    : result.inFlight === 0 ? 'every in-flight request finished' : `${result.inFlight} request(s) still running at the ${cfg.drainTimeoutMs}ms bound`;
+  decisions.push(
+    { type: 'cluster.drained', cluster, reason, data: { inFlight: result.inFlight, waitedMs: Math.round(result.waitedMs), bounded: result.inFlight > 0, drained: failed.length === 0 && result.inFlight === 0, failed } },
+    { type: 'cluster.recovering', cluster, reason: 'waiting for its replicas to be healthy again' },
+  );
+  return { state: { clusters: next }, decisions, actions: [] };
 }
 
 /** When the policy needs to look again without any health change (failback hold time, drain bound). */

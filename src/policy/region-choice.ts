@@ -2,6 +2,7 @@
 // (Envoy-style consecutive thresholds), passive ejection with doubling ejection times, and the
 // order in which a client's request tries regions — its home region first while that one is
 // available, then the others (failover), and home again once it is healthy (failback).
+import { ejectionMs, type EjectionConfig } from './ejection.js';
 
 export type RegionHealthState = 'unknown' | 'healthy' | 'unhealthy';
 
@@ -15,13 +16,11 @@ export interface RegionState {
   readonly ejections: number;
 }
 
-export interface GlbPolicyConfig {
+export interface GlbPolicyConfig extends EjectionConfig {
   /** Consecutive failed checks that turn a region unhealthy. */
   readonly unhealthyThreshold: number;
   /** Consecutive good checks that turn it healthy again. */
   readonly healthyThreshold: number;
-  readonly baseEjectionMs: number;
-  readonly maxEjectionMs: number;
 }
 
 export interface HealthTransition {
@@ -48,11 +47,6 @@ export function observeCheck(s: RegionState, ok: boolean, cfg: GlbPolicyConfig, 
   return health === s.health ? { state } : { state, transition: { from: s.health, to: health } };
 }
 
-/** Ejection time of the n-th ejection (1-based): base × 2^(n-1), capped. */
-export function regionEjectionMs(count: number, cfg: Pick<GlbPolicyConfig, 'baseEjectionMs' | 'maxEjectionMs'>): number {
-  return Math.min(cfg.maxEjectionMs, cfg.baseEjectionMs * 2 ** Math.max(0, count - 1));
-}
-
 /**
  * Ejects a region on passive evidence (a failed request) for its ejection time. A region the
  * active checks already hold out is left as it is: more failures from it are no news, and growing
@@ -61,7 +55,7 @@ export function regionEjectionMs(count: number, cfg: Pick<GlbPolicyConfig, 'base
 export function ejectRegion(s: RegionState, nowMs: number, cfg: GlbPolicyConfig): RegionState {
   if (s.health === 'unhealthy' || nowMs < s.ejectedUntilMs) return s;
   const ejections = s.ejections + 1;
-  return { ...s, ejections, ejectedUntilMs: nowMs + regionEjectionMs(ejections, cfg) };
+  return { ...s, ejections, ejectedUntilMs: nowMs + ejectionMs(ejections, cfg) };
 }
 
 /** A region takes new traffic when its checks say healthy and it is not ejected. */

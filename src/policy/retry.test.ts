@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../core/rng.js';
 import type { UpstreamGroup } from '../config/model-routes.js';
-import { classifyClientError, continuationMode, errorReason, failureDecision, jitteredBackoffMs } from './retry.js';
+import { classifyClientError, continuationMode, errorReason, failureDecision } from './retry.js';
 
 const group = (over: Partial<UpstreamGroup>): UpstreamGroup => ({ name: 'g', clusters: new Set(['r/c']), model: 'm', assistantPrefill: false, deterministic: false, ...over });
 const seeded = { messages: [{ role: 'user' as const, content: 'x' }], seed: 1, temperature: 0 };
@@ -26,18 +25,6 @@ describe('retry policy', () => {
     expect(failureDecision('reset')).toEqual({ retrySame: true, ejectNow: false });
     for (const k of ['timeout', 'stall', 'cut', 'malformed', 'connect'] as const) expect(failureDecision(k)).toEqual({ retrySame: false, ejectNow: true });
     expect(failureDecision('overload').ejectNow).toBe(false);
-  });
-
-  it('backs off with full jitter within [ceiling/2, ceiling], doubling to the cap', () => {
-    const rng = createRng(1);
-    for (let n = 1; n <= 8; n++) {
-      const ceiling = Math.min(2000, 100 * 2 ** (n - 1));
-      for (let i = 0; i < 20; i++) {
-        const ms = jitteredBackoffMs(n, 100, 2000, rng);
-        expect(ms).toBeGreaterThanOrEqual(ceiling / 2);
-        expect(ms).toBeLessThanOrEqual(ceiling);
-      }
-    }
   });
 
   it('continues an answer by replay on a deterministic group for seeded temperature-0 requests, else by prefill, else not at all', () => {

@@ -1,9 +1,8 @@
 // What the gateway does after a failed upstream attempt, pure: whether the same upstream may be
 // tried again for this request, whether the failure ejects it at once or counts towards ejection,
-// how long to back off, how a 4xx is classified, and how a stream interrupted mid-answer can be
-// continued on a given upstream group.
+// how a 4xx is classified, and how a stream interrupted mid-answer can be continued on a given
+// upstream group. The backoff itself is src/policy/backoff.ts.
 import type { ChatRequest } from '../protocol/chat-request.js';
-import type { Rng } from '../core/rng.js';
 import type { UpstreamGroup } from '../config/model-routes.js';
 
 export type FailureKind = 'connect' | 'reset' | 'status' | 'timeout' | 'stall' | 'cut' | 'overload' | 'malformed';
@@ -32,12 +31,6 @@ const DECISIONS: Record<FailureKind, FailureDecision> = {
 
 export function failureDecision(kind: FailureKind): FailureDecision {
   return DECISIONS[kind];
-}
-
-/** Full-jitter exponential backoff for the n-th consecutive try (1-based), ms. */
-export function jitteredBackoffMs(n: number, baseMs: number, capMs: number, rng: Rng): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, n - 1));
-  return Math.round(ceiling / 2 + rng.next() * (ceiling / 2));
 }
 
 export type ClientErrorClass = 'context-length' | 'content-policy' | 'other';

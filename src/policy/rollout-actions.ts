@@ -59,7 +59,8 @@ export type DeployAction =
 
 export type DeployResult =
   | { readonly kind: 'done' }
-  | { readonly kind: 'drained'; readonly inFlight: number; readonly drained: boolean; readonly peerAvailable: boolean }
+  /** inFlight is null and error set when the Drain call failed: what runs there is unknown. */
+  | { readonly kind: 'drained'; readonly inFlight: number | null; readonly drained: boolean; readonly peerAvailable: boolean; readonly error?: string }
   | { readonly kind: 'loaded'; readonly ok: boolean; readonly error?: string }
   | { readonly kind: 'verified'; readonly ok: boolean; readonly reason?: string }
   | { readonly kind: 'watched'; readonly ok: boolean; readonly reason?: string }

@@ -55,6 +55,20 @@ describe('rolling policy', () => {
     expect(drained?.kind === 'note' && drained.reason).toMatch(/2 request\(s\) will be resumed elsewhere/);
   });
 
+  it('records a failed Drain call as deploy.drain-failed, not as drained, and does not extend it', () => {
+    let drains = 0;
+    const { actions } = drive(rollingPolicy([fleetReplica('a/primary/0')], 'v1', 'v2', 'ok', cfg), (a) => {
+      if (a.kind === 'drain') {
+        drains += 1;
+        return { kind: 'drained', inFlight: null, drained: false, peerAvailable: false, error: 'drain at a:1 failed: unavailable' };
+      }
+      return happy(a);
+    });
+    expect(drains).toBe(1);
+    expect(notes(actions)).toContain('deploy.drain-failed:a/primary/0');
+    expect(notes(actions)).not.toContain('deploy.replica-drained:a/primary/0');
+  });
+
   it('rolls back the failing replica and every updated one (newest first) and stops', () => {
     const { actions, outcome } = drive(rollingPolicy(fleet, 'v1', 'v2', 'corrupt', cfg), (a) =>
       a.kind === 'verify' && a.version === 'v2' && a.replicaIds[0] === 'a/primary/1' ? { kind: 'verified', ok: false, reason: 'wrong answer to the known-answer probe' } : happy(a),

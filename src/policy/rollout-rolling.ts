@@ -9,6 +9,7 @@
 // region; when none is (the region's last old replica), it keeps draining — in drain bounds, up
 // to the per-replica bound (verifyTimeoutMs) — since cutting would fail those requests.
 import type { DeployConfig } from './rollout-config.js';
+import { EV } from '../record/event-types.js';
 import { expectResult, note, type DeployAction, type DeployOutcome, type DeployPolicy, type DeployResult, type FleetReplica } from './rollout-actions.js';
 
 /** A drain past the bound goes in steps of at least this long. */
@@ -30,11 +31,12 @@ export function* drainReplica(id: string, fromVersion: string, cfg: DeployConfig
   // cutting now would fail what runs (no replica of its version to resume on): keep draining, in
   // drain bounds, up to the per-replica bound (answers are bounded by max_tokens, so they end)
   const stepMs = Math.max(cfg.drainMs, DRAIN_EXTENSION_MIN_MS);
-  for (let waited = cfg.drainMs; !d.drained && !d.peerAvailable && waited < cfg.verifyTimeoutMs; waited += stepMs) {
+  for (let waited = cfg.drainMs; !d.drained && !d.peerAvailable && d.error === undefined && waited < cfg.verifyTimeoutMs; waited += stepMs) {
     if (waited === cfg.drainMs) yield note('deploy.drain-extended', id, `${d.inFlight} request(s) still running and no other routable replica of ${fromVersion} in the region could resume them`, { inFlight: d.inFlight });
     d = expectResult(yield { kind: 'drain', replicaId: id, timeoutMs: Math.max(1, Math.min(stepMs, cfg.verifyTimeoutMs - waited)), fromVersion }, 'drained');
   }
-  yield note('deploy.replica-drained', id, d.drained ? 'no request in flight' : `drain bound reached: ${d.inFlight} request(s) will be resumed elsewhere`, { inFlight: d.inFlight, drained: d.drained });
+  if (d.error !== undefined) yield note(EV.deployDrainFailed, id, d.error, { inFlight: null, drained: false });
+  else yield note('deploy.replica-drained', id, d.drained ? 'no request in flight' : `drain bound reached: ${d.inFlight} request(s) will be resumed elsewhere`, { inFlight: d.inFlight, drained: d.drained });
 }
 
 /** Updates one replica to `version`; leaves it in routing and watched when `watch` is set. */

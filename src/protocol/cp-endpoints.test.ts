@@ -5,18 +5,17 @@ describe('control-plane endpoints', () => {
   it('follows a follower\'s leader hint and goes round otherwise', () => {
     const e = new Endpoints('a:1,b:2,c:3');
     expect(e.current()).toBe('a:1');
-    expect(e.failed(notLeaderDetails('controlplane/0', 'c:3'), 100, 2000)).toEqual({ address: 'c:3', delayMs: 50 });
-    expect(e.failed('connection refused', 100, 2000).address).toBe('a:1');
-    // a full round failed: back off
-    expect(e.failed(undefined, 100, 2000)).toEqual({ address: 'b:2', delayMs: 100 });
+    expect(e.failed(notLeaderDetails('controlplane/0', 'c:3'))).toEqual({ address: 'c:3', failedRounds: 0 });
+    expect(e.failed('connection refused').address).toBe('a:1');
+    // a full round failed: the caller backs off
+    expect(e.failed(undefined)).toEqual({ address: 'b:2', failedRounds: 1 });
     e.succeeded();
-    expect(e.failed(undefined, 100, 2000).delayMs).toBe(50);
+    expect(e.failed(undefined).failedRounds).toBe(0);
   });
 
-  it('with one address it is capped exponential backoff', () => {
+  it('with one address every failure is a failed round', () => {
     const e = new Endpoints('only:1');
-    const delays = Array.from({ length: 7 }, () => e.failed(undefined, 100, 2000).delayMs);
-    expect(delays).toEqual([100, 200, 400, 800, 1600, 2000, 2000]);
+    expect(Array.from({ length: 4 }, () => e.failed(undefined).failedRounds)).toEqual([1, 2, 3, 4]);
     expect(e.current()).toBe('only:1');
   });
 

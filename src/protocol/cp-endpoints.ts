@@ -48,15 +48,13 @@ export class Endpoints {
   }
 
   /**
-   * Records a failure, moves on (see next) and says how long to wait before the next attempt:
-   * 50 ms while the round of addresses is not yet exhausted, then minMs doubling per failed round
-   * up to maxMs. With one address that is plain capped exponential backoff.
+   * Records a failure and moves on (see next). Returns the address to try and how many whole
+   * rounds of the list have failed in a row (0 while the round goes on): the caller's backoff
+   * (src/policy/backoff.ts reconnectDelayMs) turns that into a wait.
    */
-  failed(details: string | undefined, minMs: number, maxMs: number): { address: string; delayMs: number } {
+  failed(details: string | undefined): { address: string; failedRounds: number } {
     this.failures += 1;
     const address = this.next(details);
-    const rounds = Math.floor(this.failures / this.all.length);
-    const delayMs = rounds === 0 ? 50 : Math.min(maxMs, minMs * 2 ** (rounds - 1));
-    return { address, delayMs };
+    return { address, failedRounds: Math.floor(this.failures / this.all.length) };
   }
 }

@@ -4,6 +4,12 @@
 /** An event that carries no data. */
 export type NoData = Record<string, never>;
 
+/** A replica whose agent call failed, and why. */
+export interface ReplicaFailure {
+  readonly replica: string;
+  readonly reason: string;
+}
+
 /** Canary and green-set statistics (canary-judge), spread into the event beside the named fields. */
 type JudgeStats = { readonly verdict: string; readonly [stat: string]: unknown };
 
@@ -30,7 +36,11 @@ export interface CoreEventPayloads {
   /** The failed cluster takes no new requests; its in-flight ones get drainTimeoutMs. */
   'cluster.draining': { readonly drainTimeoutMs: number };
   /** Drain ended; inFlight is null when the drain bound was reached without a report. */
-  'cluster.drained': { readonly inFlight: number | null; readonly waitedMs: number; readonly bounded: boolean };
+  'cluster.drained': { readonly inFlight: number | null; readonly waitedMs: number; readonly bounded: boolean; readonly drained?: boolean; readonly failed?: readonly string[] };
+  /** Drain calls failed; reason names each replica and why. */
+  'cluster.drain-failed': { readonly failed: readonly ReplicaFailure[] };
+  /** Undrain calls failed (those replicas still refuse new requests). */
+  'cluster.undrain-failed': { readonly failed: readonly ReplicaFailure[] };
   /** Waiting in the background for the failed cluster's replicas to come back. */
   'cluster.recovering': NoData;
   /** The recovered cluster is a standby (backup) now. */
@@ -85,6 +95,8 @@ export interface CoreEventPayloads {
     readonly inEffectAtMs?: number;
   };
   'fault.healed': { readonly kind: string; readonly target: string; readonly replicas: readonly string[] };
+  /** An undo step failed; reason names each failure; the fault may still be in effect (no fault.healed). */
+  'fault.heal-failed': { readonly kind: string; readonly target: string; readonly replicas: readonly string[] };
   'fault.failed': { readonly kind: string; readonly target: string };
   /** A game day stopped early because an abort condition fired. */
   'gameday.aborted': NoData;
@@ -123,6 +135,10 @@ export interface DeployStepPayloads {
   'deploy.failed': { readonly durationMs: number; readonly versions: Readonly<Record<string, string>> };
   'deploy.plan': { readonly order?: readonly string[]; readonly green?: readonly string[]; readonly blue?: readonly string[]; readonly canaries?: readonly string[]; readonly baseline?: readonly string[]; readonly share?: number };
   'deploy.weights': { readonly weights: Readonly<Record<string, number>> };
+  /** A replica's Drain call failed; reason says why (its in-flight requests are unknown). */
+  'deploy.drain-failed': { readonly inFlight: number | null; readonly drained: boolean };
+  /** A replica's Undrain call after a model load failed (it still refuses new requests). */
+  'deploy.undrain-failed': NoData;
   'deploy.green-started': NoData;
   'deploy.green-verified': NoData;
   'deploy.green-retired': NoData;
@@ -138,8 +154,8 @@ export interface DeployStepPayloads {
   'deploy.rollback-decided': { readonly phase: string; readonly [stat: string]: unknown };
   'deploy.rollback-started': { readonly failed: readonly string[]; readonly updated?: readonly string[] };
   'deploy.replica-held': NoData;
-  'deploy.drain-extended': { readonly inFlight: number };
-  'deploy.replica-drained': { readonly inFlight: number; readonly drained: boolean };
+  'deploy.drain-extended': { readonly inFlight: number | null };
+  'deploy.replica-drained': { readonly inFlight: number | null; readonly drained: boolean };
   'deploy.replica-started': NoData;
   'deploy.replica-loaded': NoData;
   'deploy.replica-verified': NoData;
@@ -191,6 +207,10 @@ export const EV = {
   clusterDemoted: 'cluster.demoted',
   clusterDraining: 'cluster.draining',
   clusterDrained: 'cluster.drained',
+  clusterDrainFailed: 'cluster.drain-failed',
+  clusterUndrainFailed: 'cluster.undrain-failed',
+  deployDrainFailed: 'deploy.drain-failed',
+  deployUndrainFailed: 'deploy.undrain-failed',
   clusterRecovering: 'cluster.recovering',
   clusterStandby: 'cluster.standby',
   regionNoHealthyBackup: 'region.no-healthy-backup',
@@ -220,6 +240,7 @@ export const EV = {
   glbRequestResumed: 'glb.request.resumed',
   faultInjected: 'fault.injected',
   faultHealed: 'fault.healed',
+  faultHealFailed: 'fault.heal-failed',
   faultFailed: 'fault.failed',
   gamedayAborted: 'gameday.aborted',
   loadStarted: 'load.started',

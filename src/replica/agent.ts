@@ -1,5 +1,6 @@
 // The replica's gRPC agent (halab.v1.ReplicaAgent): health as the replica sees it, fault
 // injection, drain and model loading. The control plane and the chaos engine call it.
+import { EXIT } from '../core/exit-codes.js';
 import { bindServer, grpc, replicaAgentPackage } from '../protocol/grpc.js';
 import { isHalabError } from '../core/errors.js';
 import type { ReplicaAgentHandlers } from '../gen/halab/v1/ReplicaAgent.js';
@@ -48,7 +49,7 @@ export async function startAgent(core: ReplicaCore, host: string, port = 0): Pro
         events.emit('fault.applied', id, undefined, { ...fault });
         if (fault.kind === 'gpu.xid') core.engine.failAll(new Error(XID_MESSAGE));
         cb(null, { active: faultSpecs(core) });
-        if (fault.kind === 'replica.crash') clock.setTimer(10, () => core.opts.exit(137));
+        if (fault.kind === 'replica.crash') clock.setTimer(10, () => core.opts.exit(EXIT.crashed));
       } catch (err) {
         cb({ code: isHalabError(err) ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL, details: (err as Error).message });
       }

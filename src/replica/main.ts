@@ -1,5 +1,6 @@
 // Replica process entry:
 // `node dist/src/replica/main.js --id R/C/I --host H --topology F --lab-dir D [--control-plane ADDR] [--model-version V] [--seed N]`.
+import { EXIT } from '../core/exit-codes.js';
 import { Command } from 'commander';
 import { realClock } from '../core/clock.js';
 import { fileEventSink } from '../record/events.js';
@@ -52,7 +53,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   log.info({ signal }, 'shutting down');
   await replica.close();
-  process.exit(0);
+  process.exit(EXIT.ok);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -8,6 +8,7 @@ import type { ControlPlaneClient } from '../gen/halab/v1/ControlPlane.js';
 import type { HeartbeatMessage } from '../gen/halab/v1/HeartbeatMessage.js';
 import type { ReplicaCore } from './replica-core.js';
 import { Endpoints } from '../protocol/cp-endpoints.js';
+import { reconnectDelayMs } from '../policy/backoff.js';
 
 export interface RegistrationInfo {
   readonly replicaId: string;
@@ -16,9 +17,6 @@ export interface RegistrationInfo {
   readonly httpUrl: string;
   readonly agentAddress: string;
 }
-
-const BACKOFF_MIN_MS = 100;
-const BACKOFF_MAX_MS = 2000;
 
 export class Registration {
   /** Control-plane instances (HA): the replica moves to the leader when one refuses or dies. */
@@ -96,7 +94,8 @@ export class Registration {
     if (this.closed) return;
     this.beat?.cancel();
     this.stream = undefined;
-    const { address, delayMs } = this.endpoints.failed(details, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
+    const { address, failedRounds } = this.endpoints.failed(details);
+    const delayMs = reconnectDelayMs(failedRounds);
     this.log.warn({ why, next: address, delayMs }, 'control plane connection lost; retrying');
     this.retry = this.clock.setTimer(delayMs, () => this.register());
   }

@@ -1,5 +1,6 @@
 // The state of one stand-in replica shared by its HTTP API and its agent: the engine, the loaded
 // model version (and how a bad version misbehaves), fault modes, drain, and request counters.
+import { EXIT } from '../core/exit-codes.js';
 import type { Clock } from '../core/clock.js';
 import type { EventSink } from '../record/events.js';
 import type { Rng } from '../core/rng.js';
@@ -74,7 +75,7 @@ export class ReplicaCore {
     this.loading = undefined;
     if (behaviour === 'crash-on-load') {
       this.opts.events.emit('model.crashed', this.opts.id, `version ${version} crashed while loading`, { version });
-      this.opts.exit(134);
+      this.opts.exit(EXIT.crashedOnLoad);
       return { loaded: false, loadMs: this.opts.clock.monoMs() - started, error: `version ${version} crashed while loading` };
     }
     this.version = version;

@@ -1,5 +1,6 @@
 // Misbehaving-upstream stand-in process entry (a plain OpenAI server, no agent):
 // `node dist/src/replica/standin-main.js [--lab-dir D --name N] [stand-in flags]`. Prints its URL.
+import { EXIT } from '../core/exit-codes.js';
 import { Command } from 'commander';
 import { realClock } from '../core/clock.js';
 import { writeReadyFile } from '../process/paths.js';
@@ -21,7 +22,7 @@ async function shutdown(): Promise<void> {
   if (stopping) return;
   stopping = true;
   await standin.close();
-  process.exit(0);
+  process.exit(EXIT.ok);
 }
 process.on('SIGTERM', () => void shutdown());
 process.on('SIGINT', () => void shutdown());

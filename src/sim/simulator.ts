@@ -104,7 +104,7 @@ export function simulateYear(opts: SimOptions, rng: Rng): YearResult {
     const step = stepFailover(health, failover, clock.nowMs(), DEFAULT_FAILOVER_CONFIG);
     failover = step.state;
     const drains = step.actions.filter((a) => a.type === 'drain');
-    for (const a of drains) failover = drainFinished(failover, a.cluster, { inFlight: 0, waitedMs: 0 }, clock.nowMs(), DEFAULT_FAILOVER_CONFIG).state;
+    for (const a of drains) failover = drainFinished(failover, a.cluster, { inFlight: 0, waitedMs: 0, failed: [] }, clock.nowMs(), DEFAULT_FAILOVER_CONFIG).state;
     if (drains.length > 0) failover = stepFailover(health, failover, clock.nowMs(), DEFAULT_FAILOVER_CONFIG).state;
     serving = servingClusters(failover);
     const nowUp = topology.regions.some(regionUp);

@@ -4,7 +4,8 @@
 // when the deployment failed without a clean rollback (or the control plane did not answer).
 import type { Command } from 'commander';
 import { realClock } from '../../core/clock.js';
-import { EXIT, HalabError } from '../../core/errors.js';
+import { HalabError } from '../../core/errors.js';
+import { EXIT } from '../../core/exit-codes.js';
 import { formatMs, parseDurationMs } from '../../core/duration.js';
 import { requireLabState } from '../../process/lab-state.js';
 import { labPaths } from '../../process/paths.js';
@@ -62,7 +63,7 @@ function stepLine(s: DeployStatusMsg['steps'][number], t0: number): string {
 }
 
 export function deployExitCode(state: string): number {
-  return state === 'succeeded' ? EXIT.ok : state === 'rolled-back' ? EXIT.targetsMissed : EXIT.internal;
+  return state === 'succeeded' ? EXIT.ok : state === 'rolled-back' ? EXIT.failed : EXIT.internal;
 }
 
 export function registerDeploy(program: Command): void {
@@ -112,7 +113,7 @@ export function registerDeploy(program: Command): void {
         })
         .finally(() => process.removeListener('SIGINT', onSignal));
       if (!final) {
-        process.exitCode = 130;
+        process.exitCode = EXIT.interrupted;
         return;
       }
       if (flags.json) process.stdout.write(JSON.stringify({ ...final, steps: final.steps.map((s) => ({ ...s, data: s.dataJson ? JSON.parse(s.dataJson) : undefined, dataJson: undefined })) }, null, 2) + '\n');

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { realClock } from '../../core/clock.js';
 import { parseDurationMs } from '../../core/duration.js';
-import { EXIT, HalabError } from '../../core/errors.js';
+import { HalabError } from '../../core/errors.js';
+import { EXIT } from '../../core/exit-codes.js';
 import { createRng } from '../../core/rng.js';
 import { loadScenario } from '../../config/scenario.js';
 import { loadTopology } from '../../config/topology.js';
@@ -143,6 +144,6 @@ export function registerGameday(program: Command): void {
       process.stdout.write(formatSummary(result.report) + '\n');
       if (result.aborted) process.stdout.write(`ABORTED: ${result.aborted}\n`);
       process.stdout.write(`report: ${join(result.runDir, 'report.html')}\nreplay: halab run ${scenarioFile}\n`);
-      process.exitCode = result.interrupted ? 130 : result.report.verdict.pass ? EXIT.ok : EXIT.targetsMissed;
+      process.exitCode = result.interrupted ? EXIT.interrupted : result.report.verdict.pass ? EXIT.ok : EXIT.failed;
     });
 }

@@ -1,6 +1,6 @@
 // `halab baseline <run-dir>` and `halab gate <run-dir> --baseline <file>`: regression gates for CI.
 import type { Command } from 'commander';
-import { EXIT } from '../../core/errors.js';
+import { EXIT } from '../../core/exit-codes.js';
 import { defaultBaselineFile, gate, headlineFigures, makeBaseline, readBaseline, writeBaseline } from '../../report/baseline.js';
 import { buildRunReport } from '../../report/run-report.js';
 
@@ -39,6 +39,6 @@ export function registerGate(program: Command): void {
           process.stdout.write(`  ${r.metric.padEnd(18)} baseline ${show(r.baseline).padStart(10)}  now ${show(r.actual).padStart(10)}  limit ${show(r.limit).padStart(10)}  ${verdict}\n`);
         }
       }
-      process.exitCode = result.pass ? EXIT.ok : EXIT.targetsMissed;
+      process.exitCode = result.pass ? EXIT.ok : EXIT.failed;
     });
 }

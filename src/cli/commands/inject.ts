@@ -8,6 +8,7 @@ import { EV } from '../../record/event-types.js';
 import { loadTopology } from '../../config/topology.js';
 import { readFaults, writeFaults, type ActiveFault } from '../../chaos/faults-store.js';
 import { healFault, injectFault, resolveFault, type FaultParams } from '../../chaos/injectors.js';
+import { recordHeal } from '../../chaos/engine.js';
 import { requireLabState } from '../../process/lab-state.js';
 import { eventsFile, labPaths } from '../../process/paths.js';
 
@@ -24,7 +25,7 @@ async function heal(faults: readonly ActiveFault[]): Promise<string[]> {
   for (const fault of faults) {
     const failed = await healFault(ctx, fault);
     failures.push(...failed);
-    events.emit(EV.faultHealed, fault.id, failed.length ? failed.join('; ') : undefined, { kind: fault.kind, target: fault.target, replicas: fault.replicas });
+    recordHeal(events, fault, failed);
     writeFaults(paths.labDir, readFaults(paths.labDir).filter((f) => f.id !== fault.id));
   }
   return failures;
@@ -61,7 +62,8 @@ export function registerInject(program: Command): void {
       process.once('SIGTERM', onSignal);
       await realClock.sleep(forMs, controller.signal).catch(() => undefined);
       const failures = await heal([fault]);
-      process.stderr.write(failures.length ? `healed with errors: ${failures.join('; ')}\n` : `healed ${id}\n`);
+      if (failures.length) throw new HalabError('UPSTREAM_FAILED', `healing ${id} failed: ${failures.join('; ')}`, '`halab down` removes what is left');
+      process.stderr.write(`healed ${id}\n`);
     });
 }
 
@@ -81,8 +83,8 @@ export function registerHeal(program: Command): void {
         throw new HalabError('NOT_FOUND', `no active fault "${faultId}"; active: ${active.map((f) => f.id).join(', ') || 'none'}`);
       }
       const failures = await heal(chosen);
-      process.stdout.write(`healed ${chosen.length} fault(s)\n`);
       if (failures.length) throw new HalabError('UPSTREAM_FAILED', `some undo steps failed: ${failures.join('; ')}`);
+      process.stdout.write(`healed ${chosen.length} fault(s)\n`);
     });
 }
 

@@ -1,6 +1,6 @@
 // `halab report <run-dir>`: recompute report.json and report.md from the run's raw records.
 import type { Command } from 'commander';
-import { EXIT } from '../../core/errors.js';
+import { EXIT } from '../../core/exit-codes.js';
 import { formatSummary, writeRunReport } from '../../report/run-report.js';
 
 export function registerReport(program: Command): void {
@@ -12,6 +12,6 @@ export function registerReport(program: Command): void {
     .action((dir: string, opts: { json?: boolean }) => {
       const report = writeRunReport(dir);
       process.stdout.write((opts.json ? JSON.stringify(report, null, 2) : formatSummary(report)) + '\n');
-      process.exitCode = report.verdict.pass ? EXIT.ok : EXIT.targetsMissed;
+      process.exitCode = report.verdict.pass ? EXIT.ok : EXIT.failed;
     });
 }

@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { realClock } from '../../core/clock.js';
-import { EXIT, HalabError } from '../../core/errors.js';
+import { HalabError } from '../../core/errors.js';
+import { EXIT } from '../../core/exit-codes.js';
 import { loadScenario, type Scenario } from '../../config/scenario.js';
 import { buildTopology } from '../../config/topology.js';
 import { labPaths } from '../../process/paths.js';
@@ -103,6 +104,6 @@ export function registerRun(program: Command): void {
         writeFileSync(join(outRoot, 'summary.txt'), summary);
         process.stdout.write(`\n${summary}junit: ${join(outRoot, 'junit.xml')}\n`);
       }
-      process.exitCode = interrupted ? 130 : !reports.every((r) => r.verdict.pass) ? EXIT.targetsMissed : skipped.size > 0 ? EXIT.usage : EXIT.ok;
+      process.exitCode = interrupted ? EXIT.interrupted : !reports.every((r) => r.verdict.pass) ? EXIT.failed : skipped.size > 0 ? EXIT.badInput : EXIT.ok;
     });
 }

@@ -1,4 +1,5 @@
 // `halab availability`, `halab simulate` and `halab plan`: annual nines for capacity planners.
+import { EXIT } from '../../core/exit-codes.js';
 import type { Command } from 'commander';
 import { HalabError } from '../../core/errors.js';
 import { loadTopology } from '../../config/topology.js';
@@ -163,7 +164,7 @@ export function registerPlan(program: Command): void {
       }
       if (!result.best) {
         line('no candidate met the target; raise --max-gpus or --max-regions, or improve the failure model');
-        process.exitCode = 1;
+        process.exitCode = EXIT.failed;
         return;
       }
       const b = result.best;

@@ -5,6 +5,7 @@ import type { Clock } from '../../core/clock.js';
 import { errorMessage } from '../../core/errors.js';
 import type { DeployStepType, StepDataArgs } from '../../record/event-types.js';
 import { emitDeployStep, type EventSink } from '../../record/events.js';
+import { EV } from '../../record/event-types.js';
 import type { Topology } from '../../config/topology.js';
 import { agentDrain, agentLoadModel, agentUndrain } from '../../replica/agent-client.js';
 import type { ControlPlane } from '../fleet/control-plane.js';
@@ -111,11 +112,12 @@ export class DeployExecutor {
           }
         }
         return { kind: 'done' };
-      case 'retire':
+      case 'retire': {
         for (const id of action.replicaIds) cp.setHeld(id, true);
         await this.sleep(this.cfg.settleMs);
         // the whole set of a version retires together, so no replica could resume what it still
         // runs: keep draining past the bound, up to the per-replica bound, before stopping
+        const drainFailed = new Set<string>();
         await Promise.all(
           action.replicaIds.map(async (id) => {
             const e = this.entry(id);
@@ -123,9 +125,16 @@ export class DeployExecutor {
             let waited = 0;
             for (let round = 0; ; round++) {
               const ms = round === 0 ? action.drainMs : Math.max(action.drainMs, DRAIN_EXTENSION_MIN_MS);
-              const r = await agentDrain(e.agentAddress, ms, clock).catch(() => undefined);
+              let r;
+              try {
+                r = await agentDrain(e.agentAddress, ms, clock);
+              } catch (err) {
+                drainFailed.add(id);
+                this.emit(EV.deployDrainFailed, id, errorMessage(err), { inFlight: null, drained: false });
+                break;
+              }
               waited += ms;
-              if (!r || r.drained || waited >= this.cfg.verifyTimeoutMs) break;
+              if (r.drained || waited >= this.cfg.verifyTimeoutMs) break;
               if (round === 0) this.emit('deploy.drain-extended', id, `${r.inFlight} request(s) still running and no replica of their version stays to resume them`, { inFlight: r.inFlight });
             }
           }),
@@ -134,9 +143,10 @@ export class DeployExecutor {
           if (i > 0) await this.sleep(STOP_SPACING_MS);
           await this.ctx.processes.stop(id);
           cp.removeReplica(id);
-          this.emit('deploy.replica-retired', id, 'drained, stopped and removed');
+          this.emit('deploy.replica-retired', id, drainFailed.has(id) ? 'stopped and removed; its drain failed' : 'drained, stopped and removed');
         }
         return { kind: 'done' };
+      }
       case 'desire':
         for (const id of action.replicaIds) this.ctx.desire(id, action.version, action.behaviour);
         return { kind: 'done' };
@@ -155,14 +165,14 @@ export class DeployExecutor {
     try {
       const r = await agentDrain(e.agentAddress, timeoutMs, this.ctx.clock);
       return { kind: 'drained', inFlight: r.inFlight, drained: r.drained, peerAvailable: this.peerAvailable(id, fromVersion) };
-    } catch {
-      return { kind: 'drained', inFlight: 0, drained: true, peerAvailable: true };
+    } catch (err) {
+      return { kind: 'drained', inFlight: null, drained: false, peerAvailable: this.peerAvailable(id, fromVersion), error: errorMessage(err) };
     }
   }
 
   /** After a load: admitting again (it is still held) and fresh health, so only new probes count. */
   private async afterLoad(e: ReplicaEntry): Promise<void> {
-    await agentUndrain(e.agentAddress, this.ctx.clock).catch(() => undefined);
+    await agentUndrain(e.agentAddress, this.ctx.clock).catch((err) => this.emit(EV.deployUndrainFailed, e.id, errorMessage(err)));
     this.ctx.cp.resetHealth(e.id);
   }
 

@@ -1,11 +1,13 @@
-// The I/O edge of cluster failover (src/controlplane/failover-policy.ts): runs the pure policy on
+// The I/O edge of cluster failover (src/policy/failover.ts): runs the pure policy on
 // every health change and on its own wake-ups (drain bound, failback hold), records every decision
 // as an event, and carries out its actions — a bounded Drain of the failed cluster's live replicas
-// over their gRPC agents, and Undrain once the cluster is back as the standby.
+// over their gRPC agents, and Undrain once the cluster is back as the standby. A failed Drain or
+// Undrain call is an event (cluster.drain-failed, cluster.undrain-failed), never a success.
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { EventSink } from '../../record/events.js';
-import { grpc, replicaAgentPackage } from '../../protocol/grpc.js';
-import type { DrainReply__Output } from '../../gen/halab/v1/DrainReply.js';
+import { EV } from '../../record/event-types.js';
+import { errorMessage } from '../../core/errors.js';
+import { agentDrain, agentUndrain } from '../../replica/agent-client.js';
 import {
   adoptedFailoverState,
   drainFinished,
@@ -27,25 +29,27 @@ export interface DrainTarget {
   readonly connected: boolean;
 }
 
+/** A replica whose Drain or Undrain call failed, and why. */
+export type DrainFailure = DrainResult['failed'][number];
+
 export interface Drainer {
-  /** Drains every target (in parallel), each bounded by timeoutMs; dead ones count as drained. */
+  /**
+   * Drains every connected target (in parallel), each bounded by timeoutMs. A failed call is in
+   * `failed`, never counted as drained; a disconnected replica runs nothing and is skipped.
+   */
   drain(targets: readonly DrainTarget[], timeoutMs: number): Promise<DrainResult>;
-  undrain(targets: readonly DrainTarget[]): Promise<void>;
+  /** Undrains every connected target; returns those whose call failed. */
+  undrain(targets: readonly DrainTarget[]): Promise<DrainFailure[]>;
 }
 
-function agentCall(address: string, method: 'Drain' | 'Undrain', req: object, deadlineMs: number, clock: Clock): Promise<DrainReply__Output> {
-  const { ReplicaAgent } = replicaAgentPackage();
-  const client = new ReplicaAgent(address, grpc.credentials.createInsecure());
-  return new Promise((resolve, reject) => {
-    const cb = (err: grpc.ServiceError | null, res?: DrainReply__Output): void => {
-      client.close();
-      if (err || !res) reject(err ?? new Error('empty reply'));
-      else resolve(res);
-    };
-    const opts = { deadline: new Date(clock.nowMs() + deadlineMs) };
-    if (method === 'Drain') client.Drain(req, opts, cb);
-    else client.Undrain(req, opts, cb);
-  });
+/** Runs `call` on every connected target; the replies, and the failures with their reasons. */
+async function onEach<T>(targets: readonly DrainTarget[], call: (address: string) => Promise<T>): Promise<{ replies: T[]; failed: DrainFailure[] }> {
+  const live = targets.filter((t) => t.connected && t.agentAddress);
+  const settled = await Promise.allSettled(live.map((t) => call(t.agentAddress)));
+  const replies: T[] = [];
+  const failed: DrainFailure[] = [];
+  settled.forEach((r, i) => (r.status === 'fulfilled' ? replies.push(r.value) : failed.push({ replica: live[i]!.id, reason: errorMessage(r.reason) })));
+  return { replies, failed };
 }
 
 /** Drains over the replicas' gRPC agents. */
@@ -53,15 +57,11 @@ export function agentDrainer(clock: Clock): Drainer {
   return {
     async drain(targets, timeoutMs) {
       const started = clock.monoMs();
-      const replies = await Promise.all(
-        targets
-          .filter((t) => t.connected && t.agentAddress)
-          .map((t) => agentCall(t.agentAddress, 'Drain', { timeoutMs }, timeoutMs + 2000, clock).catch(() => ({ inFlight: 0, drained: true, waitedMs: 0 }))),
-      );
-      return { inFlight: replies.reduce((n, r) => n + r.inFlight, 0), waitedMs: clock.monoMs() - started };
+      const { replies, failed } = await onEach(targets, (address) => agentDrain(address, timeoutMs, clock));
+      return { inFlight: replies.reduce((n, r) => n + r.inFlight, 0), waitedMs: clock.monoMs() - started, failed };
     },
     async undrain(targets) {
-      await Promise.all(targets.filter((t) => t.connected && t.agentAddress).map((t) => agentCall(t.agentAddress, 'Undrain', {}, 3000, clock).catch(() => undefined)));
+      return (await onEach(targets, (address) => agentUndrain(address, clock))).failed;
     },
   };
 }
@@ -127,7 +127,9 @@ export class ClusterFailover {
           this.onChange();
         });
       } else {
-        void this.drainer.undrain(this.members(a.cluster));
+        void this.drainer.undrain(this.members(a.cluster)).then((failed) => {
+          if (failed.length > 0) this.events.emit(EV.clusterUndrainFailed, a.cluster, failed.map((f) => `${f.replica}: ${f.reason}`).join('; '), { failed });
+        });
       }
     }
     this.scheduleWake();

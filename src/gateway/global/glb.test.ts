@@ -5,6 +5,7 @@
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realClock } from '../../core/clock.js';
+import { createRng } from '../../core/rng.js';
 import { fileEventSink, memoryEventSink, type LabEvent } from '../../record/events.js';
 import { createLogger } from '../../core/log.js';
 import { BuiltinDriver } from '../../load/builtin-driver.js';
@@ -39,7 +40,7 @@ const layout: Record<string, number[]> = { a: [0, 1], b: [2] };
 const gatewayConfig = { ...DEFAULT_GATEWAY_CONFIG, firstTokenTimeoutMs: 300, stallTimeoutMs: 300 };
 
 async function startGateway(region: string, port = 0): Promise<GatewayServer> {
-  const pool = new UpstreamPool(gatewayConfig, realClock, memoryEventSink(`gateway/${region}`, realClock));
+  const pool = new UpstreamPool(gatewayConfig, realClock, memoryEventSink(`gateway/${region}`, realClock), createRng(1));
   pool.setTopology(layout[region]!.map((i) => ({ replicaId: `${region}/p/${i}`, region, cluster: 'p', httpUrl: replicas[i]!.httpUrl, modelVersion: 'v1' })));
   const server = await startGatewayServer({ id: `gateway/${region}`, region, modelName: MODEL, config: gatewayConfig, pool, clock: realClock, events: memoryEventSink(`gateway/${region}`, realClock) }, '127.0.0.1', port);
   gateways.set(region, { server, pool, port: Number(new URL(server.url).port) });

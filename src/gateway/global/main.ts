@@ -1,6 +1,7 @@
 // Global load balancer process entry:
 // `node dist/src/gateway/global/main.js --host H --routes JSON --default-region R --topology F --lab-dir D [--port P]`.
 // --routes is a GlbRoutes object (src/gateway/glb-regions.ts): which URL reaches each region.
+import { EXIT } from '../../core/exit-codes.js';
 import { Command } from 'commander';
 import { Agent, setGlobalDispatcher } from 'undici';
 import { z } from 'zod';
@@ -53,7 +54,7 @@ async function shutdown(signal: string): Promise<void> {
   log.info({ signal }, 'shutting down');
   regions.close();
   await server.close();
-  process.exit(0);
+  process.exit(EXIT.ok);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -3,6 +3,7 @@
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { realClock } from '../../core/clock.js';
+import { createRng } from '../../core/rng.js';
 import { memoryEventSink } from '../../record/events.js';
 import { createLogger } from '../../core/log.js';
 import { BuiltinDriver } from '../../load/builtin-driver.js';
@@ -27,7 +28,7 @@ let events = memoryEventSink('gateway/a', realClock);
 async function gatewayFor(ids: number[], over: Partial<GatewayConfig> = {}): Promise<string> {
   const config = { ...DEFAULT_GATEWAY_CONFIG, firstTokenTimeoutMs: 300, stallTimeoutMs: 300, ...over };
   events = memoryEventSink('gateway/a', realClock);
-  pool = new UpstreamPool(config, realClock, events);
+  pool = new UpstreamPool(config, realClock, events, createRng(1));
   pool.setTopology(ids.map((i) => ({ replicaId: `a/p/${i}`, region: 'a', cluster: 'p', httpUrl: replicas[i]!.httpUrl, modelVersion: 'v1' })));
   gateway = await startGatewayServer({ id: 'gateway/a', region: 'a', modelName: MODEL, config, pool, clock: realClock, events }, '127.0.0.1');
   return gateway.url;

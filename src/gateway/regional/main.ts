@@ -1,7 +1,9 @@
 // Regional gateway process entry:
-// `node dist/src/gateway/regional/main.js --region R --host H --control-plane ADDR --topology F --lab-dir D [--port P]`.
+// `node dist/src/gateway/regional/main.js --region R --host H --control-plane ADDR --topology F --lab-dir D [--port P] [--seed N]`.
+import { EXIT } from '../../core/exit-codes.js';
 import { Command } from 'commander';
 import { realClock } from '../../core/clock.js';
+import { createRng } from '../../core/rng.js';
 import { fileEventSink } from '../../record/events.js';
 import { createLogger } from '../../core/log.js';
 import { loadTopology } from '../../config/topology.js';
@@ -21,8 +23,9 @@ const opts = new Command()
   .requiredOption('--topology <file>')
   .requiredOption('--lab-dir <dir>')
   .option('--port <port>', 'port to bind (0: ephemeral)', '0')
+  .option('--seed <n>', "the run's seed (retry and 429 backoff jitter)", '0')
   .parse()
-  .opts<{ region: string; host: string; controlPlane: string; topology: string; labDir: string; port: string }>();
+  .opts<{ region: string; host: string; controlPlane: string; topology: string; labDir: string; port: string; seed: string }>();
 
 const name = `gateway/${opts.region}`;
 const log = createLogger(name, logFile(opts.labDir, name));
@@ -32,7 +35,8 @@ const events = fileEventSink(eventsFile(opts.labDir, name), name, realClock, (e)
 const config = DEFAULT_GATEWAY_CONFIG;
 
 let reportPassive: ((replicaId: string, kind: string, reason: string) => void) | undefined;
-const pool = new UpstreamPool(config, realClock, events, (id, kind, reason) => reportPassive?.(id, kind, reason));
+const rng = createRng(Number(opts.seed)).fork(`gateway/${opts.region}`);
+const pool = new UpstreamPool(config, realClock, events, rng, (id, kind, reason) => reportPassive?.(id, kind, reason));
 // external replicas may need an API key, read from the environment variable the topology names
 const apiKeys = new Map(topology.replicas.flatMap((r) => (r.external?.apiKeyEnv && process.env[r.external.apiKeyEnv] ? [[r.id, process.env[r.external.apiKeyEnv]!] as const] : [])));
 const watch = watchTopology(opts.controlPlane, name, opts.region, realClock, log, (t) => {
@@ -56,7 +60,7 @@ async function shutdown(signal: string): Promise<void> {
   stored.replicator.stop();
   await server.close();
   await stored.store.close();
-  process.exit(0);
+  process.exit(EXIT.ok);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -6,6 +6,7 @@ import type { ControlPlaneClient } from '../../gen/halab/v1/ControlPlane.js';
 import type { Topology__Output } from '../../gen/halab/v1/Topology.js';
 import type { Logger } from '../../core/log.js';
 import { Endpoints } from '../../protocol/cp-endpoints.js';
+import { reconnectDelayMs } from '../../policy/backoff.js';
 
 export interface TopologyWatch {
   client(): ControlPlaneClient;
@@ -43,7 +44,8 @@ export function watchTopology(
     const again = (why: string, details?: string): void => {
       if (closed || !call) return;
       call = undefined;
-      const { address: next, delayMs } = endpoints.failed(details, 100, 2000);
+      const { address: next, failedRounds } = endpoints.failed(details);
+      const delayMs = reconnectDelayMs(failedRounds);
       log.warn({ why, next, delayMs }, 'topology watch lost; keeping the last topology');
       retry = clock.setTimer(delayMs, connect);
     };

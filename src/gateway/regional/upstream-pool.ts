@@ -11,8 +11,10 @@ import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { EventSink } from '../../record/events.js';
 import { EV } from '../../record/event-types.js';
 import type { GatewayConfig } from './config.js';
-import { createRng, type Rng } from '../../core/rng.js';
-import { failureDecision, jitteredBackoffMs, type FailureKind } from '../../policy/retry.js';
+import type { Rng } from '../../core/rng.js';
+import { failureDecision, type FailureKind } from '../../policy/retry.js';
+import { backoffDelayMs, type BackoffConfig } from '../../policy/backoff.js';
+import { ejectionMs, nextEjectionCount } from '../../policy/ejection.js';
 import { pickReplica } from '../../policy/routing.js';
 import { pickWeighted, weightsActive } from '../../policy/weighted-pick.js';
 import { acquireOutstanding } from './outstanding.js';
@@ -41,11 +43,6 @@ interface Ejection {
   kind: FailureKind;
 }
 
-/** Ejection time for the n-th ejection (1-based): base × 2^(n-1), capped. */
-export function ejectionDurationMs(count: number, cfg: Pick<GatewayConfig, 'baseEjectionMs' | 'maxEjectionMs'>): number {
-  return Math.min(cfg.maxEjectionMs, cfg.baseEjectionMs * 2 ** Math.max(0, count - 1));
-}
-
 export class UpstreamPool {
   private routable: Upstream[] = [];
   private readonly ejected = new Map<string, Ejection>();
@@ -62,7 +59,8 @@ export class UpstreamPool {
   private readonly consecutive429 = new Map<string, number>();
   /** Times of recent retry attempts, per replica (bounded per window). */
   private readonly retryTimes = new Map<string, number[]>();
-  private readonly rng: Rng;
+  /** Equal jitter: each delay is uniform in [ceiling/2, ceiling]. */
+  private readonly backoff: BackoffConfig;
   private turn = 0;
   private readonly weightScores = new Map<string, number>();
   private closed = false;
@@ -71,10 +69,11 @@ export class UpstreamPool {
     private readonly config: GatewayConfig,
     private readonly clock: Clock,
     private readonly events: EventSink,
+    /** Draws the backoff jitter; derived from the run's seed. */
+    private readonly rng: Rng,
     private readonly onEject?: (replicaId: string, kind: FailureKind, reason: string) => void,
-    rng?: Rng,
   ) {
-    this.rng = rng ?? createRng('gateway-backoff');
+    this.backoff = { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs, jitter: 0.5 };
   }
 
   /** Replaces the routable set with the control plane's latest topology. */
@@ -132,14 +131,14 @@ export class UpstreamPool {
   rateLimited(replicaId: string, retryAfterMs: number | undefined): number {
     const n = (this.consecutive429.get(replicaId) ?? 0) + 1;
     this.consecutive429.set(replicaId, n);
-    const ms = retryAfterMs ?? jitteredBackoffMs(n, this.config.backoffBaseMs, this.config.backoffMaxMs, this.rng);
+    const ms = retryAfterMs ?? backoffDelayMs(n, this.backoff, this.rng);
     this.markBusy(replicaId, ms);
     return ms;
   }
 
   /** Jittered backoff before retrying the same replica (n-th retry). */
   retryBackoffMs(n: number): number {
-    return jitteredBackoffMs(n, this.config.backoffBaseMs, this.config.backoffMaxMs, this.rng);
+    return backoffDelayMs(n, this.backoff, this.rng);
   }
 
   /** A complete answer: the replica's failure and 429 streaks end. */
@@ -176,10 +175,9 @@ export class UpstreamPool {
     if (this.closed || this.ejected.has(upstream.replicaId)) return;
     // Envoy-style decay: each ejectionDecayMs spent in service takes one off the ejection count
     const since = this.readmittedAtMs.get(upstream.replicaId);
-    const forgiven = since === undefined ? 0 : Math.floor((this.clock.nowMs() - since) / this.config.ejectionDecayMs);
-    const count = Math.max(0, (this.ejectionCounts.get(upstream.replicaId) ?? 0) - forgiven) + 1;
+    const count = nextEjectionCount(this.ejectionCounts.get(upstream.replicaId) ?? 0, since === undefined ? undefined : this.clock.nowMs() - since, this.config.ejectionDecayMs);
     this.ejectionCounts.set(upstream.replicaId, count);
-    const durationMs = ejectionDurationMs(count, this.config);
+    const durationMs = ejectionMs(count, this.config);
     const ejection: Ejection = { untilMs: this.clock.nowMs() + durationMs, count, goodProbes: 0, kind };
     this.ejected.set(upstream.replicaId, ejection);
     this.events.emit(EV.passiveEject, upstream.replicaId, reason, { kind, ejectionMs: durationMs, count });

@@ -9,6 +9,7 @@ import { request } from 'undici';
 import type { Clock } from '../../core/clock.js';
 import type { EventSink } from '../../record/events.js';
 import { EV } from '../../record/event-types.js';
+import { Backoff } from '../../policy/backoff.js';
 import type { StoredCompletions } from './stored-completions.js';
 
 export interface ReplicatorConfig {
@@ -72,7 +73,7 @@ export class Replicator {
   }
 
   private async loop(peer: string): Promise<void> {
-    let backoffMs = this.config.backoffMinMs;
+    const backoff = new Backoff({ baseMs: this.config.backoffMinMs, maxMs: this.config.backoffMaxMs });
     while (!this.stopped) {
       if (this.sc.pendingCount(peer) === 0) {
         await Promise.race([this.sc.nextWrite(), this.clock.sleep(this.config.idleMs)]);
@@ -83,7 +84,7 @@ export class Replicator {
         await this.send(peer, bodies);
         await this.sc.acked(peer, records);
         this.metrics.acked.inc({ peer }, records.length);
-        backoffMs = this.config.backoffMinMs;
+        backoff.reset();
         if (this.failing.delete(peer)) this.events.emit(EV.replicationRecovered, peer, undefined, { pending: this.sc.pendingCount(peer) });
       } catch (err) {
         this.metrics.failures.inc({ peer });
@@ -91,8 +92,7 @@ export class Replicator {
           this.failing.add(peer);
           this.events.emit(EV.replicationFailed, peer, (err as Error).message, { pending: this.sc.pendingCount(peer), lagMs: Math.round(this.sc.lagMs(peer)) });
         }
-        await this.clock.sleep(backoffMs);
-        backoffMs = Math.min(this.config.backoffMaxMs, backoffMs * 2);
+        await this.clock.sleep(backoff.nextMs());
       }
     }
   }
