@@ -3,6 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { errorMessage, isHalabError } from '../core/errors.js';
 import { EXIT } from '../core/exit-codes.js';
 import { COMMANDS } from './commands/index.js';
+import { useLabAuth } from '../protocol/lab-auth.js';
+import { cliLabAuth } from '../process/lab-secret.js';
+import { labPaths } from '../process/paths.js';
 
 export function buildProgram(): Command {
   const program = new Command('halab')
@@ -17,6 +20,8 @@ export function buildProgram(): Command {
 /** Runs the CLI and returns its exit code (src/core/exit-codes.ts). */
 export async function runCli(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
+  // the lab's commands (status, inject, heal, deploy, run) call its components as `cli`
+  useLabAuth(cliLabAuth(labPaths().labDir));
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;

@@ -18,6 +18,8 @@ import { Prober } from './health/prober.js';
 import { ExternalProber } from './health/external-prober.js';
 import { createControlPlaneMetrics, serveMetrics } from './metrics.js';
 import { EventHub, startControlPlaneServer } from './server.js';
+import { useLabAuth } from '../protocol/lab-auth.js';
+import { loadLabAuth } from '../process/lab-secret.js';
 import { openStateStore } from '../store/state-store.js';
 import { loadAdoptedState, StatePersistence } from './ha/state-persistence.js';
 import { etcdLeadership, soloLeadership, type Leadership } from './ha/leadership.js';
@@ -49,6 +51,7 @@ const opts = new Command()
   .opts<{ topology: string; labDir: string; host: string; port: string; instance?: string; etcd?: string }>();
 
 const name = opts.instance !== undefined ? `controlplane/${opts.instance}` : 'controlplane';
+useLabAuth(loadLabAuth(opts.labDir, 'controlplane'));
 const log = createLogger(name, logFile(opts.labDir, name));
 const topology = loadTopology(opts.topology);
 const cpConfig = topology.controlPlane;
@@ -111,6 +114,8 @@ const server = await startControlPlaneServer(cp, hub, {
   leadership: { instance: name, isLeader: () => role === 'leader', term: () => term, notLeader: () => notLeaderDetails(name, leadership?.leader() ?? '') },
   backup: backupNow,
   deploys,
+  events,
+  name,
 });
 
 function scheduleBackups(): void {

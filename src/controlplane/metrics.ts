@@ -1,5 +1,6 @@
 // Prometheus metrics of the control plane, fed from its events, plus gauges read at scrape time.
 // Served on a small HTTP listener next to the gRPC port (GET /metrics).
+import { guardHandler } from '../protocol/http-guard.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry } from 'prom-client';
@@ -53,7 +54,7 @@ export function createControlPlaneMetrics(): ControlPlaneMetrics {
 
 /** Serves GET /metrics on host:0; resolves with the URL and a close function. */
 export async function serveMetrics(registry: Registry, host: string): Promise<{ url: string; close: () => void }> {
-  const server = createServer((req, res) => {
+  const server = createServer(guardHandler((req, res) => {
     if (req.method === 'GET' && req.url === '/metrics') {
       registry
         .metrics()
@@ -62,7 +63,7 @@ export async function serveMetrics(registry: Registry, host: string): Promise<{ 
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('GET /metrics\n');
-  });
+  }));
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   return { url: `http://${host}:${(server.address() as AddressInfo).port}/metrics`, close: () => server.close() };
 }

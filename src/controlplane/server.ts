@@ -10,6 +10,10 @@ import type { ControlPlane, RoutableSnapshot } from './fleet/control-plane.js';
 import type { BackupResult } from '../store/backup.js';
 import type { DeployController } from './deploy/controller.js';
 import { deployHandlers } from './deploy/grpc.js';
+import { callerOf, labAuthInterceptor } from '../protocol/grpc-auth.js';
+import { currentLabAuth, replicaIdentity } from '../protocol/lab-auth.js';
+import { EV } from '../record/event-types.js';
+import type { EventSink } from '../record/events.js';
 
 /** Keeps recent events for WatchEvents subscribers (bounded). */
 export class EventHub {
@@ -82,6 +86,10 @@ export interface ControlPlaneServerOptions {
   readonly backup?: () => Promise<BackupResult>;
   /** Deployments (StartDeploy, GetDeploy, WatchDeploy); absent: those answer UNIMPLEMENTED. */
   readonly deploys?: DeployController;
+  /** Where refused (unauthenticated or wrongly identified) calls are recorded. */
+  readonly events?: EventSink;
+  /** This server's name in those events (default `controlplane`). */
+  readonly name?: string;
 }
 
 export interface LeaderGuard {
@@ -112,11 +120,27 @@ function leaderOnly(handlers: ControlPlaneHandlers, guard: LeaderGuard): Control
 
 export async function startControlPlaneServer(cp: ControlPlane, hub: EventHub, opts: ControlPlaneServerOptions): Promise<ControlPlaneServer> {
   const { host, port, heartbeatIntervalMs, clock } = opts;
-  const server = new grpc.Server();
+  const server = new grpc.Server({ interceptors: [labAuthInterceptor((r) => opts.events?.emit(EV.authRefused, opts.name ?? 'controlplane', r.reason, { surface: 'grpc', method: r.method, peer: r.peer }))] });
   const currentStream = new Map<string, object>();
+  const self = opts.name ?? 'controlplane';
+  const refuse = (method: string, reason: string, caller: string | undefined): void => {
+    opts.events?.emit(EV.authRefused, self, reason, { surface: 'grpc', method, ...(caller ? { caller } : {}) });
+  };
+  /** Within a lab a replica id is registered and kept alive only by that replica's own identity. */
+  const identityRefusal = (caller: string | undefined, replicaId: string): string | undefined => {
+    if (!currentLabAuth() || caller === replicaIdentity(replicaId)) return undefined;
+    const live = cp.registry.replicas.get(replicaId)?.connected === true;
+    return `${caller ?? 'an unidentified caller'} may not speak for replica ${replicaId}${live ? ' (it is live)' : ''}: only ${replicaIdentity(replicaId)} may`;
+  };
   const handlers: ControlPlaneHandlers = {
     Register(call, callback) {
       const req = call.request;
+      const refusal = identityRefusal(callerOf(call.metadata), req.replicaId);
+      if (refusal) {
+        refuse('Register', refusal, callerOf(call.metadata));
+        callback({ code: grpc.status.PERMISSION_DENIED, details: refusal });
+        return;
+      }
       if (!cp.register({ replicaId: req.replicaId, httpUrl: req.httpUrl, agentAddress: req.agentAddress, pid: req.pid, modelVersion: req.modelVersion })) {
         callback({ code: grpc.status.INVALID_ARGUMENT, details: `unknown replica id "${req.replicaId}": not in topology ${cp.registry.topology.file}` });
         return;
@@ -126,8 +150,17 @@ export async function startControlPlaneServer(cp: ControlPlane, hub: EventHub, o
     Heartbeat(call, callback) {
       let id = '';
       const token = {};
+      let refused = false;
       call.on('data', (msg: { replicaId: string }) => {
+        if (refused) return;
         if (!id) {
+          const refusal = identityRefusal(callerOf(call.metadata), msg.replicaId);
+          if (refusal) {
+            refused = true;
+            refuse('Heartbeat', refusal, callerOf(call.metadata));
+            callback({ code: grpc.status.PERMISSION_DENIED, details: refusal });
+            return;
+          }
           id = msg.replicaId;
           currentStream.set(id, token);
         }
@@ -141,7 +174,7 @@ export async function startControlPlaneServer(cp: ControlPlane, hub: EventHub, o
       };
       call.on('end', () => {
         end('heartbeat stream ended');
-        callback(null, {});
+        if (!refused) callback(null, {});
       });
       call.on('error', (err) => end(`heartbeat stream failed: ${err.message}`));
       call.on('close', () => end('heartbeat stream closed'));

@@ -1,5 +1,6 @@
 // A small promise-based client of the control plane, for the CLI and the lab.
 import { controlPlanePackage, grpc } from '../protocol/grpc.js';
+import { labClientOptions } from '../protocol/grpc-auth.js';
 import type { Clock } from '../core/clock.js';
 import { HalabError } from '../core/errors.js';
 import type { Status__Output } from '../gen/halab/v1/Status.js';
@@ -27,7 +28,7 @@ export async function getStatus(address: string, clock: Clock, timeoutMs = 2000)
 
 function getStatusOne(address: string, clock: Clock, timeoutMs: number): Promise<Status__Output> {
   const { ControlPlane } = controlPlanePackage();
-  const client = new ControlPlane(address, grpc.credentials.createInsecure());
+  const client = new ControlPlane(address, grpc.credentials.createInsecure(), labClientOptions());
   return new Promise<Status__Output>((resolve, reject) => {
     client.GetStatus({}, { deadline: new Date(clock.nowMs() + timeoutMs) }, (err, status) => {
       client.close();
@@ -64,7 +65,7 @@ export async function requestBackup(address: string, clock: Clock, timeoutMs = 3
   const { ControlPlane } = controlPlanePackage();
   const errors: string[] = [];
   for (const a of address.split(',').filter(Boolean)) {
-    const client = new ControlPlane(a, grpc.credentials.createInsecure());
+    const client = new ControlPlane(a, grpc.credentials.createInsecure(), labClientOptions());
     try {
       return await new Promise<BackupReply__Output>((resolve, reject) => {
         client.Backup({}, { deadline: new Date(clock.nowMs() + timeoutMs) }, (err, reply) => (err || !reply ? reject(err ?? new Error('empty reply')) : resolve(reply)));

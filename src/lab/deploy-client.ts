@@ -1,6 +1,7 @@
 // Promise-based client of the control plane's deploy API, for `halab deploy` and scenario deploy
 // actions: start a deployment, and follow it to its end.
 import { controlPlanePackage, grpc } from '../protocol/grpc.js';
+import { labClientOptions } from '../protocol/grpc-auth.js';
 import type { Clock } from '../core/clock.js';
 import { HalabError } from '../core/errors.js';
 import type { DeployRequest } from '../gen/halab/v1/DeployRequest.js';
@@ -11,7 +12,7 @@ export type { DeployStatus__Output as DeployStatusMsg };
 /** Starts a deployment. Bad input → USAGE (exit 2); one already running → USAGE too, with the reason. */
 export function startDeploy(address: string, req: DeployRequest, clock: Clock): Promise<DeployStatus__Output> {
   const { ControlPlane } = controlPlanePackage();
-  const client = new ControlPlane(address, grpc.credentials.createInsecure());
+  const client = new ControlPlane(address, grpc.credentials.createInsecure(), labClientOptions());
   return new Promise((resolve, reject) => {
     client.StartDeploy(req, { deadline: new Date(clock.nowMs() + 5000) }, (err, status) => {
       client.close();
@@ -25,7 +26,7 @@ export function startDeploy(address: string, req: DeployRequest, clock: Clock): 
 /** Follows a deployment, calling onStatus on every change; resolves with its final status. */
 export function watchDeploy(address: string, deployId: string, onStatus: (s: DeployStatus__Output) => void, signal?: AbortSignal): Promise<DeployStatus__Output> {
   const { ControlPlane } = controlPlanePackage();
-  const client = new ControlPlane(address, grpc.credentials.createInsecure());
+  const client = new ControlPlane(address, grpc.credentials.createInsecure(), labClientOptions());
   return new Promise((resolve, reject) => {
     let last: DeployStatus__Output | undefined;
     const call = client.WatchDeploy({ deployId });

@@ -16,6 +16,7 @@ import { spawnEtcd } from './etcd.js';
 import { createLinkProxies, findToxiproxy, glbRoutes, startToxiproxy } from './link-proxies.js';
 import { removeLabRules } from './firewall.js';
 import { request } from 'undici';
+import { ensureLabSecret } from '../process/lab-secret.js';
 
 export interface StartOptions {
   /** Bound on start-up, model loading included. */
@@ -43,6 +44,7 @@ async function claimLab(paths: LabPaths, clock: Clock): Promise<void> {
 export async function startLab(topology: Topology, paths: LabPaths, clock: Clock, opts: StartOptions = {}): Promise<LabState> {
   await claimLab(paths, clock);
   mkdirSync(paths.labDir, { recursive: true });
+  ensureLabSecret(paths.labDir);
   const topologyFile = resolve(topology.file);
   const state: LabState = { labDir: paths.labDir, topologyFile, startedAtMs: clock.nowMs(), ownerPid: process.pid, processes: [] };
   const timeoutMs = readyTimeoutMs(topology, opts);

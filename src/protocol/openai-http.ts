@@ -2,6 +2,7 @@
 // error responses (with Retry-After on 429/503).
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 
 export class BodyTooLargeError extends Error {
   constructor(readonly maxBytes: number) {
@@ -79,4 +80,9 @@ export const COMPLETION_ID_HEADER = 'x-halab-completion-id';
 /** The completion id a request header carries, when it is one (`chatcmpl-…`, at most 100 characters). */
 export function completionIdFrom(value: string | string[] | undefined): string | undefined {
   return typeof value === 'string' && /^chatcmpl-[\w.-]{1,90}$/.test(value) ? value : undefined;
+}
+
+/** A fresh completion id: `chatcmpl-` and a random UUID (122 random bits), never time-based. */
+export function newCompletionId(): string {
+  return `chatcmpl-${randomUUID().replace(/-/g, '')}`;
 }

@@ -122,6 +122,10 @@ export interface CoreEventPayloads {
   'deploy.reconcile': { readonly version: string; readonly desired: string };
   'deploy.reconciled': { readonly desired: string };
   'deploy.reconcile-failed': { readonly desired?: string };
+  /** A call without valid lab credentials was refused (subject = the refusing component; reason = why). */
+  'auth.refused': { readonly surface: 'grpc' | 'http'; readonly method: string; readonly peer?: string; readonly caller?: string };
+  /** A handler of a lab HTTP server failed on a request (answered 500; the process lives on). */
+  'http.handler-failed': { readonly method: string; readonly path: string };
 }
 
 /**
@@ -245,6 +249,8 @@ export const EV = {
   gamedayAborted: 'gameday.aborted',
   loadStarted: 'load.started',
   loadStopped: 'load.stopped',
+  authRefused: 'auth.refused',
+  httpHandlerFailed: 'http.handler-failed',
 } as const satisfies Record<string, EventType>;
 
 /** GLB events that take a region out of the global load balancer's routing (region failover time). */

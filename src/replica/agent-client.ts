@@ -1,5 +1,6 @@
 // Promise-based calls to a replica's gRPC agent (fault injection, drain, model loading).
 import { grpc, replicaAgentPackage } from '../protocol/grpc.js';
+import { labClientOptions } from '../protocol/grpc-auth.js';
 import type { Clock } from '../core/clock.js';
 import { HalabError } from '../core/errors.js';
 import type { FaultSpec } from '../gen/halab/v1/FaultSpec.js';
@@ -17,7 +18,7 @@ function call<Req, Res>(
   what: string,
 ): Promise<Res> {
   const { ReplicaAgent } = replicaAgentPackage();
-  const client = new ReplicaAgent(address, grpc.credentials.createInsecure());
+  const client = new ReplicaAgent(address, grpc.credentials.createInsecure(), labClientOptions());
   return new Promise<Res>((resolve, reject) => {
     invoke(client, req, { deadline: new Date(clock.nowMs() + timeoutMs) }, (err, res) => {
       client.close();

@@ -9,6 +9,8 @@ import type { FaultSpec } from '../gen/halab/v1/FaultSpec.js';
 import { XID_MESSAGE } from './http-api.js';
 import { MODEL_BEHAVIOURS, type ModelBehaviour } from '../config/model-behaviours.js';
 import type { ReplicaCore } from './replica-core.js';
+import { labAuthInterceptor } from '../protocol/grpc-auth.js';
+import { EV } from '../record/event-types.js';
 
 export interface AgentServer {
   readonly address: string;
@@ -86,7 +88,7 @@ export async function startAgent(core: ReplicaCore, host: string, port = 0): Pro
         .catch((err: Error) => cb({ code: grpc.status.INTERNAL, details: err.message }));
     },
   };
-  const server = new grpc.Server();
+  const server = new grpc.Server({ interceptors: [labAuthInterceptor((r) => events.emit(EV.authRefused, `agent/${id}`, r.reason, { surface: 'grpc', method: r.method, peer: r.peer }))] });
   server.addService(replicaAgentPackage().ReplicaAgent.service, handlers);
   const bound = await bindServer(server, host, port);
   return {

@@ -6,6 +6,8 @@ import { validateChatRequest } from '../protocol/chat-request.js';
 import { BodyTooLargeError, listenHttp, readBody, sendError } from '../protocol/openai-http.js';
 import { sseData } from '../protocol/sse.js';
 import { EngineOverloadError } from './engine.js';
+import { guardHandler, requestPath } from '../protocol/http-guard.js';
+import { EV } from '../record/event-types.js';
 import type { ReplicaMetrics } from './metrics.js';
 import type { ReplicaCore } from './replica-core.js';
 import { answerPlan, countTokens, promptKey, promptTokens, tokenAt } from '../protocol/tokens.js';
@@ -168,8 +170,8 @@ export async function startHttpApi(core: ReplicaCore, metrics: ReplicaMetrics, h
     }
   }
 
-  const server = createServer((req, res) => {
-    const url = (req.url ?? '/').split('?')[0];
+  const server = createServer(guardHandler((req, res) => {
+    const url = requestPath(req);
     if (req.method === 'POST' && url === '/v1/chat/completions') {
       completions(req, res).catch((err: Error) => fail(res, 500, `replica error: ${err.message}`, 'internal_error'));
       return;
@@ -194,8 +196,8 @@ export async function startHttpApi(core: ReplicaCore, metrics: ReplicaMetrics, h
         .catch((err: Error) => fail(res, 500, err.message, 'metrics_error'));
       return;
     }
-    fail(res, 404, `no route for ${req.method} ${url}`, 'not_found');
-  });
+    fail(res, 404, `no route for ${req.method} ${url.slice(0, 200)}`, 'not_found');
+  }, (err, req) => core.opts.events.emit(EV.httpHandlerFailed, replicaId, err instanceof Error ? err.message : String(err), { method: String(req.method), path: requestPath(req).slice(0, 200) })));
   const bound = await listenHttp(server, host, port);
   return { ...bound, server };
 }

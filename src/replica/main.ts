@@ -10,6 +10,8 @@ import { loadTopology } from '../config/topology.js';
 import { eventsFile, logFile, writeReadyFile } from '../process/paths.js';
 import { scaledProfile } from './profiles.js';
 import { startReplica } from './replica-server.js';
+import { replicaIdentity, useLabAuth } from '../protocol/lab-auth.js';
+import { loadLabAuth } from '../process/lab-secret.js';
 
 const opts = new Command()
   .requiredOption('--id <replica-id>')
@@ -26,6 +28,7 @@ const opts = new Command()
 const ref = parseTarget(opts.id);
 if (ref?.kind !== 'replica') throw new Error(`--id must be <region>/<cluster>/<index>, not "${opts.id}"`);
 const name = `replica/${opts.id}`;
+useLabAuth(loadLabAuth(opts.labDir, replicaIdentity(opts.id)));
 const topology = loadTopology(opts.topology);
 const log = createLogger(name, logFile(opts.labDir, name));
 const replica = await startReplica({

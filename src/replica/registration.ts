@@ -2,6 +2,7 @@
 // open for the replica's life (its end tells the control plane at once that the replica is gone).
 // Any failure is retried with capped backoff; the replica never dies of a missing control plane.
 import { controlPlanePackage, grpc } from '../protocol/grpc.js';
+import { labClientOptions } from '../protocol/grpc-auth.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { ControlPlaneClient } from '../gen/halab/v1/ControlPlane.js';
@@ -42,7 +43,7 @@ export class Registration {
     let c = this.clients.get(address);
     if (!c) {
       const { ControlPlane } = controlPlanePackage();
-      c = new ControlPlane(address, grpc.credentials.createInsecure());
+      c = new ControlPlane(address, grpc.credentials.createInsecure(), labClientOptions());
       this.clients.set(address, c);
     }
     return c;

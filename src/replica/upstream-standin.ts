@@ -4,6 +4,7 @@
 // /v1/models, /metrics), TGI (/info) and llama.cpp (/slots), and DCGM-exporter-style GPU metrics
 // at /dcgm/metrics, so the control plane's external health checks have a real target.
 // Admin API: GET/POST/DELETE /admin/mode, POST /admin/gpu {xid}, GET /admin/stats.
+import { guardHandler, requestPath } from '../protocol/http-guard.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { validateChatRequest } from '../protocol/chat-request.js';
@@ -223,12 +224,9 @@ export async function startUpstreamStandin(opts: StandinOptions): Promise<Runnin
     ].join('\n');
   }
 
-  const server: Server = createServer((req, res) => {
-    const url = (req.url ?? '/').split('?')[0]!;
-    if (url.startsWith('/admin/')) {
-      admin(req, res, url).catch((err: Error) => sendError(res, 500, err.message, 'internal_error'));
-      return;
-    }
+  const server: Server = createServer(guardHandler((req, res) => {
+    const url = requestPath(req);
+    if (url.startsWith('/admin/')) return admin(req, res, url);
     if (opts.apiKey && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
       req.resume();
       return sendError(res, 401, 'Incorrect API key provided', 'invalid_api_key');
@@ -253,8 +251,8 @@ export async function startUpstreamStandin(opts: StandinOptions): Promise<Runnin
         .writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
         .end(`# TYPE DCGM_FI_DEV_XID_ERRORS gauge\nDCGM_FI_DEV_XID_ERRORS{gpu="0"} ${xidErrors}\n# TYPE DCGM_FI_DEV_GPU_TEMP gauge\nDCGM_FI_DEV_GPU_TEMP{gpu="0"} 55\n`);
     }
-    sendError(res, 404, `no route for GET ${url}`, 'not_found');
-  });
+    sendError(res, 404, `no route for GET ${url.slice(0, 200)}`, 'not_found');
+  }));
   const bound = await listenHttp(server, opts.host, opts.port ?? 0);
   return {
     url: bound.url,

@@ -11,6 +11,7 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import { EV } from '../record/event-types.js';
 import type { EventSink } from '../record/events.js';
 import type { StateStore } from './state-store.js';
+import { labAuthHeaders } from '../protocol/http-guard.js';
 
 export const CONFIG_PREFIXES = ['models/', 'deployments/', 'config/'] as const;
 export const CONFIG_PATH = '/internal/config';
@@ -89,7 +90,7 @@ export class ConfigReplicator {
 
   /** The digest a region holds now (it may have lost its store since the last push). */
   private async regionDigest(base: string): Promise<string | undefined> {
-    const res = await request(`${base}${CONFIG_PATH}`, { headersTimeout: this.opts.requestTimeoutMs, bodyTimeout: this.opts.requestTimeoutMs });
+    const res = await request(`${base}${CONFIG_PATH}`, { headers: labAuthHeaders(), headersTimeout: this.opts.requestTimeoutMs, bodyTimeout: this.opts.requestTimeoutMs });
     const body = (await res.body.json().catch(() => ({}))) as { digest?: string };
     if (res.statusCode !== 200) throw new Error(`${base}${CONFIG_PATH} answered ${res.statusCode}`);
     return body.digest;
@@ -109,7 +110,7 @@ export class ConfigReplicator {
       if (!this.pendingSinceMs.has(region)) this.pendingSinceMs.set(region, this.clock.nowMs());
       const res = await request(`${base}${CONFIG_PATH}`, {
         method: 'PUT',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...labAuthHeaders() },
         body: JSON.stringify(snap),
         headersTimeout: this.opts.requestTimeoutMs,
         bodyTimeout: this.opts.requestTimeoutMs,

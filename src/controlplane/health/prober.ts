@@ -2,6 +2,7 @@
 // (GPU, model, draining, counters) and a real inference request whose answer is checked against
 // the deterministic known answer.
 import { request } from 'undici';
+import { labClientOptions } from '../../protocol/grpc-auth.js';
 import { grpc, replicaAgentPackage } from '../../protocol/grpc.js';
 import type { Clock } from '../../core/clock.js';
 import { errorMessage } from '../../core/errors.js';
@@ -125,7 +126,7 @@ export class Prober {
     let client = this.agents.get(address);
     if (!client) {
       const { ReplicaAgent } = replicaAgentPackage();
-      client = new ReplicaAgent(address, grpc.credentials.createInsecure());
+      client = new ReplicaAgent(address, grpc.credentials.createInsecure(), labClientOptions());
       this.agents.set(address, client);
     }
     return client;

@@ -12,6 +12,7 @@ import type { GlbRegions } from './regions.js';
 import { upstreamPayload, type CompletionSink } from '../regional/completion.js';
 import { runAttempt, type AttemptResult } from '../regional/upstream-attempt.js';
 import { COMPLETION_ID_HEADER } from '../../protocol/openai-http.js';
+import { labAuthHeaders } from '../../protocol/http-guard.js';
 
 export interface GlbCompletionContext {
   readonly regions: GlbRegions;
@@ -23,6 +24,8 @@ export interface GlbCompletionContext {
   readonly onRegion?: (region: string) => void;
   /** The id the client sees; regional gateways answer (and store) under it. */
   readonly completionId?: string;
+  /** The client's Authorization header, passed on (a stored completion is bound to its key). */
+  readonly authorization?: string;
 }
 
 export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbCompletionContext, sink: CompletionSink): Promise<void> {
@@ -60,7 +63,7 @@ export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbC
     const release = regions.acquire(target.region);
     let result: AttemptResult;
     try {
-      const upstream = { replicaId: `gateway/${target.region}`, region: target.region, cluster: '', httpUrl: target.url, modelVersion: version ?? '', ...(ctx.completionId ? { headers: { [COMPLETION_ID_HEADER]: ctx.completionId } } : {}) };
+      const upstream = { replicaId: `gateway/${target.region}`, region: target.region, cluster: '', httpUrl: target.url, modelVersion: version ?? '', headers: { ...labAuthHeaders(), ...(ctx.completionId ? { [COMPLETION_ID_HEADER]: ctx.completionId } : {}), ...(ctx.authorization ? { authorization: ctx.authorization } : {}) } };
       result = await runAttempt(upstream, upstreamPayload(req, sentText, sentTokens), config, clock, signal, (text, v) => {
         if (v) version = v;
         sentText += text;

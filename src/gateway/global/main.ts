@@ -14,6 +14,8 @@ import { DEFAULT_GLB_CONFIG } from './config.js';
 import { createGlbMetrics } from './metrics.js';
 import { GlbRegions } from './regions.js';
 import { startGlbServer } from './server.js';
+import { useLabAuth } from '../../protocol/lab-auth.js';
+import { loadLabAuth } from '../../process/lab-secret.js';
 
 const opts = new Command()
   .requiredOption('--host <host>')
@@ -32,6 +34,7 @@ const routesSchema = z.strictObject({
 });
 
 const name = 'glb';
+useLabAuth(loadLabAuth(opts.labDir, name));
 const log = createLogger(name, logFile(opts.labDir, name));
 const topology = loadTopology(opts.topology);
 const routes = routesSchema.parse(JSON.parse(opts.routes));

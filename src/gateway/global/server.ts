@@ -2,7 +2,7 @@
 // /v1/chat/completions (geo-routed by the client-region header, failing over across regions),
 // GET /v1/chat/completions/{id} (stored completions, from any region that has one), /v1/models,
 // /health (200 while some region is available) and /status (per-region state, JSON).
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Clock } from '../../core/clock.js';
 import type { EventSink } from '../../record/events.js';
 import { validateChatRequest } from '../../protocol/chat-request.js';
@@ -14,6 +14,9 @@ import type { GlbRegions } from './regions.js';
 import { bufferedSink, streamingSink } from '../regional/openai-sinks.js';
 import type { CompletionSink } from '../regional/completion.js';
 import type { GlbMetrics } from './metrics.js';
+import { decodePathPart, guardHandler, requestPath, stripLabHeaders } from '../../protocol/http-guard.js';
+import { newCompletionId } from '../../protocol/openai-http.js';
+import { EV } from '../../record/event-types.js';
 
 /** Counts each completion's outcome by home and serving region. */
 function counted(sink: CompletionSink, metrics: GlbMetrics | undefined, home: string, region: () => string): CompletionSink {
@@ -61,10 +64,15 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
   const { config, regions, clock, events } = opts;
   opts.metrics?.bindRegions(() => regions.status().map((r) => ({ region: String(r.region), available: r.available === true })));
   let inFlight = 0;
-  let seq = 0;
 
-  const server = createServer((req, res) => {
-    const url = (req.url ?? '/').split('?')[0] ?? '/';
+  const handlerFailed = (err: unknown, req: IncomingMessage): void => {
+    events.emit(EV.httpHandlerFailed, 'glb', err instanceof Error ? err.message : String(err), { method: String(req.method), path: requestPath(req).slice(0, 200) });
+  };
+  const server = createServer(guardHandler((req, res) => {
+    const url = requestPath(req);
+    // the client-region hint is the one x-halab-* header a client may send
+    stripLabHeaders(req, [config.regionHeader]);
+    const authorization = typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined;
     if (req.method === 'POST' && url === '/v1/chat/completions') {
       if (inFlight >= config.inFlightMax) {
         req.resume();
@@ -91,10 +99,10 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
           if (!res.writableFinished) controller.abort(new Error('client disconnected'));
         });
         // The final chunk names the region that finished the answer.
-        const meta = { id: `chatcmpl-glb-${clock.nowMs().toString(36)}-${(seq++).toString(36)}`, model: opts.modelName, createdS: Math.floor(clock.nowMs() / 1000), region: home, includeUsage: request.stream_options?.include_usage === true };
+        const meta = { id: newCompletionId(), model: opts.modelName, createdS: Math.floor(clock.nowMs() / 1000), region: home, includeUsage: request.stream_options?.include_usage === true };
         const sink = counted(request.stream ? streamingSink(res, meta) : bufferedSink(res, meta), opts.metrics, home, () => meta.region);
         res.setHeader('x-halab-home-region', home);
-        await runGlbCompletion({ ...request, model: opts.modelName }, home, { regions, config, clock, events, signal: controller.signal, onRegion: (r) => (meta.region = r), completionId: meta.id }, sink);
+        await runGlbCompletion({ ...request, model: opts.modelName }, home, { regions, config, clock, events, signal: controller.signal, onRegion: (r) => (meta.region = r), completionId: meta.id, ...(authorization ? { authorization } : {}) }, sink);
       })()
         .catch((err) => sendError(res, 500, `global load balancer error: ${(err as Error).message}`, 'internal_error'))
         .finally(() => (inFlight -= 1));
@@ -119,7 +127,7 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
     }
     if (req.method === 'GET' && url.startsWith('/v1/chat/completions/')) {
       const home = homeRegion(req.headers[config.regionHeader], regions, opts.defaultRegion);
-      return void fetchStoredCompletion(regions, home, decodeURIComponent(url.slice('/v1/chat/completions/'.length)), config.storedReadTimeoutMs)
+      return void fetchStoredCompletion(regions, home, decodePathPart(url.slice('/v1/chat/completions/'.length)), config.storedReadTimeoutMs, authorization)
         .then((a) => res.writeHead(a.status, { 'content-type': a.contentType }).end(a.body))
         .catch((err: Error) => sendError(res, 500, `stored completion: ${err.message}`, 'internal_error'));
     }
@@ -127,8 +135,8 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
       res.writeHead(200, { 'content-type': 'application/json' });
       return void res.end(JSON.stringify({ defaultRegion: opts.defaultRegion, inFlight, regions: regions.status() }));
     }
-    sendError(res, 404, `no route for ${req.method} ${url}`, 'not_found');
-  });
+    sendError(res, 404, `no route for ${req.method} ${url.slice(0, 200)}`, 'not_found');
+  }, handlerFailed));
   const bound = await listenHttp(server, host, port);
   return { ...bound, server };
 }

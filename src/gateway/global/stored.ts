@@ -3,6 +3,7 @@
 // a failover is read from whichever region has it (the home region's, or its replica).
 import { request } from 'undici';
 import type { GlbRegions } from './regions.js';
+import { labAuthHeaders } from '../../protocol/http-guard.js';
 
 export interface StoredAnswer {
   readonly status: number;
@@ -11,12 +12,13 @@ export interface StoredAnswer {
 }
 
 /** The first region's 200; else a 404 if some region answered one; else 503 naming the failures. */
-export async function fetchStoredCompletion(regions: GlbRegions, home: string, id: string, timeoutMs: number): Promise<StoredAnswer> {
+/** `authorization`: the reader's Authorization header, passed on (a completion is readable only with its creator's key). */
+export async function fetchStoredCompletion(regions: GlbRegions, home: string, id: string, timeoutMs: number, authorization?: string): Promise<StoredAnswer> {
   let notFound: StoredAnswer | undefined;
   const failures: string[] = [];
   for (const target of regions.ordered(home)) {
     try {
-      const res = await request(`${target.url}/v1/chat/completions/${encodeURIComponent(id)}`, { signal: AbortSignal.timeout(timeoutMs) });
+      const res = await request(`${target.url}/v1/chat/completions/${encodeURIComponent(id)}`, { signal: AbortSignal.timeout(timeoutMs), headers: { ...labAuthHeaders(), ...(authorization ? { authorization } : {}) } });
       const answer = { status: res.statusCode, body: await res.body.text(), contentType: String(res.headers['content-type'] ?? 'application/json') };
       if (answer.status === 200) return answer;
       if (answer.status === 404) notFound ??= answer;

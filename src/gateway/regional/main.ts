@@ -15,6 +15,8 @@ import { watchTopology } from './topology-watch.js';
 import { UpstreamPool } from './upstream-pool.js';
 import { routesFromTopology } from '../../config/model-routes.js';
 import { openRegionCompletions } from '../stored/stored-setup.js';
+import { useLabAuth } from '../../protocol/lab-auth.js';
+import { loadLabAuth } from '../../process/lab-secret.js';
 
 const opts = new Command()
   .requiredOption('--region <region>')
@@ -28,6 +30,7 @@ const opts = new Command()
   .opts<{ region: string; host: string; controlPlane: string; topology: string; labDir: string; port: string; seed: string }>();
 
 const name = `gateway/${opts.region}`;
+useLabAuth(loadLabAuth(opts.labDir, name));
 const log = createLogger(name, logFile(opts.labDir, name));
 const topology = loadTopology(opts.topology);
 const metrics = createGatewayMetrics(opts.region);

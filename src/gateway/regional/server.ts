@@ -6,7 +6,7 @@ import type { EventSink } from '../../record/events.js';
 import type { GatewayConfig } from './config.js';
 import { runCompletion } from './completion.js';
 import { bufferedSink, streamingSink } from './openai-sinks.js';
-import { BodyTooLargeError, COMPLETION_ID_HEADER, completionIdFrom, listenHttp, readBody, sendError } from '../../protocol/openai-http.js';
+import { BodyTooLargeError, COMPLETION_ID_HEADER, completionIdFrom, listenHttp, newCompletionId, readBody, sendError } from '../../protocol/openai-http.js';
 import type { UpstreamPool } from './upstream-pool.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { CompletionSink } from './completion.js';
@@ -18,6 +18,9 @@ import { handleConfig, handleGetCompletion, handleReplicate } from '../stored/st
 import type { StateStore } from '../../store/state-store.js';
 import { CONFIG_PATH } from '../../store/config-replicator.js';
 import { REPLICATE_PATH } from '../stored/replicator.js';
+import { decodePathPart, guardHandler, requestPath, requireLabCaller, stripLabHeaders } from '../../protocol/http-guard.js';
+import { EV } from '../../record/event-types.js';
+import { bearerKey, creatorKeyHash } from '../stored/completion-access.js';
 
 export interface GatewayOptions {
   readonly id: string;
@@ -72,7 +75,6 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
   const invalid = (): void => metrics?.requests.inc({ region: opts.region, outcome: 'invalid' });
   metrics?.bindGauges(() => inFlight, () => pool.available().length);
   let inFlight = 0;
-  let seq = 0;
 
   async function completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let raw: string;
@@ -98,7 +100,8 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
       if (!res.writableFinished) controller.abort(new Error('client disconnected'));
     });
     const meta = {
-      id: completionIdFrom(req.headers[COMPLETION_ID_HEADER]) ?? `chatcmpl-${opts.id.replace(/[^a-z0-9]/gi, '')}-${clock.nowMs().toString(36)}-${(seq++).toString(36)}`,
+      // only a lab component (the global load balancer) names the id; its x-halab-* headers survive stripping
+      id: completionIdFrom(req.headers[COMPLETION_ID_HEADER]) ?? newCompletionId(),
       model: route?.model ?? opts.modelName,
       createdS: Math.floor(clock.nowMs() / 1000),
       region: opts.region,
@@ -106,7 +109,8 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
     };
     let base = request.stream ? streamingSink(res, meta) : bufferedSink(res, meta);
     if (request.store === true && opts.completions) {
-      base = storingSink(base, opts.completions, { ...meta, messages: request.messages, ...(request.metadata ? { metadata: request.metadata } : {}) }, clock);
+      const keyHash = creatorKeyHash(req);
+      base = storingSink(base, opts.completions, { ...meta, messages: request.messages, ...(request.metadata ? { metadata: request.metadata } : {}), ...(keyHash ? { keyHash } : {}) }, clock);
     }
     const sink = counted(base, opts, clock.monoMs());
     const model = route?.model ?? opts.modelName;
@@ -117,8 +121,16 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
     );
   }
 
-  const server = createServer((req, res) => {
-    const url = (req.url ?? '/').split('?')[0];
+  const refused = (req: IncomingMessage) => (reason: string): void => {
+    events.emit(EV.authRefused, opts.id, reason, { surface: 'http', method: `${req.method} ${requestPath(req).slice(0, 200)}`, ...(req.socket.remoteAddress ? { peer: req.socket.remoteAddress } : {}) });
+  };
+  const handlerFailed = (err: unknown, req: IncomingMessage): void => {
+    events.emit(EV.httpHandlerFailed, opts.id, err instanceof Error ? err.message : String(err), { method: String(req.method), path: requestPath(req).slice(0, 200) });
+  };
+
+  const server = createServer(guardHandler((req, res) => {
+    const url = requestPath(req);
+    stripLabHeaders(req);
     if (req.method === 'POST' && url === '/v1/chat/completions') {
       if (inFlight >= config.inFlightMax) {
         req.resume();
@@ -131,9 +143,10 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
         .finally(() => (inFlight -= 1));
       return;
     }
-    if (opts.completions && req.method === 'GET' && url?.startsWith('/v1/chat/completions/')) {
-      return void handleGetCompletion(opts.completions, url.slice('/v1/chat/completions/'.length), res).catch((err: Error) => sendError(res, 500, `stored completion: ${err.message}`, 'internal_error'));
+    if (opts.completions && req.method === 'GET' && url.startsWith('/v1/chat/completions/')) {
+      return void handleGetCompletion(opts.completions, decodePathPart(url.slice('/v1/chat/completions/'.length)), res, bearerKey(req)).catch((err: Error) => sendError(res, 500, `stored completion: ${err.message}`, 'internal_error'));
     }
+    if (url.startsWith('/internal/') && !requireLabCaller(req, res, refused(req))) return;
     if (opts.completions && req.method === 'POST' && url === REPLICATE_PATH) {
       return void handleReplicate(opts.completions, req, res).catch((err: Error) => sendError(res, 500, `replicate: ${err.message}`, 'internal_error'));
     }
@@ -158,8 +171,8 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
       res.writeHead(available > 0 ? 200 : 503, { 'content-type': 'application/json' });
       return void res.end(JSON.stringify({ status: available > 0 ? 'ok' : 'no-upstreams', region: opts.region, available }));
     }
-    sendError(res, 404, `no route for ${req.method} ${url}`, 'not_found');
-  });
+    sendError(res, 404, `no route for ${req.method} ${url.slice(0, 200)}`, 'not_found');
+  }, handlerFailed));
   const bound = await listenHttp(server, host, port);
   return { ...bound, server, inFlight: () => inFlight };
 }

@@ -13,6 +13,8 @@ export interface StoreMeta {
   readonly region: string;
   readonly messages: readonly unknown[];
   readonly metadata?: Record<string, string>;
+  /** SHA-256 of the creating request's API key (only that key may read the completion back). */
+  readonly keyHash?: string;
 }
 
 export function storingSink(inner: CompletionSink, sc: StoredCompletions, meta: StoreMeta, clock: Clock): CompletionSink {
@@ -33,7 +35,7 @@ export function storingSink(inner: CompletionSink, sc: StoredCompletions, meta: 
         usage,
         ...(meta.metadata ? { metadata: meta.metadata } : {}),
         request: { messages: meta.messages },
-        halab: { region: meta.region, storedAtMs: clock.nowMs() },
+        halab: { region: meta.region, storedAtMs: clock.nowMs(), ...(meta.keyHash ? { keyHash: meta.keyHash } : {}) },
       };
       sc.save(completion).then(
         () => inner.done(finishReason, usage, outcome),

@@ -1,6 +1,7 @@
 // Follows the control plane's WatchTopology stream, reconnecting with capped backoff. Between
 // connections the last topology stays in force (routing survives a control-plane outage).
 import { controlPlanePackage, grpc } from '../../protocol/grpc.js';
+import { labClientOptions } from '../../protocol/grpc-auth.js';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { ControlPlaneClient } from '../../gen/halab/v1/ControlPlane.js';
 import type { Topology__Output } from '../../gen/halab/v1/Topology.js';
@@ -27,7 +28,7 @@ export function watchTopology(
   const clients = new Map<string, ControlPlaneClient>();
   const clientFor = (a: string): ControlPlaneClient => {
     let c = clients.get(a);
-    if (!c) clients.set(a, (c = new ControlPlane(a, grpc.credentials.createInsecure())));
+    if (!c) clients.set(a, (c = new ControlPlane(a, grpc.credentials.createInsecure(), labClientOptions())));
     return c;
   };
   let closed = false;

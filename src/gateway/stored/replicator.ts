@@ -11,6 +11,7 @@ import type { EventSink } from '../../record/events.js';
 import { EV } from '../../record/event-types.js';
 import { Backoff } from '../../policy/backoff.js';
 import type { StoredCompletions } from './stored-completions.js';
+import { labAuthHeaders } from '../../protocol/http-guard.js';
 
 export interface ReplicatorConfig {
   readonly batchMax: number;
@@ -102,7 +103,7 @@ export class Replicator {
     if (!base) throw new Error(`no gateway known for region ${peer}`);
     const res = await request(`${base}${REPLICATE_PATH}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...labAuthHeaders() },
       body: JSON.stringify({ from: this.sc.region, records: bodies }),
       headersTimeout: this.config.requestTimeoutMs,
       bodyTimeout: this.config.requestTimeoutMs,

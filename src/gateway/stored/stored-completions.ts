@@ -14,8 +14,8 @@ export interface StoredCompletion {
   readonly usage?: unknown;
   readonly metadata?: Record<string, string>;
   readonly request: { readonly messages: readonly unknown[] };
-  /** Region that accepted the write, and when (epoch ms). */
-  readonly halab: { readonly region: string; readonly storedAtMs: number };
+  /** Region that accepted the write, and when (epoch ms); SHA-256 of the creating request's API key, when it had one. */
+  readonly halab: { readonly region: string; readonly storedAtMs: number; readonly keyHash?: string };
 }
 
 export interface PendingRecord {

@@ -4,17 +4,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyTooLargeError, readBody, sendError } from '../../protocol/openai-http.js';
 import { configDigest } from '../../store/config-replicator.js';
 import type { StateStore } from '../../store/state-store.js';
+import { mayRead, publicCompletion } from './completion-access.js';
 import { validCompletionId, type StoredCompletion, type StoredCompletions } from './stored-completions.js';
 
 /** A replication batch larger than this is refused (413). */
 export const REPLICATE_BODY_MAX_BYTES = 32 << 20;
 
-export async function handleGetCompletion(sc: StoredCompletions, id: string, res: ServerResponse): Promise<void> {
+/** GET of a stored completion; `key` is the reader's API key (see completion-access.ts). */
+export async function handleGetCompletion(sc: StoredCompletions, id: string, res: ServerResponse, key?: string): Promise<void> {
   if (!validCompletionId(id)) return sendError(res, 400, `"${id.slice(0, 80)}" is not a completion id`, 'invalid_request', 'completion_id');
   try {
     const c = await sc.get(id);
-    if (!c) return sendError(res, 404, `No stored completion found with id '${id}' in region ${sc.region}`, 'not_found', 'completion_id');
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(c));
+    if (!c || !mayRead(c, key)) return sendError(res, 404, `No stored completion found with id '${id}' in region ${sc.region}`, 'not_found', 'completion_id');
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(publicCompletion(c)));
   } catch (err) {
     sendError(res, 500, `reading stored completion ${id}: ${(err as Error).message}`, 'internal_error');
   }
