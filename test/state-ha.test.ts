@@ -13,6 +13,8 @@ import { BuiltinDriver } from '../src/load/builtin-driver.js';
 import { readBackStored } from '../src/load/readback.js';
 import { measureState } from '../src/measure/state-figures.js';
 import { halab, leftovers, makeHome } from './helpers.js';
+import { AUTH_HEADER, mintToken } from '../src/protocol/lab-auth.js';
+import { readLabSecret } from '../src/process/lab-secret.js';
 
 const home = makeHome('halab-state-');
 interface Status {
@@ -107,7 +109,7 @@ describe('durable control-plane state and stored completions', () => {
     expect((await getStored(gw(s0, 'us-west-2'), 'chatcmpl-nope')).status).toBe(404);
     // model versions and configuration replicated by the control plane into the region's store
     const cfg = await waitFor('config in us-west-2', async () => {
-      const body = (await (await request(`${gw(s0, 'us-west-2')}/internal/config`)).body.json()) as { keys: Record<string, string> };
+      const body = (await (await request(`${gw(s0, 'us-west-2')}/internal/config`, { headers: { [AUTH_HEADER]: mintToken(readLabSecret(join(home, 'lab')), 'cli') } })).body.json()) as { keys: Record<string, string> };
       return body.keys['models/llama-3-8b-instruct'] ? body : undefined;
     }, 5000);
     expect(Object.keys(cfg.keys).some((k) => k.startsWith('deployments/'))).toBe(true);
@@ -121,7 +123,7 @@ describe('durable control-plane state and stored completions', () => {
 
   it('stores under the id the global load balancer gave the client, readable through it and from either region', async () => {
     const { id, content } = await storeCompletion(s0.entrypoint, 2);
-    expect(id).toMatch(/^chatcmpl-glb-/);
+    expect(id).toMatch(/^chatcmpl-[0-9a-f]{32}$/); // random, not time-based
     const viaGlb = await getStored(s0.entrypoint, id);
     expect(viaGlb.status).toBe(200);
     expect(viaGlb.body.choices?.[0]?.message.content).toBe(content);
