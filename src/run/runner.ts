@@ -22,7 +22,7 @@ import { evaluateAbort, type AbortPolicy, type AbortView } from './abort-monitor
 import { ChaosEngine } from '../chaos/engine.js';
 import { DeploySchedule } from '../chaos/deploy-schedule.js';
 import { Progress } from './progress.js';
-import { resolveFault } from '../chaos/injectors.js';
+import { validatedSchedule } from './validate-scenario.js';
 import { readBackAfterRun } from './readback-phase.js';
 import { checkPrerequisites } from './prerequisites.js';
 import { formatRecords } from '../record/record-io.js';
@@ -99,9 +99,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   let k6Result: K6Result | undefined;
   // every fault must be injectable here (Toxiproxy or root where needed; a command for each kind on
   // external endpoints) before anything starts
-  const schedule = scheduleFor(scenario, topology, seed);
+  const schedule = validatedSchedule(scenario, topology, scheduleFor(scenario, topology, seed));
   if (!topology.external) checkPrerequisites(schedule.map((f) => f.kind), opts.scenarioFile);
-  for (const f of schedule) resolveFault(f.kind, f.target, topology);
   const state = await startLab(topology, paths, clock, { seed });
   const events = fileEventSink(eventsFile(paths.labDir, 'chaos'), 'chaos', clock);
   // launched stand-ins' URLs are known now: faults use the resolved topology
