@@ -23,6 +23,8 @@ import { ChaosEngine } from '../chaos/engine.js';
 import { DeploySchedule } from '../chaos/deploy-schedule.js';
 import { Progress } from './progress.js';
 import { validatedSchedule } from './validate-scenario.js';
+import { ProcessWatch } from './process-watch.js';
+import { readFaults, type ActiveFault } from '../chaos/faults-store.js';
 import { readBackAfterRun } from './readback-phase.js';
 import { checkPrerequisites } from './prerequisites.js';
 import { formatRecords } from '../record/record-io.js';
@@ -84,6 +86,15 @@ export function scheduleFor(scenario: Scenario, topology: Topology, seed: number
   );
 }
 
+/** The lab's active faults, or none while the store is being replaced. */
+function readFaultsOrNone(labDir: string): ActiveFault[] {
+  try {
+    return readFaults(labDir);
+  } catch {
+    return [];
+  }
+}
+
 export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const { scenario, seed, clock, paths, signal, log } = opts;
   const runDir = resolve(opts.outDir);
@@ -107,6 +118,14 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const liveTopology = resolve(state.topologyFile) === resolve(topology.file) ? topology : loadTopology(state.topologyFile);
   const engine = new ChaosEngine({ paths, topology: liveTopology, clock }, events, clock);
   const deploys = new DeploySchedule(state.controlPlane!, events, clock);
+  const watch = new ProcessWatch({
+    paths,
+    events: fileEventSink(eventsFile(paths.labDir, 'process-watch'), 'lab', clock),
+    clock,
+    activeFaults: () => [...engine.activeFaults(), ...readFaultsOrNone(paths.labDir)],
+    log,
+  });
+  watch.start();
   const recordsOut = createWriteStream(join(runDir, 'requests.ndjson'));
   const records: RequestRecord[] = [];
   const storedWrites: RequestRecord[] = [];
@@ -188,6 +207,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     k6Result = summary.k6;
     events.emit(EV.loadStopped, 'load', interrupted ? 'interrupted' : undefined, { ...summary });
   } finally {
+    watch.stop();
     monitor?.cancel();
     progress.stop();
     await deploys.stop(interrupted ? 0 : DEPLOY_END_GRACE_MS);

@@ -14,7 +14,7 @@ import { createRng } from '../../core/rng.js';
 import { loadScenario } from '../../config/scenario.js';
 import { loadTopology } from '../../config/topology.js';
 import { DEFAULT_CATALOGUE, DEFAULT_GAMEDAY_PLAN, MAX_GAMEDAY_ARRIVALS, planGameday, type WeightedKind } from '../../policy/gameday-plan.js';
-import { parseNumberFlag } from '../number-flags.js';
+import { parseNumberFlag } from './number-flags.js';
 import { faultKindInfo, faultKindNames } from '../../config/fault-kinds.js';
 import { runScenario } from '../../run/runner.js';
 import { resolveFault } from '../../chaos/injectors.js';

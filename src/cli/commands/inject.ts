@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { realClock } from '../../core/clock.js';
 import { parsePositiveDurationMs } from '../../core/duration.js';
 import { HalabError } from '../../core/errors.js';
-import { numberFlag } from '../number-flags.js';
+import { numberFlag } from './number-flags.js';
 import { fileEventSink } from '../../record/events.js';
 import { EV } from '../../record/event-types.js';
 import { loadTopology } from '../../config/topology.js';

@@ -9,7 +9,7 @@ import { HalabError, errorMessage } from '../../core/errors.js';
 import { MISBEHAVIOURS, parseMisbehaviour } from '../../replica/misbehaviour.js';
 import { addStandinFlags, standinOptions, type StandinFlags } from '../../replica/standin-flags.js';
 import { startUpstreamStandin } from '../../replica/upstream-standin.js';
-import { numberFlag } from '../number-flags.js';
+import { numberFlag } from './number-flags.js';
 
 async function adminCall(base: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<string> {
   let res;

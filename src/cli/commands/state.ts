@@ -13,7 +13,7 @@ import { readLabState, requireLabState } from '../../process/lab-state.js';
 import { openObjectStore } from '../../store/object-store.js';
 import { labPaths } from '../../process/paths.js';
 import { labObjectStore, restoreControlPlane } from '../../lab/restore.js';
-import { parseNumberFlag } from '../number-flags.js';
+import { parseNumberFlag } from './number-flags.js';
 
 /** --from as a snapshot name in the store, or a path / URL of a snapshot file. */
 function snapshotRef(from: string | undefined, store: string | undefined): { from?: string; storeUrl?: string } {

@@ -1,6 +1,6 @@
 // Numbers given in flags, checked where commander reads them: a flag whose value is not a number
 // in its range is a USAGE error (exit 2) naming the flag and the value, never silently a default.
-import { HalabError } from '../core/errors.js';
+import { HalabError } from '../../core/errors.js';
 
 export interface NumberRange {
   readonly min?: number;
