@@ -87,4 +87,21 @@ describe('halab down stops only its own processes', () => {
     expect(after.code).toBe(2);
     expect(after.stderr).toMatch(/no lab is running/);
   }, 30_000);
+
+  it('a corrupt state file whose processes are all gone: halab up says so, cleans it up and starts the lab', async () => {
+    const home = makeHome('halab-own-');
+    const paths = labPaths(home);
+    mkdirSync(paths.labDir, { recursive: true });
+    writeFileSync(paths.stateFile, 'not json at all');
+    try {
+      const up = await halab(home, ['up', smallTopology(home)]);
+      expect(up.code, up.stderr).toBe(0);
+      expect(up.stderr).toMatch(/note: the lab state file .*state\.json is corrupt \(.*\); none of its processes runs, so it is cleaned up/);
+      const status = await halab(home, ['status', '--json']);
+      expect(status.code).toBe(0);
+      expect((JSON.parse(status.stdout) as { dead: string[] }).dead).toEqual([]);
+    } finally {
+      await halab(home, ['down']);
+    }
+  }, 60_000);
 });
