@@ -1,9 +1,11 @@
 // The lab by hand, as a user runs it: `halab up`, faults injected while a client streams, bad
 // input refused, and `halab down` leaving nothing behind.
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realClock } from '../src/core/clock.js';
+import { isAlive } from '../src/process/launcher.js';
 import type { RequestRecord } from '../src/record/records.js';
 import { BuiltinDriver } from '../src/load/builtin-driver.js';
 import { halab, leftovers, listening, makeHome, smallTopology } from './helpers.js';
@@ -136,13 +138,39 @@ describe('a lab started by hand', () => {
     expect(gw).toContain('halab_gateway_time_to_first_token_seconds_bucket');
   });
 
-  it('halab down stops every process and leaves no file or port behind', async () => {
+  it('a dead entry point (the GLB killed with SIGKILL) shows in halab status, text and JSON', async () => {
+    const before = (await statusJson()) as typeof status & { processes: { name: string; pid: number; alive: boolean; since?: string }[] };
+    const glb = before.processes.find((p) => p.name === 'glb')!;
+    expect(glb).toMatchObject({ alive: true, since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    process.kill(glb.pid, 'SIGKILL');
+    for (let i = 0; i < 50 && isAlive(glb.pid); i++) await realClock.sleep(50);
+    const json = (await statusJson()) as typeof before & { globalLoadBalancer: { alive: boolean }; dead: string[]; warnings: string[] };
+    expect(json.globalLoadBalancer.alive).toBe(false);
+    expect(json.dead).toEqual(['glb']);
+    expect(json.processes.find((p) => p.name === 'glb')).toMatchObject({ pid: glb.pid, alive: false, state: 'dead' });
+    expect(json.processes.filter((p) => p.alive)).toHaveLength(json.processes.length - 1);
+    expect(json.warnings).toEqual([expect.stringMatching(/the entry point \(global load balancer\) is DEAD/)]);
+    const text = await halab(home, ['status']);
+    expect(text.code).toBe(0);
+    expect(text.stdout.split('\n')[0]).toMatch(new RegExp(`^WARNING: the entry point \\(global load balancer\\) is DEAD: clients cannot reach the lab \\(glb, pid ${glb.pid}\\)`));
+    expect(text.stdout).toMatch(/^entrypoint: +http:\S+ \(DEAD\)$/m);
+    expect(text.stdout).toMatch(new RegExp(`^glb +${glb.pid} +DEAD `, 'm'));
+  }, 30_000);
+
+  it('halab down stops every process and leaves no file or port behind, but not a tail -f of a lab log', async () => {
     const s = await statusJson();
     const urls = [...s.replicas.map((r) => r.url), ...s.gateways.map((g) => g.url)];
-    const down = await halab(home, ['down']);
-    expect(down.code).toBe(0);
-    expect(down.stdout).toMatch(/lab down: \d+ processes stopped/);
-    expect(leftovers(home)).toEqual([]);
+    // a user following a lab log: its command line names a file under the lab directory
+    const tail = spawn('tail', ['-f', join(home, 'lab', 'logs', 'controlplane.log')], { stdio: 'ignore' });
+    try {
+      const down = await halab(home, ['down']);
+      expect(down.code).toBe(0);
+      expect(down.stdout).toMatch(/lab down: \d+ processes stopped, 1 had already exited/);
+      expect(isAlive(tail.pid!)).toBe(true);
+    } finally {
+      tail.kill('SIGKILL');
+    }
+    expect(leftovers(home).filter((pid) => pid !== tail.pid)).toEqual([]);
     expect(existsSync(join(home, 'lab'))).toBe(false);
     for (const url of urls) expect(listening(url), url).toBe(false);
     const inject = await halab(home, ['inject', 'replica.crash', 'us-east-1/primary/0']);

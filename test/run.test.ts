@@ -123,7 +123,7 @@ describe('halab run', () => {
     expect(leftovers(home)).toEqual([]);
     const missing = await halab(home, ['run', join(home, 'nope.yaml')]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/nope\.yaml: \(root\): cannot read scenario file \(ENOENT\)/);
+    expect(missing.stderr).toMatch(/nope\.yaml: cannot read scenario file \(ENOENT\)/);
   });
 
   it('gives the same fault schedule for the same seed', async () => {

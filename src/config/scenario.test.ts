@@ -53,8 +53,8 @@ describe('scenario files', () => {
   it('reports unreadable and invalid YAML files by name', () => {
     const dir = mkdtempSync(join(tmpdir(), 'halab-scn-'));
     const bad = join(dir, 'bad.yaml');
-    writeFileSync(bad, 'name: [unclosed');
-    expect(() => loadScenario(bad)).toThrow(/bad\.yaml: \(root\): not valid YAML/);
+    writeFileSync(bad, 'name: demo\nduration: 10s\nload: { ratePerSec: 5\n');
+    expect(() => loadScenario(bad)).toThrow(/bad\.yaml:4:1: scenario file is not valid YAML: /);
     expect(() => loadScenario(join(dir, 'missing.yaml'))).toThrow(/missing\.yaml.*ENOENT/);
   });
 

@@ -1,14 +1,13 @@
 // Scenario files (scenarios/*.yaml): topology, seed, duration, load profile, fault schedule and
 // targets. Parsed once into a readonly Scenario; an invalid file gets an error naming the file,
 // the field path and what was expected.
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDurationMs } from '../core/duration.js';
 import { ConfigError } from '../core/errors.js';
 import { faultKindInfo, faultKindNames } from './fault-kinds.js';
 import type { Rng } from '../core/rng.js';
 import { parseWith } from './schema-errors.js';
+import { readYamlFile } from './yaml-file.js';
 
 const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   try {
@@ -112,7 +111,7 @@ export const scenarioSchema = z.strictObject({
       streaming: z.boolean().default(true),
       promptTokens: z.number().int().min(1).max(8000).default(64),
       maxTokens: z.number().int().min(1).max(4096).default(64),
-      timeout: duration.default(30_000),
+      timeout: duration.refine((ms) => ms > 0 && ms <= 3_600_000, 'a request timeout must be more than 0 and at most 1h').default(30_000),
       clientRegion: z.string().optional(),
       /** k6 driver: VUs started up front and at most (defaults from rate and timeout). */
       preAllocatedVUs: z.number().int().min(1).max(10_000).optional(),
@@ -227,18 +226,7 @@ export function buildScenario(data: unknown, file: string): Scenario {
 
 /** Reads and validates a scenario file. */
 export function loadScenario(file: string): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(file, '', `cannot read scenario file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (err) {
-    throw new ConfigError(file, '', `not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
+  const data = readYamlFile(file, 'scenario file');
   return buildScenario(data, file);
 }
 

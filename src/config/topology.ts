@@ -1,21 +1,34 @@
 // Topology files (cluster/*.yaml): regions, clusters, replicas per cluster, model and performance
 // profile. Parsed once into a readonly object; every replica gets its id and loopback host here.
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { MAX_DURATION_MS } from '../core/duration.js';
 import { ConfigError } from '../core/errors.js';
+import { ENGINE_PROFILE_NAMES } from './engine-profile-names.js';
 import { clusterId, replicaId } from '../core/ids.js';
 import { parseWith } from './schema-errors.js';
+import { readYamlFile } from './yaml-file.js';
 import { checkRoutes, externalClusterSchema, routeSchema, type EndpointKind } from './topology-external.js';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name of letters, digits and dashes');
-const loopbackHost = z.string().regex(/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/, 'expected a loopback IPv4 address (127.x.y.z)');
+/** Stand-in replicas one cluster may have (one process each). */
+export const MAX_GPUS_PER_CLUSTER = 64;
+/** Lab processes a topology may ask for in all (replicas and launched stand-ins): what one machine runs. */
+export const MAX_REPLICAS_TOTAL = 128;
+
+const loopbackHost = z.string().refine((h) => {
+  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
+  return m !== null && m.slice(1).every((o) => Number(o) <= 255) && h !== '127.255.255.255';
+}, { error: (i) => `expected a loopback IPv4 address (127.x.y.z, each part 0-255), not ${JSON.stringify(i.input)}: every listener binds loopback only` });
+
+const profileName = z.string().refine((p) => ENGINE_PROFILE_NAMES.includes(p), {
+  error: (i) => `unknown engine profile ${JSON.stringify(i.input)}; known: ${ENGINE_PROFILE_NAMES.join(', ')}`,
+});
 
 const clusterSchema = z.strictObject({
   name,
   role: z.enum(['primary', 'backup']).default('primary'),
   /** Stand-in replicas (one per GPU); an external cluster has one replica per endpoint instead. */
-  gpus: z.number().int().min(1).max(64).optional(),
+  gpus: z.number().int().min(1).max(MAX_GPUS_PER_CLUSTER, `at most ${MAX_GPUS_PER_CLUSTER} replicas per cluster`).optional(),
   /** Real OpenAI-compatible endpoints instead of stand-ins. */
   external: externalClusterSchema.optional(),
   /** Below this fraction of healthy replicas the cluster counts as failed and its backup takes over. */
@@ -52,11 +65,11 @@ export const topologySchema = z.strictObject({
   name,
   model: z.strictObject({ name: z.string().min(1), version: z.string().min(1) }).default({ name: 'llama-3-8b-instruct', version: 'v1' }),
   /** Performance profile of stand-in replicas (see src/replica/profiles.ts). */
-  profile: z.string().default('h100-llama3-8b'),
+  profile: profileName.default('h100-llama3-8b'),
   /** Multiplies every engine duration (prefill, decode, model load); < 1 runs faster than real. */
   timeScale: z.number().gt(0).max(10).default(1),
   /** Overrides the profile's model load time (before timeScale). */
-  modelLoadMs: z.number().min(0).optional(),
+  modelLoadMs: z.number().min(0).max(3_600_000, 'at most 3600000 (one hour)').optional(),
   controlPlane: z
     .strictObject({
       host: loopbackHost.default('127.0.0.1'),
@@ -75,13 +88,13 @@ export const topologySchema = z.strictObject({
           url: z.string().regex(/^(file|s3):\/\/./, 'expected file:///path or s3://bucket[/prefix]').optional(),
           /** S3 endpoint (an S3-compatible server); credentials come from the AWS_* environment. */
           endpoint: z.string().url().optional(),
-          intervalMs: z.number().int().min(0).default(0),
+          intervalMs: z.number().int().min(0).max(MAX_DURATION_MS, 'at most 366 days').default(0),
           retain: z.number().int().min(1).max(1000).default(10),
         })
         .default({ intervalMs: 0, retain: 10 }),
     })
     .default({ host: '127.0.0.1', store: 'embedded', instances: 1, placement: 'host', leaseTtlS: 2, backup: { intervalMs: 0, retain: 10 } }),
-  links: z.strictObject({ interRegionLatencyMs: z.number().min(0).default(30) }).default({ interRegionLatencyMs: 30 }),
+  links: z.strictObject({ interRegionLatencyMs: z.number().min(0).max(10_000, 'at most 10000 ms').default(30) }).default({ interRegionLatencyMs: 30 }),
   regions: z.array(regionSchema).min(1),
   external: externalSchema.optional(),
   /** Model routes with fallbacks (default: the topology's model on every cluster). */
@@ -181,23 +194,20 @@ export function buildTopology(data: unknown, file: string): Topology {
       }
     });
   });
+  parsed.regions.forEach((region, ri) => {
+    if (!region.clusters.some((c) => c.role === 'primary')) {
+      throw new ConfigError(file, `regions[${ri}].clusters`, `region "${region.name}" has no primary cluster: a backup only takes over from a primary of its region`);
+    }
+  });
+  if (replicas.length > MAX_REPLICAS_TOTAL) {
+    throw new ConfigError(file, 'regions', `${replicas.length} replicas in all; a lab runs at most ${MAX_REPLICAS_TOTAL} (one process each) on one machine`);
+  }
   if (parsed.routes) checkRoutes(parsed.routes, new Set(clusters.map((c) => c.id)), file);
   return Object.freeze({ ...parsed, file, clusters, replicas });
 }
 
 /** Reads and validates a topology file. */
 export function loadTopology(file: string): Topology {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(file, '', `cannot read topology file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (err) {
-    throw new ConfigError(file, '', `not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
+  const data = readYamlFile(file, 'topology file');
   return buildTopology(data, file);
 }

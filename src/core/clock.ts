@@ -16,6 +16,49 @@ export interface Clock {
   sleep(delayMs: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** Node's timers hold at most 2^31-1 ms (~24.8 days); a longer delay fires after 1 ms instead. */
+export const TIMER_MAX_MS = 2 ** 31 - 1;
+
+/** The timer primitives chunkedTimeout arms (the real ones by default; fakes in tests). */
+export interface TimerPrimitives {
+  set(fn: () => void, delayMs: number): unknown;
+  clear(handle: unknown): void;
+  monoMs(): number;
+}
+
+const nodeTimers: TimerPrimitives = {
+  set: (fn, delayMs) => setTimeout(fn, delayMs),
+  clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  monoMs: () => performance.now(),
+};
+
+/**
+ * Runs fn once after delayMs, however long: a delay over maxChunkMs is waited in chunks of at most
+ * maxChunkMs, each re-armed for what is left of the deadline, so a 30-day fault lasts 30 days.
+ */
+export function chunkedTimeout(delayMs: number, fn: () => void, timers: TimerPrimitives = nodeTimers, maxChunkMs = TIMER_MAX_MS): TimerHandle {
+  const deadline = timers.monoMs() + Math.max(0, delayMs);
+  let handle: unknown;
+  let cancelled = false;
+  const arm = (): void => {
+    const left = deadline - timers.monoMs();
+    if (left > maxChunkMs) {
+      handle = timers.set(arm, maxChunkMs);
+      return;
+    }
+    handle = timers.set(() => {
+      if (!cancelled) fn();
+    }, Math.max(0, left));
+  };
+  arm();
+  return {
+    cancel: () => {
+      cancelled = true;
+      timers.clear(handle);
+    },
+  };
+}
+
 class RealClock implements Clock {
   private readonly originMs = Date.now() - performance.now();
 
@@ -28,19 +71,18 @@ class RealClock implements Clock {
   }
 
   setTimer(delayMs: number, fn: () => void): TimerHandle {
-    const handle = setTimeout(fn, Math.max(0, delayMs));
-    return { cancel: () => clearTimeout(handle) };
+    return chunkedTimeout(delayMs, fn);
   }
 
   sleep(delayMs: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const timer = setTimeout(() => {
+      const timer = chunkedTimeout(delayMs, () => {
         signal?.removeEventListener('abort', onAbort);
         resolve();
-      }, Math.max(0, delayMs));
+      });
       const onAbort = (): void => {
-        clearTimeout(timer);
+        timer.cancel();
         reject(signal?.reason);
       };
       signal?.addEventListener('abort', onAbort, { once: true });

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { HalabError } from '../core/errors.js';
 import { isAlive, logTail } from '../process/launcher.js';
+import { recordLaunch } from '../process/owned.js';
 import { logFile } from '../process/paths.js';
 import { freePort } from '../core/free-port.js';
 
@@ -39,7 +40,7 @@ export async function etcdArgs(labDir: string, clientPort?: number): Promise<Etc
   };
 }
 
-/** Spawns etcd detached with its output in the lab's log; returns its pid. */
+/** Spawns etcd detached with its output in the lab's log, records it in the launch ledger; returns its pid. */
 export function spawnEtcd(labDir: string, name: string, args: readonly string[]): number {
   const log = logFile(labDir, name);
   mkdirSync(dirname(log), { recursive: true });
@@ -49,6 +50,7 @@ export function spawnEtcd(labDir: string, name: string, args: readonly string[])
     child.on('error', () => undefined);
     child.unref();
     if (!child.pid) throw new HalabError('PREREQUISITE_MISSING', `cannot start ${ETCD_BINARY}`, 'install etcd-server (scripts/setup.sh does)');
+    recordLaunch(labDir, name, child.pid);
     return child.pid;
   } finally {
     closeSync(fd);

@@ -8,8 +8,10 @@ import type { Topology } from '../config/topology.js';
 import { getStatus, waitForStatus } from './cp-client.js';
 import { isAlive, spawnComponent, waitReady, type Component } from '../process/launcher.js';
 import { readLabState, writeLabState, type LabState, type ProcessEntry } from '../process/lab-state.js';
+import { describeLeftAlone, surveyLab } from '../process/lab-processes.js';
+import { isOwnedAlive } from '../process/owned.js';
 import type { LabPaths } from '../process/paths.js';
-import { findLabProcesses, terminate } from '../process/reaper.js';
+import { terminateOwned } from '../process/reaper.js';
 import { checkApiKeys, standinArgs, writeResolvedTopology } from './external-endpoints.js';
 import { launchControlPlanes } from './controlplane-launch.js';
 import { spawnEtcd } from './etcd.js';
@@ -28,10 +30,18 @@ function readyTimeoutMs(topology: Topology, opts: StartOptions): number {
   return opts.timeoutMs ?? 20_000 + (topology.modelLoadMs ?? 25_000) * topology.timeScale * 2;
 }
 
-/** Refuses to start over a live lab; removes the remains of a dead one. */
+/**
+ * Refuses to start over a live lab; removes the remains of a dead one (a stale or corrupt state
+ * file whose processes are all gone).
+ */
 async function claimLab(paths: LabPaths, clock: Clock): Promise<void> {
-  const existing = readLabState(paths);
-  if (existing && existing.processes.some((p) => isAlive(p.pid))) {
+  const survey = surveyLab(paths);
+  const live = survey.processes.filter((p) => p.liveness === 'alive');
+  if (survey.corrupt && live.length > 0) {
+    throw new HalabError('LAB_ALREADY_RUNNING', `${survey.corrupt.message}, and ${live.length} of the processes it started still run (${live.map((p) => `${p.name} pid ${p.pid}`).join(', ')})`, 'stop them with `halab down`, then `halab up` again');
+  }
+  const existing = survey.state;
+  if (existing && live.length > 0) {
     throw new HalabError(
       'LAB_ALREADY_RUNNING',
       `a lab is already running (started ${new Date(existing.startedAtMs).toISOString()}, control plane ${existing.controlPlane ?? 'starting'})`,
@@ -187,9 +197,10 @@ export async function restartProcess(paths: LabPaths, processName: string, clock
   const entry = state?.processes.find((p) => p.name === processName);
   if (!state || !entry) throw new HalabError('UNKNOWN_TARGET', `no process ${processName} in the running lab`);
   // A process killed a moment ago may not be gone yet (a heal right after the inject).
+  const running = (): boolean => (entry.startTicks !== undefined ? isOwnedAlive(entry) : isAlive(entry.pid));
   const deadline = clock.monoMs() + 2000;
-  while (isAlive(entry.pid) && clock.monoMs() < deadline) await clock.sleep(20);
-  if (isAlive(entry.pid)) return entry;
+  while (running() && clock.monoMs() < deadline) await clock.sleep(20);
+  if (running()) return entry;
   const port = (entry.kind === 'gateway' || entry.kind === 'glb') && entry.url ? ['--port', new URL(entry.url).port] : [];
   if (entry.kind === 'controlplane' && entry.address) port.push('--port', entry.address.split(':').at(-1)!);
   if (entry.kind === 'toxiproxy') throw new HalabError('UNKNOWN_TARGET', 'the link proxies are not restarted; bring the lab up again');
@@ -208,20 +219,38 @@ export async function restartProcess(paths: LabPaths, processName: string, clock
   return entry;
 }
 
+export interface StopReport {
+  /** Whether there was a lab directory at all. */
+  readonly found: boolean;
+  readonly stopped: number;
+  /** Processes the lab started that had already exited. */
+  readonly alreadyGone: number;
+  /** Recorded pids not signalled, and why (the pid was reused; no start time to prove ownership). */
+  readonly leftAlone: readonly string[];
+  /** Why the state file could not be used, when it could not (the launch ledger was used instead). */
+  readonly corrupt?: string;
+}
+
 /**
- * Stops every process of the lab (from its state file, and any other process naming the lab
- * directory), then removes the lab directory. Safe to run when nothing is running.
+ * Stops every process the lab started — those in its state file and its launch ledger whose pid
+ * and start time still match, never a process found by its command line — then removes the lab
+ * directory. Recovers from a corrupt or stale state file. Safe to run when nothing is running.
  */
-export async function stopLab(paths: LabPaths, clock: Clock): Promise<{ stopped: number }> {
-  const state = readLabState(paths);
-  const pids = new Set<number>([...(state?.processes.map((p) => p.pid) ?? []), ...findLabProcesses(paths.labDir)]);
-  pids.delete(process.pid);
-  await terminate([...pids], clock);
-  const leftovers = findLabProcesses(paths.labDir);
-  if (leftovers.length > 0) await terminate(leftovers, clock, 0);
+export async function stopLab(paths: LabPaths, clock: Clock): Promise<StopReport> {
+  const found = existsSync(paths.labDir);
+  const survey = surveyLab(paths);
+  const mine = survey.processes.filter((p) => p.pid !== process.pid);
+  const live = mine.filter((p) => p.liveness === 'alive');
+  await terminateOwned(live, clock);
   removeLabRules(paths.labDir);
   rmSync(paths.labDir, { recursive: true, force: true });
-  return { stopped: pids.size };
+  return {
+    found,
+    stopped: live.length,
+    alreadyGone: mine.filter((p) => p.current && p.liveness === 'dead').length,
+    leftAlone: mine.filter((p) => p.liveness === 'reused' || p.liveness === 'unverified').map(describeLeftAlone),
+    ...(survey.corrupt ? { corrupt: survey.corrupt.message } : {}),
+  };
 }
 
 /** Status of the running lab's control plane, or undefined when it does not answer. */

@@ -13,6 +13,7 @@ import { HalabError } from '../core/errors.js';
 import { findGoBinary, type BinaryLocation } from '../core/go-binary.js';
 import type { GlbRoutes } from '../gateway/global/regions.js';
 import type { LinkProxy, LinksState } from '../process/lab-state.js';
+import { recordLaunch } from '../process/owned.js';
 import { logFile } from '../process/paths.js';
 import { freePort } from '../core/free-port.js';
 
@@ -33,8 +34,8 @@ async function api(base: string, method: 'GET' | 'POST' | 'DELETE', path: string
 }
 
 /**
- * Starts toxiproxy-server detached (its -config file sits in the lab directory, so `halab down`
- * finds it by command line like every lab process) and waits for its API. Returns its pid and API URL.
+ * Starts toxiproxy-server detached (recorded in the lab's launch ledger, so `halab down` stops it
+ * even when start-up fails half-way) and waits for its API. Returns its pid and API URL.
  */
 export async function startToxiproxy(binary: string, host: string, labDir: string, clock: Clock): Promise<{ pid: number; api: string; args: string[] }> {
   const port = await freePort(host);
@@ -50,6 +51,7 @@ export async function startToxiproxy(binary: string, host: string, labDir: strin
     const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd] });
     child.unref();
     pid = child.pid;
+    if (pid) recordLaunch(labDir, 'links', pid);
   } finally {
     closeSync(fd);
   }

@@ -2,6 +2,7 @@
 // within blast-radius limits (at most `maxReplicas` replicas affected at once, and never more than
 // one region at a time). The whole plan is drawn from the seed before the game day starts, so the
 // same seed injects the same faults in the same order.
+import { HalabError } from '../core/errors.js';
 import { faultKindInfo } from '../config/fault-kinds.js';
 import type { Rng } from '../core/rng.js';
 import type { ResolvedFault } from '../config/scenario.js';
@@ -71,7 +72,14 @@ export interface PlannedFault extends ResolvedFault {
   readonly replicas: readonly string[];
 }
 
+/** Most fault arrivals a plan may expect (duration ÷ mean interval): bounds the planning loop. */
+export const MAX_GAMEDAY_ARRIVALS = 10_000;
+
 export function planGameday(topology: Topology, opts: GamedayPlanOptions, rng: Rng): PlannedFault[] {
+  if (!(opts.meanIntervalMs > 0) || !(opts.durationMs / opts.meanIntervalMs <= MAX_GAMEDAY_ARRIVALS)) {
+    throw new HalabError('USAGE', `a game day of ${opts.durationMs}ms with a mean interval of ${opts.meanIntervalMs}ms expects more than ${MAX_GAMEDAY_ARRIVALS} faults`, 'use a longer mean interval');
+  }
+  if (!(opts.minFaultMs > 0 && opts.minFaultMs <= opts.maxFaultMs)) throw new HalabError('USAGE', `fault length must be 0 < min (${opts.minFaultMs}ms) <= max (${opts.maxFaultMs}ms)`);
   const plan: PlannedFault[] = [];
   let at = 0;
   for (let n = 0; ; n++) {

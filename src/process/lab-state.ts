@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { HalabError } from '../core/errors.js';
+import { launchOf } from './owned.js';
 import type { LabPaths } from './paths.js';
 
 export interface LinkProxy {
@@ -24,6 +25,13 @@ export interface ProcessEntry {
   readonly name: string;
   readonly kind: 'controlplane' | 'replica' | 'gateway' | 'glb' | 'toxiproxy' | 'standin' | 'etcd';
   pid: number;
+  /**
+   * The process's start time (ticks since boot, /proc/<pid>/stat field 22), filled in from the
+   * launch ledger on every write: with pid, what makes a process this lab's (src/process/owned.ts).
+   */
+  startTicks?: number;
+  /** Wall-clock start of the current process, epoch ms. */
+  startedAtMs?: number;
   /** Replica id or region, for replicas and gateways. */
   readonly subject?: string;
   url?: string;
@@ -52,19 +60,66 @@ export interface LabState {
   linksNote?: string;
 }
 
+/** Why a state file cannot be used, with the way out. */
+function corruptError(paths: LabPaths, why: string): HalabError {
+  return new HalabError(
+    'STATE_CORRUPT',
+    `the lab state file ${paths.stateFile} is corrupt (${why})`,
+    '`halab down` stops the processes this lab started (found in its launch records, checked by pid and start time) and removes the lab directory; then `halab up` starts afresh',
+  );
+}
+
+function checkShape(paths: LabPaths, data: unknown): LabState {
+  const state = data as Partial<LabState> | null;
+  if (!state || typeof state !== 'object' || Array.isArray(state)) throw corruptError(paths, 'not a JSON object');
+  if (!Array.isArray(state.processes)) throw corruptError(paths, 'no "processes" list');
+  state.processes.forEach((p: Partial<ProcessEntry> | null, i) => {
+    if (!p || typeof p.name !== 'string' || !Number.isInteger(p.pid) || !Array.isArray(p.args)) throw corruptError(paths, `processes[${i}] lacks a name, pid or args`);
+  });
+  if (typeof state.topologyFile !== 'string') throw corruptError(paths, 'no "topologyFile"');
+  return state as LabState;
+}
+
+/** The lab's state, undefined when no lab was started, or STATE_CORRUPT (exit 2) naming the way out. */
 export function readLabState(paths: LabPaths): LabState | undefined {
   if (!existsSync(paths.stateFile)) return undefined;
+  let data: unknown;
   try {
-    return JSON.parse(readFileSync(paths.stateFile, 'utf8')) as LabState;
+    data = JSON.parse(readFileSync(paths.stateFile, 'utf8'));
   } catch (err) {
-    throw new HalabError('INTERNAL', `lab state ${paths.stateFile} is unreadable: ${(err as Error).message}`, 'run `halab down` to clean up');
+    throw corruptError(paths, (err as Error).message);
+  }
+  return checkShape(paths, data);
+}
+
+/** The state when it can be read, or why it cannot (for the commands that recover from that). */
+export function inspectLabState(paths: LabPaths): { readonly state?: LabState; readonly corrupt?: HalabError } {
+  try {
+    const state = readLabState(paths);
+    return state ? { state } : {};
+  } catch (err) {
+    if (err instanceof HalabError && err.code === 'STATE_CORRUPT') return { corrupt: err };
+    throw err;
+  }
+}
+
+/** Each entry's start time from the launch ledger, so the state names each process by pid and start time. */
+function withStartTimes(labDir: string, processes: ProcessEntry[]): void {
+  for (const p of processes) {
+    const launch = launchOf(labDir, p.name, p.pid);
+    if (!launch) continue;
+    if (launch.startTicks !== undefined) p.startTicks = launch.startTicks;
+    if (launch.startedAtMs !== undefined) p.startedAtMs = launch.startedAtMs;
   }
 }
 
 export function writeLabState(paths: LabPaths, state: LabState): void {
   mkdirSync(dirname(paths.stateFile), { recursive: true });
-  writeFileSync(`${paths.stateFile}.tmp`, JSON.stringify(state, null, 2));
-  renameSync(`${paths.stateFile}.tmp`, paths.stateFile);
+  withStartTimes(paths.labDir, state.processes);
+  // one temp file per writer: the control plane (deploys) and the runner (heals) may write at once
+  const tmp = `${paths.stateFile}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(state, null, 2));
+  renameSync(tmp, paths.stateFile);
 }
 
 /** The running lab's state, or LAB_NOT_RUNNING. */

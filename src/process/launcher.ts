@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Clock } from '../core/clock.js';
 import { HalabError } from '../core/errors.js';
+import { recordLaunch } from './owned.js';
 import { logFile, readyFile } from './paths.js';
 
 export type Component = 'controlplane' | 'replica' | 'gateway' | 'glb' | 'standin';
@@ -52,7 +53,10 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Spawns `component` detached with `args` (which must include --lab-dir), returning its pid at once. */
+/**
+ * Spawns `component` detached with `args` (which must include --lab-dir), records it in the lab's
+ * launch ledger (pid and start time), and returns its pid at once.
+ */
 export function spawnComponent(component: Component, name: string, args: readonly string[], labDir: string): number {
   const log = logFile(labDir, name);
   mkdirSync(dirname(log), { recursive: true });
@@ -65,6 +69,7 @@ export function spawnComponent(component: Component, name: string, args: readonl
     });
     child.unref();
     if (!child.pid) throw new HalabError('LAB_START_FAILED', `could not start ${name}`);
+    recordLaunch(labDir, name, child.pid);
     return child.pid;
   } finally {
     closeSync(fd);

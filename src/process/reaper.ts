@@ -1,10 +1,16 @@
-// Stops lab processes: SIGTERM, a grace period, then SIGKILL; and finds leftovers of a lab by the
-// `--lab-dir <dir>` in their command line, so nothing survives `halab down` even after a crash.
+// Stops lab processes: SIGTERM, a grace period, then SIGKILL. `terminateOwned` signals a process
+// only while its pid and start time still match what the lab recorded, so a pid the kernel has
+// given to someone else is never signalled.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Clock } from '../core/clock.js';
 import { isAlive } from './launcher.js';
+import { isOwnedAlive, type ProcessRef } from './owned.js';
 
-/** Pids of live processes whose command line names this lab directory. */
+/**
+ * Pids of live processes whose command line names this lab directory. A diagnostic (tests use it
+ * to check nothing of a lab is left): never a reason to signal a process, which may be a user's
+ * `tail -f` of a lab log.
+ */
 export function findLabProcesses(labDir: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
@@ -38,6 +44,17 @@ export async function terminate(pids: readonly number[], clock: Clock, graceMs =
   for (const pid of live.filter(isAlive)) signal(pid, 'SIGKILL');
   const killDeadline = clock.monoMs() + 2000;
   while (live.some(isAlive) && clock.monoMs() < killDeadline) await clock.sleep(10);
+}
+
+/** Terminates the recorded processes that still run (pid and start time match): SIGTERM, graceMs, SIGKILL. */
+export async function terminateOwned(refs: readonly ProcessRef[], clock: Clock, graceMs = 3000): Promise<void> {
+  const live = refs.filter(isOwnedAlive);
+  for (const r of live) signal(r.pid, 'SIGTERM');
+  const deadline = clock.monoMs() + graceMs;
+  while (live.some(isOwnedAlive) && clock.monoMs() < deadline) await clock.sleep(25);
+  for (const r of live.filter(isOwnedAlive)) signal(r.pid, 'SIGKILL');
+  const killDeadline = clock.monoMs() + 2000;
+  while (live.some(isOwnedAlive) && clock.monoMs() < killDeadline) await clock.sleep(10);
 }
 
 /** Kills a process at once (the crash fault). */

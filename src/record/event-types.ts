@@ -100,6 +100,9 @@ export interface CoreEventPayloads {
   'fault.failed': { readonly kind: string; readonly target: string };
   /** A game day stopped early because an abort condition fired. */
   'gameday.aborted': NoData;
+  // the run's process watch (source lab); subject = the process name (glb, gateway/<region>, replica/<id>...)
+  /** A lab process exited while no fault had killed it (seen by pid and start time). */
+  'process.died': { readonly pid: number; readonly kind: string; readonly startedAtMs?: number };
   // replica agents (source replica/<id>); subject = the replica
   'fault.applied': { readonly id: string; readonly kind: string; readonly factor: number; readonly probability: number; readonly afterTokens: number };
   'fault.cleared': { readonly faultId: string };
@@ -247,6 +250,7 @@ export const EV = {
   faultHealFailed: 'fault.heal-failed',
   faultFailed: 'fault.failed',
   gamedayAborted: 'gameday.aborted',
+  processDied: 'process.died',
   loadStarted: 'load.started',
   loadStopped: 'load.stopped',
   authRefused: 'auth.refused',

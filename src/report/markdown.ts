@@ -40,6 +40,9 @@ export function renderMarkdown(r: RunReport): string {
           r.faults.map((f) => [f.kind, f.target, ms(f.detectionMs), ms(f.failoverMs), ms(f.rtoMs), f.failedRequests, f.truncatedRequests, f.resumedRequests, f.wrongAnswers, ms(f.worstTtftMs), f.errorSeconds]),
         ),
     '',
+    ...(r.processDeaths?.length
+      ? ['## Lab processes that died', '', 'No fault killed these (a crash, an OOM kill, a stray signal):', '', table(['process', 'pid', 'kind', 'at'], r.processDeaths.map((d) => [d.name, d.pid, d.kind, ms(d.atMs)])), '']
+      : []),
     ...stateMarkdown(r),
     ...renderDeploys(r),
     '## Latency',

@@ -10,6 +10,7 @@ import type { TornLine } from '../record/ndjson.js';
 import { k6ThresholdsCheck, type K6Result } from '../load/k6-exit.js';
 import { evaluateTargets, type Verdict } from '../measure/checks.js';
 import { measureRun, type RunMetrics } from '../measure/run-metrics.js';
+import { processDeaths, type ProcessDeath } from '../measure/process-deaths.js';
 import { loadTopology } from '../config/topology.js';
 import { annualize, defaultFaultRates } from '../sim/annualize.js';
 import { DEFAULT_FAILURE_MODEL } from '../sim/failure-model.js';
@@ -44,6 +45,8 @@ export interface RunReport {
   readonly meta: RunMeta;
   /** Final lines of the record files cut mid-write (a crash), left out of every figure. */
   readonly tornLines?: readonly TornLine[];
+  /** Lab processes that died while no fault had killed them (process.died events). */
+  readonly processDeaths?: readonly ProcessDeath[];
 }
 
 export const RUN_FILES = { meta: 'meta.json', scenario: 'scenario.yaml', requests: 'requests.ndjson', events: 'events.ndjson', json: 'report.json', md: 'report.md', junit: 'junit.xml', html: 'report.html', topology: 'topology.yaml', readback: 'readback.ndjson' } as const;
@@ -62,6 +65,7 @@ export function buildRunReport(runDir: string): RunReport {
   const records = requestsFile.records;
   const events = eventsFile.records;
   const readback = readbackRead?.records;
+  const deaths = processDeaths(events);
   const tornLines = [requestsFile.torn, eventsFile.torn, readbackRead?.torn].filter((t): t is TornLine => t !== undefined);
   const metrics = measureRun(records, events, scenario.targets, readback);
   const verdict = withK6Check(evaluateTargets(scenario.targets, metrics, scenario.deploys.map((d) => d.expect)), meta.k6);
@@ -79,6 +83,7 @@ export function buildRunReport(runDir: string): RunReport {
     reproduce: `halab run ${meta.scenarioFile} --seed ${meta.seed}`,
     meta,
     ...(tornLines.length ? { tornLines } : {}),
+    ...(deaths.length ? { processDeaths: deaths } : {}),
   };
 }
 
@@ -124,6 +129,7 @@ export function formatSummary(r: RunReport): string {
       (d) => `deploy ${d.strategy} ${d.fromVersion} -> ${d.version} (${d.behaviour}): ${d.outcome} in ${d.durationMs ?? '-'}ms${d.detectionMs !== null ? `, detected in ${d.detectionMs}ms` : ''}; during it failed ${d.failedRequests}, truncated ${d.truncatedRequests}, wrong ${d.wrongAnswers}, SLO-breaching ${d.sloBreachingRequests}, TTFT p99 ${d.ttftP99Ms ?? '-'}ms vs steady ${d.steadyTtftP99Ms ?? '-'}ms, new version answered ${(d.newVersionShare * 100).toFixed(1)}%`,
     ),
     ...r.verdict.checks.map((c) => `  ${c.pass ? 'ok  ' : 'MISS'} ${c.name}: ${c.actual ?? 'n/a'} (target ${c.target})${c.detail ? ` — ${c.detail}` : ''}`),
+    ...(r.processDeaths ?? []).map((d) => `warning: lab process ${d.name} (pid ${d.pid}) died at +${(d.atMs / 1000).toFixed(1)}s, and no fault killed it`),
     ...(r.tornLines ?? []).map((t) => `warning: ${t.file}:${t.line}: torn final line (${t.bytes} bytes, cut mid-write) left out`),
   ];
   return lines.join('\n');

@@ -22,7 +22,9 @@ import { evaluateAbort, type AbortPolicy, type AbortView } from './abort-monitor
 import { ChaosEngine } from '../chaos/engine.js';
 import { DeploySchedule } from '../chaos/deploy-schedule.js';
 import { Progress } from './progress.js';
-import { resolveFault } from '../chaos/injectors.js';
+import { validatedSchedule } from './validate-scenario.js';
+import { ProcessWatch } from './process-watch.js';
+import { readFaults, type ActiveFault } from '../chaos/faults-store.js';
 import { readBackAfterRun } from './readback-phase.js';
 import { checkPrerequisites } from './prerequisites.js';
 import { formatRecords } from '../record/record-io.js';
@@ -84,6 +86,15 @@ export function scheduleFor(scenario: Scenario, topology: Topology, seed: number
   );
 }
 
+/** The lab's active faults, or none while the store is being replaced. */
+function readFaultsOrNone(labDir: string): ActiveFault[] {
+  try {
+    return readFaults(labDir);
+  } catch {
+    return [];
+  }
+}
+
 export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const { scenario, seed, clock, paths, signal, log } = opts;
   const runDir = resolve(opts.outDir);
@@ -99,15 +110,22 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   let k6Result: K6Result | undefined;
   // every fault must be injectable here (Toxiproxy or root where needed; a command for each kind on
   // external endpoints) before anything starts
-  const schedule = scheduleFor(scenario, topology, seed);
+  const schedule = validatedSchedule(scenario, topology, scheduleFor(scenario, topology, seed));
   if (!topology.external) checkPrerequisites(schedule.map((f) => f.kind), opts.scenarioFile);
-  for (const f of schedule) resolveFault(f.kind, f.target, topology);
   const state = await startLab(topology, paths, clock, { seed });
   const events = fileEventSink(eventsFile(paths.labDir, 'chaos'), 'chaos', clock);
   // launched stand-ins' URLs are known now: faults use the resolved topology
   const liveTopology = resolve(state.topologyFile) === resolve(topology.file) ? topology : loadTopology(state.topologyFile);
   const engine = new ChaosEngine({ paths, topology: liveTopology, clock }, events, clock);
   const deploys = new DeploySchedule(state.controlPlane!, events, clock);
+  const watch = new ProcessWatch({
+    paths,
+    events: fileEventSink(eventsFile(paths.labDir, 'process-watch'), 'lab', clock),
+    clock,
+    activeFaults: () => [...engine.activeFaults(), ...readFaultsOrNone(paths.labDir)],
+    log,
+  });
+  watch.start();
   const recordsOut = createWriteStream(join(runDir, 'requests.ndjson'));
   const records: RequestRecord[] = [];
   const storedWrites: RequestRecord[] = [];
@@ -189,6 +207,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     k6Result = summary.k6;
     events.emit(EV.loadStopped, 'load', interrupted ? 'interrupted' : undefined, { ...summary });
   } finally {
+    watch.stop();
     monitor?.cancel();
     progress.stop();
     await deploys.stop(interrupted ? 0 : DEPLOY_END_GRACE_MS);

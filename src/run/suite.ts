@@ -1,11 +1,11 @@
 // Suites: several scenarios run in sequence with one summary and one JUnit file — a directory of
 // scenario files, or a suite file `{name, scenarios: [files]}`.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { parseWith } from '../config/schema-errors.js';
+import { readYamlFile } from '../config/yaml-file.js';
 
 export interface Suite {
   readonly name: string;
@@ -22,7 +22,7 @@ export function suiteFor(path: string): Suite | undefined {
     return { name: path.replace(/\/+$/, '').split('/').pop() || 'suite', files };
   }
   if (!existsSync(path)) return undefined;
-  const data = parseYaml(readFileSync(path, 'utf8')) as unknown;
+  const data = readYamlFile(path, 'scenario or suite file');
   if (!data || typeof data !== 'object' || !('scenarios' in data)) return undefined;
   const suite = parseWith(suiteSchema, data, path);
   const base = dirname(resolve(path));

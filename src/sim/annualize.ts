@@ -3,11 +3,11 @@
 // expected downtime per year and the nines — per fault kind and in total.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, HalabError } from '../core/errors.js';
+import { HalabError } from '../core/errors.js';
 import { faultKindNames } from '../config/fault-kinds.js';
 import { parseWith } from '../config/schema-errors.js';
+import { readYamlFile } from '../config/yaml-file.js';
 import { gpuFailuresPerYear, type FailureModel } from './failure-model.js';
 import type { SimTopology } from './simulator.js';
 import { MINUTES_PER_YEAR, nines } from './conversions.js';
@@ -73,12 +73,7 @@ const ratesSchema = z.record(
 );
 
 export function loadRates(file: string): Record<string, number> {
-  let data: unknown;
-  try {
-    data = parseYaml(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(file, '', `cannot read rates: ${(err as Error).message.split('\n')[0]}`);
-  }
+  const data = readYamlFile(file, 'rates file');
   return parseWith(ratesSchema, data, file);
 }
 

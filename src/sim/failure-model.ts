@@ -1,11 +1,9 @@
 // Failure model: how often each part of the service fails and how long it takes to repair. The
 // defaults start from the seed (a GPU is 99.5% available) and add what the seed leaves out; each
 // figure can be overridden in a topology's `failureModel` block or a --failure-model file.
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError } from '../core/errors.js';
 import { parseWith } from '../config/schema-errors.js';
+import { readYamlFile } from '../config/yaml-file.js';
 import { HOURS_PER_YEAR } from './conversions.js';
 
 const repair = z.strictObject({
@@ -64,12 +62,7 @@ export function parseFailureModel(data: unknown, file: string): FailureModel {
 
 /** Reads a failure model from YAML/JSON; a topology file's `failureModel` block is used when present. */
 export function loadFailureModel(file: string): FailureModel {
-  let data: unknown;
-  try {
-    data = parseYaml(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(file, '', `cannot read failure model: ${(err as Error).message.split('\n')[0]}`);
-  }
+  const data = readYamlFile(file, 'failure model');
   const block = data && typeof data === 'object' && 'regions' in data ? (data as { failureModel?: unknown }).failureModel : data;
   return parseFailureModel(block, file);
 }

@@ -7,13 +7,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { realClock } from '../../core/clock.js';
-import { parseDurationMs } from '../../core/duration.js';
+import { parsePositiveDurationMs } from '../../core/duration.js';
 import { HalabError } from '../../core/errors.js';
 import { EXIT } from '../../core/exit-codes.js';
 import { createRng } from '../../core/rng.js';
 import { loadScenario } from '../../config/scenario.js';
 import { loadTopology } from '../../config/topology.js';
-import { DEFAULT_CATALOGUE, DEFAULT_GAMEDAY_PLAN, planGameday, type WeightedKind } from '../../policy/gameday-plan.js';
+import { DEFAULT_CATALOGUE, DEFAULT_GAMEDAY_PLAN, MAX_GAMEDAY_ARRIVALS, planGameday, type WeightedKind } from '../../policy/gameday-plan.js';
+import { parseNumberFlag } from './number-flags.js';
 import { faultKindInfo, faultKindNames } from '../../config/fault-kinds.js';
 import { runScenario } from '../../run/runner.js';
 import { resolveFault } from '../../chaos/injectors.js';
@@ -39,9 +40,7 @@ interface GamedayFlags {
 }
 
 function fraction(text: string, what: string): number {
-  const n = Number(text);
-  if (!(n > 0 && n <= 1)) throw new HalabError('USAGE', `${what} must be in (0, 1], got "${text}"`);
-  return n;
+  return parseNumberFlag(what, text, { above: 0, max: 1 });
 }
 
 function catalogueOf(list: string): WeightedKind[] {
@@ -73,19 +72,26 @@ export function registerGameday(program: Command): void {
     .option('--plan-only', 'print the fault plan as JSON and start nothing')
     .action(async (file: string, f: GamedayFlags) => {
       const topology = loadTopology(file);
+      // every flag is checked before anything is planned or started
       if (!/^\d+$/.test(f.seed)) throw new HalabError('USAGE', `--seed must be a non-negative integer, not "${f.seed}"`);
       const seed = Number(f.seed);
-      const durationMs = parseDurationMs(f.duration);
-      const rate = Number(f.rate);
-      if (!(rate > 0)) throw new HalabError('USAGE', `--rate must be positive, got "${f.rate}"`);
-      const maxReplicas = Number(f.maxReplicas);
-      if (!Number.isInteger(maxReplicas) || maxReplicas < 1) throw new HalabError('USAGE', `--max-replicas must be a positive integer, got "${f.maxReplicas}"`);
+      const durationMs = parsePositiveDurationMs(f.duration, '--duration');
+      const rate = parseNumberFlag('--rate', f.rate, { above: 0, max: 5000 });
+      const maxReplicas = parseNumberFlag('--max-replicas', f.maxReplicas, { integer: true, min: 1 });
+      const meanIntervalMs = parsePositiveDurationMs(f.meanInterval, '--mean-interval');
+      if (durationMs / meanIntervalMs > MAX_GAMEDAY_ARRIVALS) {
+        throw new HalabError('USAGE', `--mean-interval ${f.meanInterval} over --duration ${f.duration} means more than ${MAX_GAMEDAY_ARRIVALS} faults`, `use a --mean-interval of at least ${Math.ceil(durationMs / MAX_GAMEDAY_ARRIVALS)}ms`);
+      }
+      const slo = fraction(f.slo, '--slo');
+      const abortAvailability = fraction(f.abortAvailability, '--abort-availability');
+      const abortWindowMs = parsePositiveDurationMs(f.abortWindow, '--abort-window');
+      const maxBudgetBurn = parseNumberFlag('--max-budget-burn', f.maxBudgetBurn, { above: 0 });
       const planOpts = {
         ...DEFAULT_GAMEDAY_PLAN,
         durationMs,
-        meanIntervalMs: parseDurationMs(f.meanInterval),
-        minFaultMs: parseDurationMs(f.minFault),
-        maxFaultMs: parseDurationMs(f.maxFault),
+        meanIntervalMs,
+        minFaultMs: parsePositiveDurationMs(f.minFault, '--min-fault'),
+        maxFaultMs: parsePositiveDurationMs(f.maxFault, '--max-fault'),
         maxReplicas,
         tailMs: Math.min(DEFAULT_GAMEDAY_PLAN.tailMs, durationMs / 4),
         ...(f.kinds ? { catalogue: catalogueOf(f.kinds) } : {}),
@@ -105,7 +111,6 @@ export function registerGameday(program: Command): void {
         process.stdout.write(JSON.stringify({ seed, durationMs, maxReplicas, plan }, null, 2) + '\n');
         return;
       }
-      const slo = fraction(f.slo, '--slo');
       const outDir = f.out ?? join('reports', `${new Date(realClock.nowMs()).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-gameday`);
       mkdirSync(outDir, { recursive: true });
       const scenarioFile = join(outDir, 'gameday.yaml');
@@ -134,11 +139,11 @@ export function registerGameday(program: Command): void {
         signal: controller.signal,
         log: (line) => process.stderr.write(line + '\n'),
         abort: {
-          minWindowAvailability: fraction(f.abortAvailability, '--abort-availability'),
-          windowMs: parseDurationMs(f.abortWindow),
+          minWindowAvailability: abortAvailability,
+          windowMs: abortWindowMs,
           slo,
           expectedRequests: (rate * durationMs) / 1000,
-          maxBudgetBurn: Number(f.maxBudgetBurn),
+          maxBudgetBurn,
         },
       });
       process.stdout.write(formatSummary(result.report) + '\n');

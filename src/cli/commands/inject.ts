@@ -1,8 +1,9 @@
 // `halab inject <fault> <target> [--for d]` and `halab heal [<fault-id> | --all]` on a running lab.
 import type { Command } from 'commander';
 import { realClock } from '../../core/clock.js';
-import { parseDurationMs } from '../../core/duration.js';
+import { parsePositiveDurationMs } from '../../core/duration.js';
 import { HalabError } from '../../core/errors.js';
+import { numberFlag } from './number-flags.js';
 import { fileEventSink } from '../../record/events.js';
 import { EV } from '../../record/event-types.js';
 import { loadTopology } from '../../config/topology.js';
@@ -38,17 +39,17 @@ export function registerInject(program: Command): void {
     .argument('<fault>', 'fault kind, e.g. replica.crash (see `halab faults`)')
     .argument('<target>', 'replica (us-east-1/primary/0), cluster (us-east-1/primary) or region (us-east-1)')
     .option('--for <duration>', 'heal after this long (the command waits; Ctrl-C heals at once)')
-    .option('--factor <n>', 'slow-down factor (replica.slow, gpu.thermal)', Number)
-    .option('--probability <p>', 'error probability (replica.error-rate)', Number)
-    .option('--after-tokens <n>', 'tokens before the cut (replica.stream-cut)', Number)
-    .option('--count <n>', 'replicas to kill (cluster.degrade)', Number)
-    .option('--latency-ms <n>', 'added latency (link.latency)', Number)
+    .option('--factor <n>', 'slow-down factor (replica.slow, gpu.thermal)', numberFlag('--factor', { above: 0, max: 1000 }))
+    .option('--probability <p>', 'error probability (replica.error-rate)', numberFlag('--probability', { above: 0, max: 1 }))
+    .option('--after-tokens <n>', 'tokens before the cut (replica.stream-cut)', numberFlag('--after-tokens', { integer: true, min: 1 }))
+    .option('--count <n>', 'replicas to kill (cluster.degrade)', numberFlag('--count', { integer: true, min: 1 }))
+    .option('--latency-ms <n>', 'added latency (link.latency)', numberFlag('--latency-ms', { min: 0, max: 600_000 }))
     .action(async (kind: string, target: string, opts: { for?: string } & FaultParams) => {
       const paths = labPaths();
       const state = requireLabState(paths);
       const topology = loadTopology(state.topologyFile);
       resolveFault(kind, target, topology);
-      const forMs = opts.for !== undefined ? parseDurationMs(opts.for) : undefined;
+      const forMs = opts.for !== undefined ? parsePositiveDurationMs(opts.for, '--for') : undefined;
       const id = newFaultId(kind);
       const params: FaultParams = Object.fromEntries(Object.entries({ factor: opts.factor, probability: opts.probability, afterTokens: opts.afterTokens, count: opts.count, latencyMs: opts.latencyMs }).filter(([, v]) => v !== undefined));
       const fault = await injectFault({ paths, topology, clock: realClock }, { id, kind, target, params, ...(forMs ? { healAtMs: realClock.nowMs() + forMs } : {}) });

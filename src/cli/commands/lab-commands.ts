@@ -4,10 +4,12 @@ import { request } from 'undici';
 import { realClock } from '../../core/clock.js';
 import { loadTopology } from '../../config/topology.js';
 import { labStatus, startLab, stopLab } from '../../lab/lab.js';
-import { readLabState, requireLabState } from '../../process/lab-state.js';
+import { requireLabState } from '../../process/lab-state.js';
+import { surveyLab } from '../../process/lab-processes.js';
 import { labPaths } from '../../process/paths.js';
 import { readFaults } from '../../chaos/faults-store.js';
-import { isAlive } from '../../process/launcher.js';
+import { HalabError } from '../../core/errors.js';
+import { formatProcessTable, livenessWarnings, processLiveness } from './lab-liveness.js';
 
 export const DEFAULT_TOPOLOGY = 'cluster/two-region.yaml';
 
@@ -29,9 +31,13 @@ export function registerUp(program: Command): void {
     .option('--timeout <ms>', 'bound on start-up, model loading included')
     .action(async (file: string, opts: { timeout?: string }) => {
       const topology = loadTopology(file);
+      const timeoutMs = opts.timeout === undefined ? undefined : Number(opts.timeout);
+      if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) throw new HalabError('USAGE', `--timeout must be a positive whole number of ms, not "${opts.timeout}"`);
+      const old = surveyLab(labPaths());
+      if (old.corrupt && !old.processes.some((p) => p.liveness === 'alive')) process.stderr.write(`note: ${old.corrupt.message}; none of its processes runs, so it is cleaned up\n`);
       const started = realClock.monoMs();
       process.stderr.write(`starting ${topology.replicas.length} replicas in ${topology.regions.length} regions from ${file}...\n`);
-      const state = await startLab(topology, labPaths(), realClock, opts.timeout ? { timeoutMs: Number(opts.timeout) } : {});
+      const state = await startLab(topology, labPaths(), realClock, timeoutMs !== undefined ? { timeoutMs } : {});
       process.stdout.write(
         `lab up in ${((realClock.monoMs() - started) / 1000).toFixed(1)}s: ${state.processes.length} processes, all replicas healthy\n` +
           `control plane: ${state.controlPlane}\nentrypoint:    ${state.entrypoint}/v1/chat/completions\n`,
@@ -45,9 +51,15 @@ export function registerDown(program: Command): void {
     .description('stop every process of the lab and remove its files')
     .action(async () => {
       const paths = labPaths();
-      const state = readLabState(paths);
-      const { stopped } = await stopLab(paths, realClock);
-      process.stdout.write(state || stopped > 0 ? `lab down: ${stopped} processes stopped, ${paths.labDir} removed\n` : 'no lab was running\n');
+      const r = await stopLab(paths, realClock);
+      const lines = [
+        ...(r.corrupt ? [`${r.corrupt}; stopped the processes its launch records name instead`] : []),
+        ...r.leftAlone.map((l) => `left alone: ${l}`),
+        r.found
+          ? `lab down: ${r.stopped} processes stopped${r.alreadyGone ? `, ${r.alreadyGone} had already exited` : ''}, ${paths.labDir} removed`
+          : 'no lab was running',
+      ];
+      process.stdout.write(lines.join('\n') + '\n');
     });
 }
 
@@ -58,7 +70,16 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(async (opts: { json?: boolean }) => {
       const paths = labPaths();
+      const survey = surveyLab(paths);
+      if (survey.corrupt) {
+        const live = survey.processes.filter((p) => p.liveness === 'alive');
+        throw new HalabError('STATE_CORRUPT', `${survey.corrupt.message}; ${live.length} of the processes it started still run${live.length ? `: ${live.map((p) => `${p.name} pid ${p.pid}`).join(', ')}` : ''}`, survey.corrupt.hint);
+      }
       const state = requireLabState(paths);
+      const processes = processLiveness(state);
+      const aliveOf = new Map(processes.map((p) => [p.name, p.alive]));
+      const isAlive = (name: string | undefined): boolean => (name ? (aliveOf.get(name) ?? false) : false);
+      const warnings = livenessWarnings(processes);
       const status = await labStatus(state, realClock);
       const faults = readFaults(paths.labDir);
       const byId = new Map(status?.replicas.map((r) => [r.replicaId, r]) ?? []);
@@ -72,7 +93,7 @@ export function registerStatus(program: Command): void {
             cluster: s?.cluster ?? p.subject!.split('/')[1]!,
             url: s?.httpUrl || p.url || '',
             pid: p.pid,
-            alive: isAlive(p.pid),
+            alive: isAlive(p.name),
             healthy: s?.healthy ?? false,
             routable: s?.routable ?? false,
             modelVersion: s?.modelVersion ?? '',
@@ -90,14 +111,14 @@ export function registerStatus(program: Command): void {
           cluster: s.cluster,
           url: s.httpUrl,
           pid: standin?.pid ?? 0,
-          alive: standin ? isAlive(standin.pid) : true,
+          alive: standin ? isAlive(standin.name) : true,
           healthy: s.healthy,
           routable: s.routable,
           modelVersion: s.modelVersion || 'external',
           reason: s.reason || `external; gpu ${s.signals.gpu ?? 'unknown'}`,
         });
       }
-      const gateways = state.processes.filter((p) => p.kind === 'gateway').map((p) => ({ region: p.subject!, url: p.url ?? '', pid: p.pid, alive: isAlive(p.pid) }));
+      const gateways = state.processes.filter((p) => p.kind === 'gateway').map((p) => ({ region: p.subject!, url: p.url ?? '', pid: p.pid, alive: isAlive(p.name) }));
       const report = {
         entrypoint: state.entrypoint ?? '',
         controlPlane: state.controlPlane ?? '',
@@ -110,15 +131,20 @@ export function registerStatus(program: Command): void {
         replicas,
         clusters: status?.clusters ?? [],
         faults,
-        globalLoadBalancer: state.glb ? { url: state.glb, alive: isAlive(state.processes.find((p) => p.kind === 'glb')?.pid ?? 0), ...(await glbStatus(state.glb)) } : undefined,
+        globalLoadBalancer: state.glb ? { url: state.glb, alive: isAlive(state.processes.find((p) => p.kind === 'glb')?.name), ...(await glbStatus(state.glb)) } : undefined,
         links: state.links ? { api: state.links.api, proxies: state.links.proxies } : { note: state.linksNote ?? 'no link proxies' },
+        processes,
+        dead: processes.filter((p) => !p.alive).map((p) => p.name),
+        warnings,
       };
       if (opts.json) {
         process.stdout.write(JSON.stringify(report, null, 2) + '\n');
         return;
       }
+      const glbAlive = report.globalLoadBalancer?.alive ?? false;
       const lines = [
-        `entrypoint:    ${report.entrypoint}`,
+        ...warnings.map((w) => `WARNING: ${w}`),
+        `entrypoint:    ${report.entrypoint}${state.glb && !glbAlive ? ' (DEAD)' : ''}`,
         `control plane: ${report.controlPlane} (${report.controlPlaneAlive ? `up; leader ${report.controlPlaneLeader}, term ${report.controlPlaneTerm}` : 'NOT ANSWERING'})`,
         `metrics:       ${report.metrics.join(' ')}`,
         ...gateways.map((g) => `gateway ${g.region}: ${g.url} pid ${g.pid} ${g.alive ? 'up' : 'DOWN'}`),
@@ -133,6 +159,8 @@ export function registerStatus(program: Command): void {
         ...report.clusters.map((c) => `cluster ${c.region}/${c.cluster} (${c.role}): ${c.healthy}/${c.total} healthy, ${c.serving ? 'serving' : 'standby'}`),
         '',
         faults.length === 0 ? 'faults: none' : `faults:\n${faults.map((f) => `  ${f.id}  ${f.kind} on ${f.target}`).join('\n')}`,
+        '',
+        ...formatProcessTable(processes),
       ];
       process.stdout.write(lines.join('\n') + '\n');
     });

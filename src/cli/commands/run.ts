@@ -11,6 +11,7 @@ import { loadScenario, type Scenario } from '../../config/scenario.js';
 import { buildTopology } from '../../config/topology.js';
 import { labPaths } from '../../process/paths.js';
 import { runScenario, scenarioTopologyDoc, scheduleFor } from '../../run/runner.js';
+import { validatedSchedule } from '../../run/validate-scenario.js';
 import { suiteFor } from '../../run/suite.js';
 import { scenarioPrerequisites } from '../../run/prerequisites.js';
 import { renderJunit } from '../../report/junit.js';
@@ -45,12 +46,14 @@ export function registerRun(program: Command): void {
     .action(async (path: string, flags: RunFlags) => {
       const suite = suiteFor(path);
       const files = suite ? suite.files : [path];
-      const scenarios = files.map((f) => loadScenario(f)); // every file is validated before anything starts
+      const scenarios = files.map((f) => loadScenario(f));
+      // every file, its topology and its fault targets are validated before anything starts
+      const schedules = scenarios.map((s) => {
+        const seed = seedOf(flags, s);
+        const topology = buildTopology(scenarioTopologyDoc(s), s.topology);
+        return { scenario: s.name, seed, schedule: validatedSchedule(s, topology, scheduleFor(s, topology, seed)) };
+      });
       if (flags.scheduleOnly) {
-        const schedules = scenarios.map((s) => {
-          const seed = seedOf(flags, s);
-          return { scenario: s.name, seed, schedule: scheduleFor(s, buildTopology(scenarioTopologyDoc(s), s.topology), seed) };
-        });
         process.stdout.write(JSON.stringify(suite ? schedules : schedules[0], null, 2) + '\n');
         return;
       }
@@ -70,7 +73,7 @@ export function registerRun(program: Command): void {
       if (suite) {
         scenarios.forEach((s, i) => {
           const topology = buildTopology(scenarioTopologyDoc(s), s.topology);
-          const missing = topology.external ? [] : scenarioPrerequisites(scheduleFor(s, topology, seedOf(flags, s)).map((f) => f.kind));
+          const missing = topology.external ? [] : scenarioPrerequisites(schedules[i]!.schedule.map((f) => f.kind));
           if (missing.length > 0) skipped.set(i, missing.join('; '));
         });
       }

@@ -9,6 +9,7 @@ import { HalabError, errorMessage } from '../../core/errors.js';
 import { MISBEHAVIOURS, parseMisbehaviour } from '../../replica/misbehaviour.js';
 import { addStandinFlags, standinOptions, type StandinFlags } from '../../replica/standin-flags.js';
 import { startUpstreamStandin } from '../../replica/upstream-standin.js';
+import { numberFlag } from './number-flags.js';
 
 async function adminCall(base: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<string> {
   let res;
@@ -44,11 +45,11 @@ export function registerStandin(program: Command): void {
     .description(`set a misbehaviour: ${MISBEHAVIOURS.join(', ')}`)
     .argument('<url>', 'base URL of the stand-in')
     .argument('<mode>', 'misbehaviour')
-    .option('--count <n>', 'requests affected, then back to ok', Number)
+    .option('--count <n>', 'requests affected, then back to ok', numberFlag('--count', { integer: true, min: 1 }))
     .option('--for <duration>', 'how long it lasts')
-    .option('--retry-after <s>', 'Retry-After seconds (rate-limit)', Number)
-    .option('--status <code>', '5xx status (server-error)', Number)
-    .option('--after-tokens <n>', 'tokens before stall/cut/malformed', Number)
+    .option('--retry-after <s>', 'Retry-After seconds (rate-limit)', numberFlag('--retry-after', { min: 0, max: 3600 }))
+    .option('--status <code>', '5xx status (server-error)', numberFlag('--status', { integer: true, min: 500, max: 599 }))
+    .option('--after-tokens <n>', 'tokens before stall/cut/malformed', numberFlag('--after-tokens', { integer: true, min: 0 }))
     .action(async (url: string, mode: string, o: { count?: number; for?: string; retryAfter?: number; status?: number; afterTokens?: number }) => {
       const spec = parseMisbehaviour({
         mode,
@@ -69,7 +70,7 @@ export function registerStandin(program: Command): void {
     .command('gpu')
     .description('set the Xid error count its DCGM-style metrics report (0 clears)')
     .argument('<url>')
-    .requiredOption('--xid <n>', 'Xid errors', Number)
+    .requiredOption('--xid <n>', 'Xid errors', numberFlag('--xid', { integer: true, min: 0 }))
     .action(async (url: string, o: { xid: number }) => void process.stdout.write((await adminCall(url, 'POST', '/admin/gpu', { xid: o.xid })) + '\n'));
   cmd
     .command('stats')

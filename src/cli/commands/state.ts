@@ -13,6 +13,7 @@ import { readLabState, requireLabState } from '../../process/lab-state.js';
 import { openObjectStore } from '../../store/object-store.js';
 import { labPaths } from '../../process/paths.js';
 import { labObjectStore, restoreControlPlane } from '../../lab/restore.js';
+import { parseNumberFlag } from './number-flags.js';
 
 /** --from as a snapshot name in the store, or a path / URL of a snapshot file. */
 function snapshotRef(from: string | undefined, store: string | undefined): { from?: string; storeUrl?: string } {
@@ -59,7 +60,7 @@ export function registerRestore(program: Command): void {
     .option('--timeout <ms>', 'bound on the restored control plane reporting every live replica healthy', '60000')
     .option('--json', 'print JSON')
     .action(async (opts: { from?: string; store?: string; timeout: string; json?: boolean }) => {
-      const r = await restoreControlPlane(labPaths(), realClock, { ...snapshotRef(opts.from, opts.store), timeoutMs: Number(opts.timeout) });
+      const r = await restoreControlPlane(labPaths(), realClock, { ...snapshotRef(opts.from, opts.store), timeoutMs: parseNumberFlag('--timeout', opts.timeout, { integer: true, above: 0 }) });
       process.stdout.write(opts.json ? JSON.stringify(r, null, 2) + '\n' : `restored ${r.snapshot} (${r.keys} keys, taken ${new Date(r.createdAtMs).toISOString()}) from ${r.url}\ncontrol plane serving again in ${(r.restoreMs / 1000).toFixed(1)}s, every live replica adopted and healthy\n`);
     });
 }

@@ -2,14 +2,14 @@
 // a replica brought back after its new version crashed on load, retired replicas. The lab's state
 // file is kept in step, so `halab status` and `halab down` see exactly the processes that run,
 // and a crash heal restarts a replica on the version it was deployed to.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../../core/clock.js';
 import { HalabError } from '../../core/errors.js';
 import { isAlive, spawnComponent } from '../../process/launcher.js';
 import { readLabState, writeLabState, type ProcessEntry } from '../../process/lab-state.js';
 import type { LabPaths } from '../../process/paths.js';
-import { terminate } from '../../process/reaper.js';
+import { isOwnedAlive } from '../../process/owned.js';
+import { terminateOwned } from '../../process/reaper.js';
 
 export interface ReplicaProcessSpec {
   readonly id: string;
@@ -37,15 +37,9 @@ function pathsOf(labDir: string): LabPaths {
   };
 }
 
-/** Alive and not a zombie waiting to be reaped (an exited replica whose parent has gone). */
-function running(pid: number): boolean {
-  if (!isAlive(pid)) return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
-  }
+/** Still the process the lab started (pid and start time match; not a zombie). */
+function running(entry: ProcessEntry): boolean {
+  return entry.startTicks !== undefined ? isOwnedAlive(entry) : isAlive(entry.pid);
 }
 
 /** The args with --model-version/--model-behaviour replaced. */
@@ -100,10 +94,11 @@ export class DeployProcesses {
     const entry = this.entry(id);
     if (!entry) throw new HalabError('UNKNOWN_TARGET', `no process replica/${id} in the lab's state`);
     const deadline = this.opts.clock.monoMs() + graceMs;
-    while (running(entry.pid) && this.opts.clock.monoMs() < deadline) await this.opts.clock.sleep(50);
-    if (running(entry.pid)) await terminate([entry.pid], this.opts.clock, 1000);
+    while (running(entry) && this.opts.clock.monoMs() < deadline) await this.opts.clock.sleep(50);
+    if (running(entry)) await terminateOwned([entry], this.opts.clock, 1000);
     const args = withVersionArgs(entry.args, version, behaviour);
     const pid = spawnComponent('replica', entry.name, args, this.opts.labDir);
+    // the start time of the new pid comes from the launch ledger when the state is written
     this.update((ps) => ps.map((p) => (p.name === entry.name ? { ...p, pid, args } : p)));
     return pid;
   }
@@ -116,13 +111,13 @@ export class DeployProcesses {
   /** Whether the lab knows this replica's process and it is no longer running. */
   isGone(id: string): boolean {
     const entry = this.entry(id);
-    return entry !== undefined && !running(entry.pid);
+    return entry !== undefined && !running(entry);
   }
 
   /** Stops a replica (SIGTERM, then SIGKILL) and removes it from the lab's state. */
   async stop(id: string): Promise<void> {
     const entry = this.entry(id);
-    if (entry) await terminate([entry.pid], this.opts.clock, 2000);
+    if (entry) await terminateOwned([entry], this.opts.clock, 2000);
     this.update((ps) => ps.filter((p) => p.name !== `replica/${id}`));
   }
 }
