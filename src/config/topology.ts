@@ -118,7 +118,7 @@ export interface ExternalReplicaSpec {
   /** Model name the endpoint serves. */
   readonly model: string;
   /** Every model the gateways send it: each route group's model that lists its cluster (else `model`). */
-  readonly models: readonly string[];
+  readonly models?: readonly string[];
   /** The lab launches a stand-in for this endpoint. */
   readonly launched: boolean;
 }
