@@ -43,5 +43,5 @@ export function returnAfterHealMs(w: FaultWindow, sorted: readonly RequestRecord
   if (w.healedAtMs === null) return undefined;
   const healed = w.healedAtMs;
   const back = sorted.find((r) => r.startMs >= healed && isAvailable(r) && r.replicas.length > 0 && inTarget(r.replicas[r.replicas.length - 1]!, w));
-  return back ? back.startMs - healed : null;
+  return back ? Math.round(back.startMs - healed) : null;
 }
