@@ -6,7 +6,7 @@ import { Agent, request } from 'undici';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { realClock } from '../src/core/clock.js';
 import { createRng } from '../src/core/rng.js';
-import { memoryEventSink, type MemoryEventSink } from '../src/record/events.js';
+import { memoryEventSink } from '../src/record/events.js';
 import { DEFAULT_GATEWAY_CONFIG, type GatewayConfig } from '../src/gateway/regional/config.js';
 import type { ModelRoute } from '../src/config/model-routes.js';
 import { startGatewayServer, type GatewayServer } from '../src/gateway/regional/server.js';
@@ -18,7 +18,7 @@ const dispatcher = new Agent({ connections: 16 });
 const standins: RunningStandin[] = [];
 let gateway: GatewayServer | undefined;
 let pool: UpstreamPool | undefined;
-let events: MemoryEventSink;
+let events: ReturnType<typeof memoryEventSink>;
 
 async function standin(modelName: string, mode?: MisbehaviourSpec): Promise<RunningStandin> {
   const s = await startUpstreamStandin({ ...DEFAULT_STANDIN, modelName, host: '127.0.0.1', clock: realClock, firstTokenMs: 5, tokenMs: 2, ...(mode ? { initial: mode } : {}) });
