@@ -8,6 +8,7 @@ import { clusterId, replicaId } from '../core/ids.js';
 import { parseWith } from './schema-errors.js';
 import { readYamlFile } from './yaml-file.js';
 import { checkRoutes, externalClusterSchema, routeSchema, type EndpointKind } from './topology-external.js';
+import { entrySectionSchema, gatewaySectionSchema, probesSectionSchema } from './topology-gateway.js';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name of letters, digits and dashes');
 /** Stand-in replicas one cluster may have (one process each). */
@@ -99,6 +100,12 @@ export const topologySchema = z.strictObject({
   external: externalSchema.optional(),
   /** Model routes with fallbacks (default: the topology's model on every cluster). */
   routes: z.array(routeSchema).optional(),
+  /** Every regional gateway's settings (defaults: src/gateway/regional/config.ts). */
+  gateway: gatewaySectionSchema.default({}),
+  /** The global load balancer's settings (defaults: src/gateway/global/config.ts). */
+  entry: entrySectionSchema.default({}),
+  /** The control plane's probe budget for external endpoints. */
+  probes: probesSectionSchema.default({}),
   /** Yearly failure rates for the simulator (validated by src/sim/failure-model.ts). */
   failureModel: z.record(z.string(), z.unknown()).optional(),
 });
@@ -123,6 +130,8 @@ export interface ExternalReplicaSpec {
   readonly gpuMetricsUrl?: string;
   /** Model name the endpoint serves. */
   readonly model: string;
+  /** Every model the gateways send it: each route group's model that lists its cluster (else `model`). */
+  readonly models?: readonly string[];
   /** The lab launches a stand-in for this endpoint. */
   readonly launched: boolean;
 }
@@ -178,12 +187,15 @@ export function buildTopology(data: unknown, file: string): Topology {
         gpus,
         minHealthyFraction: cluster.minHealthyFraction,
       });
+      const cid = clusterId(region.name, cluster.name);
+      const routed = [...new Set((parsed.routes ?? []).flatMap((r) => r.groups.filter((g) => g.clusters.includes(cid)).map((g) => g.model ?? parsed.model.name)))];
       for (let i = 0; i < gpus; i++) {
         const e = ext?.endpoints[i];
         const external: ExternalReplicaSpec | undefined = ext
           ? {
               kind: ext.kind,
               model: ext.model ?? parsed.model.name,
+              models: routed.length > 0 ? routed : [ext.model ?? parsed.model.name],
               launched: !e?.url,
               ...(e?.url ? { url: e.url.replace(/\/+$/, '') } : {}),
               ...(ext.apiKeyEnv ? { apiKeyEnv: ext.apiKeyEnv } : {}),

@@ -73,7 +73,7 @@ const prober = new Prober(
   { modelName: topology.model.name, probeTimeoutMs: policy.probeTimeoutMs, latencyMaxMs: policy.latencyMaxMs, errorRatioMax: policy.errorRatioMax, errorMinRequests: 5 },
   realClock,
 );
-const externalProber = new ExternalProber({ probeTimeoutMs: policy.probeTimeoutMs, latencyMaxMs: policy.latencyMaxMs }, realClock);
+const externalProber = new ExternalProber({ probeTimeoutMs: policy.probeTimeoutMs, latencyMaxMs: policy.latencyMaxMs, ...(topology.probes.completionIntervalMs ? { completionIntervalMs: topology.probes.completionIntervalMs } : {}) }, realClock);
 const cp = new ControlPlane(
   topology,
   { probe: (t) => (t.external && t.httpUrl ? externalProber.probe({ id: t.id, httpUrl: t.httpUrl, external: t.external }) : prober.probe(t)) },

@@ -19,6 +19,8 @@ import { createLinkProxies, findToxiproxy, glbRoutes, startToxiproxy } from './l
 import { removeLabRules } from './firewall.js';
 import { request } from 'undici';
 import { ensureLabSecret } from '../process/lab-secret.js';
+import { gatewayConfigFrom } from '../gateway/regional/config.js';
+import { glbConfigFrom } from '../gateway/global/config.js';
 
 export interface StartOptions {
   /** Bound on start-up, model loading included. */
@@ -59,6 +61,9 @@ export async function startLab(topology: Topology, paths: LabPaths, clock: Clock
   const state: LabState = { labDir: paths.labDir, topologyFile, startedAtMs: clock.nowMs(), ownerPid: process.pid, processes: [] };
   const timeoutMs = readyTimeoutMs(topology, opts);
   checkApiKeys(topology);
+  // the gateway and entry settings are checked with their defaults before anything starts
+  gatewayConfigFrom(topology.gateway, topology.file);
+  glbConfigFrom(topology.entry, topology.file);
   const common = ['--topology', topologyFile, '--lab-dir', paths.labDir];
   // the run's seed: replicas draw error rates from it, gateways their retry jitter
   const seedArgs = opts.seed !== undefined ? ['--seed', String(opts.seed)] : [];

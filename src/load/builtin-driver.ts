@@ -8,7 +8,7 @@ import type { RequestRecord } from '../record/records.js';
 import { SseParser } from '../protocol/sse.js';
 import { expectedAnswer, type ChatMessage } from '../protocol/tokens.js';
 import type { LoadDriver, LoadRunOptions, LoadRunSummary } from './driver.js';
-import { applyChunk, applySseData, classify, newObserved, type Chunk } from './observe.js';
+import { answeredBy, applyChunk, applySseData, classify, newObserved, type Chunk } from './observe.js';
 import { promptFor, seedFor } from '../protocol/prompts.js';
 
 /** Requests in flight before the driver skips a start (protects the client, not the service). */
@@ -136,6 +136,7 @@ export class BuiltinDriver implements LoadDriver {
       resumes: o.halab?.resumes ?? 0,
       ...(opts.streaming ? { tokenGapsMs: o.gaps } : {}),
       ...(o.version ? { modelVersion: o.version } : {}),
+      ...answeredBy(o),
       ...(opts.clientRegion ? { clientRegion: opts.clientRegion } : {}),
       ...(opts.store && verdict.outcome === 'ok' && o.id ? { storedId: o.id, ...(o.halab?.region ? { storedRegion: o.halab.region } : {}) } : {}),
     };

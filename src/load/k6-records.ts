@@ -7,7 +7,7 @@ import { parseLine } from '../record/ndjson.js';
 import type { RequestRecord } from '../record/records.js';
 import { SseParser } from '../protocol/sse.js';
 import { expectedAnswer } from '../protocol/tokens.js';
-import { applyChunk, applySseData, classify, newObserved, type Chunk } from './observe.js';
+import { answeredBy, applyChunk, applySseData, classify, newObserved, type Chunk } from './observe.js';
 import { promptFor, seedFor } from '../protocol/prompts.js';
 
 export const K6_RECORD_PREFIX = 'HALAB_RECORD ';
@@ -115,6 +115,7 @@ export function k6ToRequestRecord(raw: K6RawRecord, ctx: K6RecordContext): Reque
     replicas: o.halab?.replicas ?? (raw.replica ? [raw.replica] : []),
     resumes: o.halab?.resumes ?? 0,
     ...(o.version ? { modelVersion: o.version } : {}),
+    ...answeredBy(o),
     ...(ctx.clientRegion ? { clientRegion: ctx.clientRegion } : {}),
   };
 }

@@ -6,6 +6,7 @@ import type { HalabResponseExtension, Outcome } from '../record/records.js';
 /** One chat.completion(.chunk) object, or an in-band error event. */
 export interface Chunk {
   id?: string;
+  model?: string;
   error?: { message?: string };
   system_fingerprint?: string | null;
   choices?: { delta?: { content?: string | null }; message?: { content?: string }; finish_reason?: string | null }[];
@@ -22,6 +23,8 @@ export interface Observed {
   sawDone: boolean;
   error?: string;
   version?: string;
+  /** The `model` of the last chunk (or of the body). */
+  model?: string;
   halab?: HalabResponseExtension;
   /** The response id (chatcmpl-…): for stored completions, the id to read it back by. */
   id?: string;
@@ -35,6 +38,7 @@ export function newObserved(): Observed {
 export function applyChunk(o: Observed, c: Chunk, onContent: (content: string) => void): void {
   if (c.error) o.error = `in-band error: ${c.error.message ?? 'unknown'}`;
   if (c.system_fingerprint) o.version = c.system_fingerprint;
+  if (c.model) o.model = c.model;
   if (c.halab) o.halab = c.halab;
   if (c.id && !o.id) o.id = c.id;
   const choice = c.choices?.[0];
@@ -68,4 +72,14 @@ export function classify(
     return { outcome: 'truncated', reason: `finished after ${o.tokens} of ${expected.tokens.length} tokens`, correct: false };
   }
   return { outcome: 'ok', correct: o.text === expected.tokens.join('') && o.finishReason === expected.finishReason };
+}
+
+/** Who answered, for the request record: model, route group and attempt count, when reported. */
+export function answeredBy(o: Observed): { model?: string; group?: string; attempts?: number } {
+  const model = o.halab?.model ?? o.model;
+  return {
+    ...(model ? { model } : {}),
+    ...(o.halab?.group ? { group: o.halab.group } : {}),
+    ...(o.halab?.attempts ? { attempts: o.halab.attempts.length } : {}),
+  };
 }

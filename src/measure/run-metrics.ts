@@ -6,6 +6,7 @@ import { measureFaults, type FaultFigures } from './faults.js';
 import type { ReadbackRecord } from '../record/records.js';
 import { measureState, type StateFigures } from './state-figures.js';
 import { measureDeploys, type DeployFigures } from './deploys.js';
+import { answersByGroup, returnAfterHealMs, type GroupShare } from './answered-by.js';
 import { availability, countRequests, latency, perSecond, type Bucket, type LatencyFigures, type RequestCounts } from './requests.js';
 
 export interface RunMetrics extends StateFigures {
@@ -15,7 +16,9 @@ export interface RunMetrics extends StateFigures {
   /** Latency of requests that overlapped any fault window. */
   readonly latencyDuringFaults: LatencyFigures;
   readonly perSecond: readonly Bucket[];
-  readonly faults: readonly FaultFigures[];
+  readonly faults: readonly (FaultFigures & { readonly returnMs?: number | null })[];
+  /** Share of available answers served by each route group. */
+  readonly answersByGroup: readonly GroupShare[];
   /** Deployments the run started (none: empty). */
   readonly deploys: readonly DeployFigures[];
 }
@@ -32,7 +35,12 @@ export function measureRun(records: readonly RequestRecord[], events: readonly L
     latency: latency(sorted),
     latencyDuringFaults: latency(during),
     perSecond: buckets,
-    faults,
+    // heal → the faulted target serving answers again
+    faults: faults.map((f) => {
+      const back = returnAfterHealMs(f, sorted);
+      return back === undefined ? f : { ...f, returnMs: back };
+    }),
+    answersByGroup: answersByGroup(sorted),
     ...measureState(events, readback),
     deploys: measureDeploys(events, sorted, targets, runEndMs),
   };

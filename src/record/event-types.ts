@@ -62,8 +62,10 @@ export interface CoreEventPayloads {
   'config.replication-failed': { readonly digest: string };
   // gateways (source gateway/<region>)
   /** The gateway stopped routing to a replica on its own evidence. */
-  'passive.eject': { readonly kind: string; readonly ejectionMs: number; readonly count: number };
-  'passive.readmit': { readonly count: number };
+  /** A gateway opened the circuit of an upstream (for `model`, when the route names one). */
+  'passive.eject': { readonly kind: string; readonly ejectionMs: number; readonly count: number; readonly model?: string };
+  /** A gateway closed it on a completion of that model (reason: a probe's or a real request's). */
+  'passive.readmit': { readonly count: number; readonly model?: string };
   /** A stream continued on another replica; subject = the replica it left. */
   'request.resumed': { readonly to: string; readonly tokens: number; readonly group: string; readonly mode: string };
   'request.retried': { readonly to: string; readonly tokens: number; readonly group: string; readonly mode: string };

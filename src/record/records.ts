@@ -35,6 +35,12 @@ export interface RequestRecord {
   readonly tokenGapsMs?: readonly number[];
   /** Model version that answered. */
   readonly modelVersion?: string;
+  /** Model name that answered (the response's `model`: a fallback's when one answered). */
+  readonly model?: string;
+  /** Route group that answered (from the answer's halab field). */
+  readonly group?: string;
+  /** Upstream attempts the serving path made for it, first try included (from the halab field). */
+  readonly attempts?: number;
   /** Client region header, when the load set one. */
   readonly clientRegion?: string;
   /** With `store: true`: the id of the stored completion, on ok answers only (an acknowledged write). */
@@ -48,6 +54,10 @@ export interface HalabResponseExtension {
   readonly replicas: readonly string[];
   readonly resumes: number;
   readonly region?: string;
+  /** The upstream model and route group that answered, and every upstream attempt. */
+  readonly model?: string;
+  readonly group?: string;
+  readonly attempts?: readonly { readonly replica: string; readonly group: string; readonly outcome: string }[];
 }
 
 /** The read-back of one acknowledged stored completion, after the run. */

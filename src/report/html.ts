@@ -92,7 +92,8 @@ ${table(['check', 'target', 'actual', 'result'], checks.map((c) => [c.name, c.ta
 <h2>Requests</h2>
 ${table(['total', 'ok', 'failed', 'truncated', 'timed out', 'wrong answers', 'resumed', 'availability'], [[q.total, q.ok, q.failed, q.truncated, q.timedOut, q.wrongAnswers, q.resumed, `${(r.metrics.availability * 100).toFixed(4)}%`]])}
 <h2>Faults</h2>
-${r.faults.length === 0 ? '<p>No faults were injected.</p>' : table(['fault', 'target', 'detection', 'failover', 'RTO', 'failed', 'truncated', 'resumed', 'worst TTFT', 'error-seconds'], r.faults.map((f) => [f.kind, f.target, ms(f.detectionMs), ms(f.failoverMs), ms(f.rtoMs), f.failedRequests, f.truncatedRequests, f.resumedRequests, ms(f.worstTtftMs), f.errorSeconds]))}
+${r.faults.length === 0 ? '<p>No faults were injected.</p>' : table(['fault', 'target', 'detection', 'failover', 'RTO', 'back on target', 'failed', 'truncated', 'resumed', 'worst TTFT', 'error-seconds'], r.faults.map((f) => [f.kind, f.target, ms(f.detectionMs), ms(f.failoverMs), ms(f.rtoMs), f.returnMs === undefined ? 'n/a' : f.returnMs === null ? 'never' : ms(f.returnMs), f.failedRequests, f.truncatedRequests, f.resumedRequests, ms(f.worstTtftMs), f.errorSeconds]))}
+${r.metrics.answersByGroup?.length ? `<h2>Answers by route group</h2>${table(['group', 'model', 'answers', 'share'], r.metrics.answersByGroup.map((g) => [g.group, g.model ?? '', g.answers, `${(g.share * 100).toFixed(2)}%`]))}` : ''}
 ${renderDeploysHtml(r)}<h2>Annualized estimate</h2>
 ${annual && annual.kinds.length ? `${table(['fault kind', 'per year', 'downtime min/yr'], annual.kinds.map((k) => [k.kind, k.perYear.toFixed(1), k.downtimeMinutesPerYear.toFixed(3)]))}<p>At these rates: ${annual.downtimeMinutesPerYear.toFixed(3)} minutes of downtime a year, ${(annual.availability * 100).toFixed(5)}%.</p>` : '<p>No faults measured, so no estimate.</p>'}
 <script type="application/json" id="halab-data">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>

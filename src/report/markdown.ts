@@ -36,12 +36,15 @@ export function renderMarkdown(r: RunReport): string {
     r.faults.length === 0
       ? 'No faults were injected.'
       : table(
-          ['fault', 'target', 'detection', 'failover', 'RTO', 'failed', 'truncated', 'resumed', 'wrong', 'worst TTFT', 'error-seconds'],
-          r.faults.map((f) => [f.kind, f.target, ms(f.detectionMs), ms(f.failoverMs), ms(f.rtoMs), f.failedRequests, f.truncatedRequests, f.resumedRequests, f.wrongAnswers, ms(f.worstTtftMs), f.errorSeconds]),
+          ['fault', 'target', 'detection', 'failover', 'RTO', 'back on target', 'failed', 'truncated', 'resumed', 'wrong', 'worst TTFT', 'error-seconds'],
+          r.faults.map((f) => [f.kind, f.target, ms(f.detectionMs), ms(f.failoverMs), ms(f.rtoMs), f.returnMs === undefined ? 'n/a' : f.returnMs === null ? 'never' : ms(f.returnMs), f.failedRequests, f.truncatedRequests, f.resumedRequests, f.wrongAnswers, ms(f.worstTtftMs), f.errorSeconds]),
         ),
     '',
     ...(r.processDeaths?.length
       ? ['## Lab processes that died', '', 'No fault killed these (a crash, an OOM kill, a stray signal):', '', table(['process', 'pid', 'kind', 'at'], r.processDeaths.map((d) => [d.name, d.pid, d.kind, ms(d.atMs)])), '']
+      : []),
+    ...(r.metrics.answersByGroup?.length
+      ? ['## Answers by route group', '', table(['group', 'model', 'answers', 'share'], r.metrics.answersByGroup.map((g) => [g.group, g.model ?? '', g.answers, `${(g.share * 100).toFixed(2)}%`])), '']
       : []),
     ...stateMarkdown(r),
     ...renderDeploys(r),

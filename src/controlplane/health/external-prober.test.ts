@@ -48,6 +48,35 @@ describe('external prober', () => {
     expect((await prober.probe({ id: 'x', httpUrl: s.url, external: spec({ kind: 'llamacpp' }) })).liveness?.ok).toBe(true);
   });
 
+  it('spends completion probes within budget: at most one per completionIntervalMs per endpoint × model, one at once when the endpoint comes back', async () => {
+    const budgeted = new ExternalProber({ probeTimeoutMs: 500, latencyMaxMs: 1000, completionIntervalMs: 400 }, realClock);
+    const target = { id: 'budget', httpUrl: s.url, external: spec({ kind: 'generic' }) };
+    const before = s.requests();
+    const started = performance.now();
+    while (performance.now() - started < 1000) {
+      expect((await budgeted.probe(target)).inference.ok).toBe(true);
+      await realClock.sleep(50);
+    }
+    const sent = s.requests() - before;
+    expect(sent).toBeGreaterThanOrEqual(2);
+    expect(sent).toBeLessThanOrEqual(Math.ceil((performance.now() - started) / 400) + 1);
+    expect(budgeted.completionProbes).toBe(sent);
+    // a failed model keeps its verdict between probes; the endpoint going down spends none
+    s.state.set({ mode: 'down', forMs: 300 }, Date.now());
+    const down = await budgeted.probe(target);
+    expect(down.inference.ok).toBe(false);
+    expect(budgeted.completionProbes).toBe(sent);
+    await realClock.sleep(350);
+    expect((await budgeted.probe(target)).inference.ok).toBe(true);
+    expect(budgeted.completionProbes).toBe(sent + 1);
+  });
+
+  it('checks every model the route groups send an endpoint, in /v1/models and by completion', async () => {
+    const r = await prober.probe({ id: 'models', httpUrl: s.url, external: spec({ kind: 'generic', models: [DEFAULT_STANDIN.modelName, 'gpt-9'] }) });
+    expect(r.model).toMatchObject({ ok: false, reason: `/v1/models does not list gpt-9 (lists ${DEFAULT_STANDIN.modelName})` });
+    expect(r.inference).toMatchObject({ ok: false, reason: expect.stringMatching(/probe completion of gpt-9: status 404/) });
+  });
+
   it('parses Prometheus text', () => {
     expect(metricValue('a{x="1"} 2\na{x="2"} 3\nab 9\n', 'a')).toBe(5);
     expect(metricValue('b 1\n', 'a')).toBeUndefined();

@@ -2,7 +2,11 @@
 //   vllm      GET /health, GET /v1/models (the model is listed), GET /metrics (vLLM metric names)
 //   tgi       GET /health, GET /info (model_id)
 //   llamacpp  GET /health (503 while loading), GET /slots
-//   generic   GET /v1/models plus a real probe completion
+//   generic   GET /v1/models every probe, plus a real completion of each model the routes send it
+//             — budgeted: at most one per completionIntervalMs per endpoint × model (default 5 s),
+//             none while /v1/models fails, and one at once when /v1/models comes back; between
+//             them the last completion's verdict stands
+// /v1/models must list every model the topology's route groups send the endpoint.
 // GPU health comes from a DCGM-exporter-style metrics URL when one is configured (Xid errors fail
 // it at once); without one the GPU signal is not measured and is reported unknown, not healthy.
 import { request } from 'undici';
@@ -15,6 +19,15 @@ import type { ProbeResult, SignalResult } from './prober.js';
 export interface ExternalProberConfig {
   readonly probeTimeoutMs: number;
   readonly latencyMaxMs: number;
+  /** At most one completion probe per endpoint × model this often (default DEFAULT_COMPLETION_PROBE_INTERVAL_MS). */
+  readonly completionIntervalMs?: number;
+}
+
+export const DEFAULT_COMPLETION_PROBE_INTERVAL_MS = 5000;
+
+interface CompletionVerdict {
+  readonly atMs: number;
+  readonly result: SignalResult;
 }
 
 export interface ExternalTarget {
@@ -53,6 +66,13 @@ export function dcgmSignal(text: string): SignalResult {
 }
 
 export class ExternalProber {
+  /** Last completion probe per endpoint × model. */
+  private readonly verdicts = new Map<string, CompletionVerdict>();
+  /** Whether each endpoint's cheap check passed last time. */
+  private readonly liveBefore = new Map<string, boolean>();
+  /** Completion probes sent (the probe cost). */
+  completionProbes = 0;
+
   constructor(
     private readonly config: ExternalProberConfig,
     private readonly clock: Clock,
@@ -112,31 +132,18 @@ export class ExternalProber {
       if (r.status !== 200) return status('/v1/models', r);
       try {
         const ids = ((JSON.parse(r.text) as { data?: { id?: string }[] }).data ?? []).map((m) => m.id);
-        return ids.includes(t.external.model) ? OK : { ok: false, reason: `/v1/models does not list ${t.external.model} (lists ${ids.join(', ') || 'nothing'})` };
+        const missing = this.models(t).filter((m) => !ids.includes(m));
+        return missing.length === 0 ? OK : { ok: false, reason: `/v1/models does not list ${missing.join(', ')} (lists ${ids.join(', ') || 'nothing'})` };
       } catch {
         return { ok: false, reason: '/v1/models is not JSON' };
       }
     };
     if (kind === 'generic') {
-      const [models, completion] = await Promise.all([
-        this.get(`${base}/v1/models`, h),
-        this.get(`${base}/v1/chat/completions`, h, {
-          method: 'POST',
-          body: JSON.stringify({ model: t.external.model, messages: [{ role: 'user', content: 'halab health probe: say ok' }], max_tokens: 2, temperature: 0, seed: 4242, stream: false }),
-        }),
-      ]);
+      const models = await this.get(`${base}/v1/models`, h);
       const liveness = 'error' in models ? down('/v1/models', models) : OK;
-      let inference: SignalResult;
-      if ('error' in completion) inference = { ok: false, reason: `probe completion: ${completion.error}` };
-      else if (completion.status !== 200) inference = { ok: false, reason: `probe completion: status ${completion.status}: ${completion.text.slice(0, 120)}` };
-      else {
-        try {
-          const content = (JSON.parse(completion.text) as { choices?: { message?: { content?: string } }[] }).choices?.[0]?.message?.content;
-          inference = typeof content === 'string' && content.length > 0 ? OK : { ok: false, reason: 'probe completion returned no content' };
-        } catch {
-          inference = { ok: false, reason: 'probe completion is not JSON' };
-        }
-      }
+      const wasLive = this.liveBefore.get(t.id);
+      this.liveBefore.set(t.id, liveness.ok);
+      const inference = liveness.ok ? await this.completions(t, h, wasLive === false) : liveness;
       return { liveness, model: modelListed(models), inference };
     }
     const health = await this.get(`${base}/health`, h);
@@ -185,6 +192,42 @@ export class ExternalProber {
       }
     }
     return { liveness, model, inference };
+  }
+
+  private models(t: ExternalTarget): readonly string[] {
+    return t.external.models?.length ? t.external.models : [t.external.model];
+  }
+
+  /** The inference signal from each model's completion probe, sending only those due (or all, `now`). */
+  private async completions(t: ExternalTarget, h: Record<string, string>, now: boolean): Promise<SignalResult> {
+    const intervalMs = this.config.completionIntervalMs ?? DEFAULT_COMPLETION_PROBE_INTERVAL_MS;
+    const results = await Promise.all(
+      this.models(t).map(async (model) => {
+        const key = `${t.id}\u0000${model}`;
+        const last = this.verdicts.get(key);
+        if (!now && last && this.clock.monoMs() - last.atMs < intervalMs) return last.result;
+        this.completionProbes += 1;
+        const result = await this.completion(t, h, model);
+        this.verdicts.set(key, { atMs: this.clock.monoMs(), result });
+        return result;
+      }),
+    );
+    return results.find((r) => !r.ok) ?? OK;
+  }
+
+  private async completion(t: ExternalTarget, h: Record<string, string>, model: string): Promise<SignalResult> {
+    const completion = await this.get(`${t.httpUrl}/v1/chat/completions`, h, {
+      method: 'POST',
+      body: JSON.stringify({ model, messages: [{ role: 'user', content: 'halab health probe: say ok' }], max_tokens: 2, temperature: 0, seed: 4242, stream: false }),
+    });
+    if ('error' in completion) return { ok: false, reason: `probe completion of ${model}: ${completion.error}` };
+    if (completion.status !== 200) return { ok: false, reason: `probe completion of ${model}: status ${completion.status}: ${completion.text.slice(0, 120)}` };
+    try {
+      const content = (JSON.parse(completion.text) as { choices?: { message?: { content?: string } }[] }).choices?.[0]?.message?.content;
+      return typeof content === 'string' && content.length > 0 ? OK : { ok: false, reason: `probe completion of ${model} returned no content` };
+    } catch {
+      return { ok: false, reason: `probe completion of ${model} is not JSON` };
+    }
   }
 
   private async gpu(t: ExternalTarget): Promise<SignalResult | undefined> {

@@ -9,7 +9,7 @@ import { EV } from '../../record/event-types.js';
 import type { ChatRequest } from '../../protocol/chat-request.js';
 import type { GlbConfig } from './config.js';
 import type { GlbRegions } from './regions.js';
-import { upstreamPayload, type CompletionSink } from '../regional/completion.js';
+import { upstreamPayload, type AttemptSummary, type CompletionOutcome, type CompletionSink } from '../regional/completion.js';
 import { runAttempt, type AttemptResult } from '../regional/upstream-attempt.js';
 import { COMPLETION_ID_HEADER } from '../../protocol/openai-http.js';
 import { labAuthHeaders } from '../../protocol/http-guard.js';
@@ -38,7 +38,10 @@ export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbC
   let version: string | undefined;
   let previous: string | undefined;
   let last: { failure: string; reason: string; status?: number } | undefined;
-  const outcome = () => ({ replicas, resumes, ...(version ? { version } : {}) });
+  /** Every upstream attempt: the regions' own (from their halab field) and the regions that failed here. */
+  const attempts: AttemptSummary[] = [];
+  let answered: { model?: string; group?: string } = {};
+  const outcome = (): CompletionOutcome => ({ replicas, resumes, ...(version ? { version } : {}), ...(answered.model ? { model: answered.model } : {}), ...(answered.group ? { group: answered.group } : {}), attempts });
 
   for (let attempt = 1; attempt <= config.maxAttempts; attempt++) {
     let target = regions.pick(home, tried);
@@ -61,14 +64,17 @@ export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbC
     }
     previous = target.region;
     const release = regions.acquire(target.region);
+    const startedMs = clock.monoMs();
+    const tokensBefore = sentTokens;
     let result: AttemptResult;
     try {
       const upstream = { replicaId: `gateway/${target.region}`, region: target.region, cluster: '', httpUrl: target.url, modelVersion: version ?? '', headers: { ...labAuthHeaders(), ...(ctx.completionId ? { [COMPLETION_ID_HEADER]: ctx.completionId } : {}), ...(ctx.authorization ? { authorization: ctx.authorization } : {}) } };
-      result = await runAttempt(upstream, upstreamPayload(req, sentText, sentTokens), config, clock, signal, (text, v) => {
+      result = await runAttempt(upstream, upstreamPayload(req, sentText, sentTokens), config, clock, signal, (text, v, model) => {
         if (v) version = v;
+        if (model) answered = { ...answered, model };
         sentText += text;
         sentTokens += 1;
-        sink.token(text, version);
+        sink.token(text, version, model);
       });
     } finally {
       release();
@@ -78,6 +84,8 @@ export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbC
       if (result.version) version = result.version;
       replicas.push(...(result.halab?.replicas ?? [`gateway/${target.region}`]));
       resumes += result.halab?.resumes ?? 0;
+      attempts.push(...(result.halab?.attempts ?? [{ replica: `gateway/${target.region}`, group: '', mode: 'fresh' as const, outcome: 'done', ms: Math.round(clock.monoMs() - startedMs) }]).map((a) => ({ ...a, mode: a.mode as AttemptSummary['mode'] })));
+      if (result.halab?.model) answered = { model: result.halab.model, ...(result.halab.group ? { group: result.halab.group } : {}) };
       const promptTokens = result.usage ? Math.max(0, result.usage.prompt_tokens) : 0;
       sink.done(result.finishReason, { prompt_tokens: promptTokens, completion_tokens: sentTokens, total_tokens: promptTokens + sentTokens }, outcome());
       return;
@@ -91,6 +99,7 @@ export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbC
       result.kind === 'failed' ? result : { failure: 'cut', reason: result.kind === 'refused' ? result.reason : 'attempt ended' };
     last = failed;
     replicas.push(`gateway/${target.region}`);
+    attempts.push({ replica: `gateway/${target.region}`, group: '', mode: tokensBefore > 0 ? 'prefill' : 'fresh', outcome: failed.failure, ms: Math.round(clock.monoMs() - startedMs) });
     // A 429 (the region is full) or a 503 before any token (the region has no replica for it
     // right now) sends this request elsewhere; a connection error, timeout, stall or cut stream
     // is evidence against the whole region.

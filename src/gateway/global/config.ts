@@ -1,5 +1,7 @@
-// Global load balancer settings with their named defaults. Every bound the GLB keeps is here.
+// Global load balancer settings with their named defaults. Every bound the GLB keeps is here; the
+// topology's `entry:` section (src/config/topology-gateway.ts) overrides any of them.
 import type { GlbPolicyConfig } from '../../policy/region-choice.js';
+import { checkOrdered, type EntrySection } from '../../config/topology-gateway.js';
 
 export interface GlbConfig extends GlbPolicyConfig {
   /** Active health check of each regional gateway (GET /health) every this long. */
@@ -53,3 +55,11 @@ export const DEFAULT_GLB_CONFIG: GlbConfig = Object.freeze({
   retryAfterS: 1,
   regionHeader: 'x-halab-client-region',
 });
+
+/** The defaults with the topology's `entry:` overrides; bases above their caps name the field. */
+export function glbConfigFrom(section: EntrySection | undefined, file = 'topology'): GlbConfig {
+  const defined = Object.fromEntries(Object.entries(section ?? {}).filter(([, v]) => v !== undefined));
+  const merged: GlbConfig = Object.freeze({ ...DEFAULT_GLB_CONFIG, ...defined });
+  checkOrdered('entry', merged as unknown as Record<string, unknown>, [['baseEjectionMs', 'maxEjectionMs']], file);
+  return merged;
+}

@@ -37,7 +37,8 @@ let glb: GlbServer;
 let index = 0;
 
 const layout: Record<string, number[]> = { a: [0, 1], b: [2] };
-const gatewayConfig = { ...DEFAULT_GATEWAY_CONFIG, firstTokenTimeoutMs: 300, stallTimeoutMs: 300 };
+// circuits of region a close on a completion probe soon after its faults clear
+const gatewayConfig = { ...DEFAULT_GATEWAY_CONFIG, firstTokenTimeoutMs: 300, stallTimeoutMs: 300, completionProbeIntervalMs: 500 };
 
 async function startGateway(region: string, port = 0): Promise<GatewayServer> {
   const pool = new UpstreamPool(gatewayConfig, realClock, memoryEventSink(`gateway/${region}`, realClock), createRng(1));

@@ -10,12 +10,13 @@ import { fileEventSink } from '../../record/events.js';
 import { createLogger } from '../../core/log.js';
 import { loadTopology } from '../../config/topology.js';
 import { eventsFile, logFile, writeReadyFile } from '../../process/paths.js';
-import { DEFAULT_GLB_CONFIG } from './config.js';
+import { glbConfigFrom } from './config.js';
 import { createGlbMetrics } from './metrics.js';
 import { GlbRegions } from './regions.js';
 import { startGlbServer } from './server.js';
 import { useLabAuth } from '../../protocol/lab-auth.js';
 import { loadLabAuth } from '../../process/lab-secret.js';
+import { routesFromTopology } from '../../config/model-routes.js';
 
 const opts = new Command()
   .requiredOption('--host <host>')
@@ -40,13 +41,13 @@ const topology = loadTopology(opts.topology);
 const routes = routesSchema.parse(JSON.parse(opts.routes));
 const metrics = createGlbMetrics();
 const events = fileEventSink(eventsFile(opts.labDir, name), name, realClock, (e) => metrics.observeEvent(e));
-const config = DEFAULT_GLB_CONFIG;
+const config = glbConfigFrom(topology.entry, topology.file);
 // Every request of this process (health checks and upstream attempts) gives up connecting in time.
 setGlobalDispatcher(new Agent({ connect: { timeout: config.connectTimeoutMs } }));
 const regions = new GlbRegions(routes, config, realClock, events);
 regions.start();
 const defaultRegion = opts.defaultRegion ?? routes.regions[0]!;
-const server = await startGlbServer({ modelName: topology.model.name, defaultRegion, config, regions, clock: realClock, events, metrics }, opts.host, Number(opts.port));
+const server = await startGlbServer({ modelName: topology.model.name, ...(topology.routes ? { models: routesFromTopology(topology).map((r) => r.model) } : {}), defaultRegion, config, regions, clock: realClock, events, metrics }, opts.host, Number(opts.port));
 writeReadyFile(opts.labDir, name, { url: server.url });
 log.info({ url: server.url, routes }, 'global load balancer listening');
 

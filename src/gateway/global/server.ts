@@ -23,9 +23,9 @@ function counted(sink: CompletionSink, metrics: GlbMetrics | undefined, home: st
   if (!metrics) return sink;
   let sent = false;
   return {
-    token(text, version) {
+    token(text, version, model) {
       sent = true;
-      sink.token(text, version);
+      sink.token(text, version, model);
     },
     done(reason, usage, outcome) {
       metrics.requests.inc({ home, region: region(), outcome: 'ok' });
@@ -40,6 +40,8 @@ function counted(sink: CompletionSink, metrics: GlbMetrics | undefined, home: st
 
 export interface GlbOptions {
   readonly modelName: string;
+  /** Model names clients may ask for, the first the default: the topology's routes (default: modelName). */
+  readonly models?: readonly string[];
   readonly defaultRegion: string;
   readonly config: GlbConfig;
   readonly regions: GlbRegions;
@@ -62,6 +64,7 @@ export function homeRegion(header: string | string[] | undefined, regions: GlbRe
 
 export async function startGlbServer(opts: GlbOptions, host: string, port = 0): Promise<GlbServer> {
   const { config, regions, clock, events } = opts;
+  const models = opts.models && opts.models.length > 0 ? opts.models : [opts.modelName];
   opts.metrics?.bindRegions(() => regions.status().map((r) => ({ region: String(r.region), available: r.available === true })));
   let inFlight = 0;
 
@@ -90,19 +93,20 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
         const parsed = validateChatRequest(raw);
         if (!parsed.ok) return sendError(res, 400, parsed.error.message, 'invalid_request', parsed.error.param);
         const request = parsed.request;
-        if (request.model !== undefined && request.model !== opts.modelName) {
-          return sendError(res, 404, `The model \`${request.model}\` does not exist; this service serves \`${opts.modelName}\``, 'model_not_found', 'model');
+        if (request.model !== undefined && !models.includes(request.model)) {
+          return sendError(res, 404, `The model \`${request.model}\` does not exist; this service serves ${models.map((m) => `\`${m}\``).join(', ')}`, 'model_not_found', 'model');
         }
+        const model = request.model ?? models[0]!;
         const home = homeRegion(req.headers[config.regionHeader], regions, opts.defaultRegion);
         const controller = new AbortController();
         res.on('close', () => {
           if (!res.writableFinished) controller.abort(new Error('client disconnected'));
         });
         // The final chunk names the region that finished the answer.
-        const meta = { id: newCompletionId(), model: opts.modelName, createdS: Math.floor(clock.nowMs() / 1000), region: home, includeUsage: request.stream_options?.include_usage === true };
+        const meta = { id: newCompletionId(), model, createdS: Math.floor(clock.nowMs() / 1000), region: home, includeUsage: request.stream_options?.include_usage === true };
         const sink = counted(request.stream ? streamingSink(res, meta) : bufferedSink(res, meta), opts.metrics, home, () => meta.region);
         res.setHeader('x-halab-home-region', home);
-        await runGlbCompletion({ ...request, model: opts.modelName }, home, { regions, config, clock, events, signal: controller.signal, onRegion: (r) => (meta.region = r), completionId: meta.id, ...(authorization ? { authorization } : {}) }, sink);
+        await runGlbCompletion({ ...request, model }, home, { regions, config, clock, events, signal: controller.signal, onRegion: (r) => (meta.region = r), completionId: meta.id, ...(authorization ? { authorization } : {}) }, sink);
       })()
         .catch((err) => sendError(res, 500, `global load balancer error: ${(err as Error).message}`, 'internal_error'))
         .finally(() => (inFlight -= 1));
@@ -110,7 +114,7 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
     }
     if (req.method === 'GET' && url === '/v1/models') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      return void res.end(JSON.stringify({ object: 'list', data: [{ id: opts.modelName, object: 'model', created: 0, owned_by: 'halab' }] }));
+      return void res.end(JSON.stringify({ object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'halab' })) }));
     }
     if (req.method === 'GET' && url === '/health') {
       const available = regions.available();

@@ -134,9 +134,9 @@ export async function runCompletion(req: ChatRequest, ctx: CompletionContext, si
    * A pick that keeps retries to a struggling upstream (failing, or answering 429) within its
    * bound per window; failing over to a healthy one is not bounded.
    */
-  const pickAllowed = (exclude: Set<string>, pin: string | undefined, clusters: ReadonlySet<string> | undefined): Upstream | undefined => {
+  const pickAllowed = (exclude: Set<string>, pin: string | undefined, clusters: ReadonlySet<string> | undefined, model: string | undefined): Upstream | undefined => {
     for (;;) {
-      const u = pool.pick(exclude, pin, clusters);
+      const u = pool.pick(exclude, pin, clusters, model);
       if (!u || attemptNo === 0 || !pool.struggling(u.replicaId) || pool.retryAllowed(u.replicaId)) return u;
       bounded.add(u.replicaId);
       exclude.add(u.replicaId);
@@ -152,17 +152,19 @@ export async function runCompletion(req: ChatRequest, ctx: CompletionContext, si
       const mode = continuationMode(group, req, sentTokens, ruledOut);
       if (!mode) continue;
       const clusters = wholePool ? undefined : group.clusters;
+      const model = group.model || undefined;
       // a prefill continuation inside the group that wrote the prefix stays on its model version
       const pin = mode === 'prefill' && group === prefixGroup ? version : undefined;
-      const fresh = pickAllowed(new Set([...excluded, ...attemptsOn.keys()]), pin, clusters);
+      const fresh = pickAllowed(new Set([...excluded, ...attemptsOn.keys()]), pin, clusters, model);
       if (fresh) return { group, groupIndex: gi, upstream: fresh, mode, again: false };
-      const again = pool.pick(excluded, pin, clusters);
+      const again = pool.pick(excluded, pin, clusters, model);
       if (again && pool.retryAllowed(again.replicaId)) return { group, groupIndex: gi, upstream: again, mode, again: true };
       if (again) bounded.add(again.replicaId);
-      const free = pool.nextFreeInMs(clusters, excluded);
+      const free = pool.nextFreeInMs(clusters, excluded, model);
       if (free !== undefined && free > 0 && (waitMs === undefined || free < waitMs)) waitMs = free;
     }
-    return waitMs !== undefined && waitMs <= config.retryWaitMaxMs && clock.monoMs() + waitMs < deadlineMs ? { waitMs } : undefined;
+    // Retry-After policy: honour (wait for the same upstream, up to retryWaitMaxMs) or fail over at once
+    return config.retryAfterPolicy === 'honour' && waitMs !== undefined && waitMs <= config.retryWaitMaxMs && clock.monoMs() + waitMs < deadlineMs ? { waitMs } : undefined;
   };
 
   while (attemptNo < config.maxAttempts) {
@@ -196,7 +198,7 @@ export async function runCompletion(req: ChatRequest, ctx: CompletionContext, si
       events.emit(type, replicas[replicas.length - 2]!, last?.reason, { to: upstream.replicaId, tokens: sentTokens, group: group.name, mode });
       if (sentTokens > 0) resumes += 1;
     }
-    const release = pool.acquire(upstream.replicaId);
+    const release = pool.acquire(upstream.replicaId, group.model || undefined);
     const tokensBefore = sentTokens;
     const startedMs = clock.monoMs();
     const replay = new ReplayCheck(sentText);
@@ -233,7 +235,7 @@ export async function runCompletion(req: ChatRequest, ctx: CompletionContext, si
     }
     if (result.kind === 'done') {
       note('done');
-      pool.recordSuccess(upstream.replicaId);
+      pool.recordSuccess(upstream.replicaId, group.model || undefined);
       if (result.version) version = result.version;
       answeringGroup = group;
       const upstreamUsage = result.usage;
@@ -280,7 +282,7 @@ export async function runCompletion(req: ChatRequest, ctx: CompletionContext, si
     last = result;
     if (sentTokens > 0) interruption ??= result;
     if (result.failure === 'overload') pool.rateLimited(upstream.replicaId, result.retryAfterMs);
-    else pool.recordFailure(upstream, result.failure, result.reason);
+    else pool.recordFailure(upstream, result.failure, result.reason, group.model || undefined);
     if (!failureDecision(result.failure).retrySame || (attemptsOn.get(upstream.replicaId) ?? 0) >= 2) excluded.add(upstream.replicaId);
   }
   if (passthrough && sentTokens === 0) {

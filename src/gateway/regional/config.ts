@@ -1,4 +1,7 @@
-// Gateway settings with their named defaults. Every bound the gateway keeps is here.
+// Gateway settings with their named defaults. Every bound the gateway keeps is here; the topology's
+// `gateway:` section (src/config/topology-gateway.ts) overrides any of them.
+import type { GatewaySection, RetryAfterPolicy } from '../../config/topology-gateway.js';
+import { checkOrdered } from '../../config/topology-gateway.js';
 
 export interface GatewayConfig {
   /** An attempt that has produced no token after this long is abandoned (hung upstream). */
@@ -16,10 +19,17 @@ export interface GatewayConfig {
   readonly maxEjectionMs: number;
   /** Each period this long a re-admitted replica stays in service takes one off its ejection count. */
   readonly ejectionDecayMs: number;
-  /** How often an ejected replica's /health is probed once its ejection time is over. */
+  /** How often an open circuit's cheap check (/health, else /v1/models) runs. */
   readonly readmitProbeIntervalMs: number;
-  /** Consecutive good probes needed to re-admit. */
+  /** Consecutive good cheap checks before an open circuit may spend a completion probe. */
   readonly readmitSuccesses: number;
+  /**
+   * At most one completion probe per upstream × model this often; a real attempt on it counts as
+   * one. Only a completion (probe or real request) of that model closes a circuit.
+   */
+  readonly completionProbeIntervalMs: number;
+  /** 429 with Retry-After: `honour` waits up to retryWaitMaxMs for the same upstream when nothing else can serve; `failover` never waits. */
+  readonly retryAfterPolicy: RetryAfterPolicy;
   /** Retry-After (seconds) sent with 429/503. */
   readonly retryAfterS: number;
   /** 5xx or resets in a row that eject a replica (other failure kinds eject at once). */
@@ -47,6 +57,8 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
   ejectionDecayMs: 5000,
   readmitProbeIntervalMs: 250,
   readmitSuccesses: 2,
+  completionProbeIntervalMs: 5000,
+  retryAfterPolicy: 'honour',
   retryAfterS: 1,
   consecutiveFailuresToEject: 2,
   backoffBaseMs: 100,
@@ -56,3 +68,11 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
   retryWaitMaxMs: 2000,
   doneGraceMs: 200,
 });
+
+/** The defaults with the topology's `gateway:` overrides; bases above their caps name the field. */
+export function gatewayConfigFrom(section: GatewaySection | undefined, file = 'topology'): GatewayConfig {
+  const defined = Object.fromEntries(Object.entries(section ?? {}).filter(([, v]) => v !== undefined));
+  const merged: GatewayConfig = Object.freeze({ ...DEFAULT_GATEWAY_CONFIG, ...defined });
+  checkOrdered('gateway', merged as unknown as Record<string, unknown>, [['baseEjectionMs', 'maxEjectionMs'], ['backoffBaseMs', 'backoffMaxMs']], file);
+  return merged;
+}

@@ -8,7 +8,7 @@ import { fileEventSink } from '../../record/events.js';
 import { createLogger } from '../../core/log.js';
 import { loadTopology } from '../../config/topology.js';
 import { eventsFile, logFile, writeReadyFile } from '../../process/paths.js';
-import { DEFAULT_GATEWAY_CONFIG } from './config.js';
+import { gatewayConfigFrom } from './config.js';
 import { createGatewayMetrics } from './metrics.js';
 import { startGatewayServer } from './server.js';
 import { watchTopology } from './topology-watch.js';
@@ -35,7 +35,7 @@ const log = createLogger(name, logFile(opts.labDir, name));
 const topology = loadTopology(opts.topology);
 const metrics = createGatewayMetrics(opts.region);
 const events = fileEventSink(eventsFile(opts.labDir, name), name, realClock, (e) => metrics.observeEvent(e));
-const config = DEFAULT_GATEWAY_CONFIG;
+const config = gatewayConfigFrom(topology.gateway, topology.file);
 
 let reportPassive: ((replicaId: string, kind: string, reason: string) => void) | undefined;
 const rng = createRng(Number(opts.seed)).fork(`gateway/${opts.region}`);

@@ -34,9 +34,14 @@ export interface UpstreamExtension {
   readonly replicas?: readonly string[];
   readonly resumes?: number;
   readonly region?: string;
+  /** The upstream model that answered, its route group, and every upstream attempt. */
+  readonly model?: string;
+  readonly group?: string;
+  readonly attempts?: readonly { readonly replica: string; readonly group: string; readonly mode: string; readonly outcome: string; readonly ms: number }[];
 }
 
 interface Chunk {
+  model?: string;
   halab?: UpstreamExtension;
   error?: { message?: string };
   system_fingerprint?: string;
@@ -61,8 +66,8 @@ function classifyError(err: unknown): FailureKind {
 }
 
 /**
- * Runs one attempt. `onToken` is called for every content delta, with the model version the
- * upstream reported; returning a string refuses the token and ends the attempt with that reason.
+ * Runs one attempt. `onToken` is called for every content delta, with the model version and the
+ * model name the upstream reported on that chunk; returning a string refuses the token and ends the attempt with that reason.
  * Resolves once the attempt has ended; never rejects.
  */
 export async function runAttempt(
@@ -71,7 +76,7 @@ export async function runAttempt(
   timeouts: AttemptTimeouts,
   clock: Clock,
   clientSignal: AbortSignal,
-  onToken: (text: string, version: string | undefined) => string | void,
+  onToken: (text: string, version: string | undefined, model: string | undefined) => string | void,
 ): Promise<AttemptResult> {
   const controller = new AbortController();
   let timeoutKind: FailureKind | 'grace' | undefined;
@@ -134,7 +139,7 @@ export async function runAttempt(
         if (finishReason) return undefined; // nothing counts after the finish reason
         tokens += 1;
         arm(timeouts.stallTimeoutMs, 'stall');
-        const refusal = onToken(content, version);
+        const refusal = onToken(content, version, chunk.model);
         if (typeof refusal === 'string') return { kind: 'refused', reason: refusal };
       }
       if (choice?.finish_reason && !finishReason) {

@@ -1,20 +1,17 @@
-// The replicas a gateway may route to: the control plane's routable topology, minus the replicas
-// this gateway ejected on its own evidence (connection errors, repeated 5xx, timeouts, stalls, cut
-// streams). Ejection is the per-upstream circuit breaker: open on ejection, half-open once its
-// ejection time (doubling per repeat, Envoy-style) is over and probes run (/health, or /v1/models
-// where an upstream has no /health), closed after `readmitSuccesses` good probes. A 429 does not
-// eject: the upstream is skipped until its Retry-After (or a jittered backoff). Retries towards
-// one upstream are bounded per window so a struggling upstream is never hammered. If the control
-// plane is unreachable the last topology stays in force.
-import { request } from 'undici';
-import type { Clock, TimerHandle } from '../../core/clock.js';
+// The replicas a gateway may route to: the control plane's routable topology, minus the upstream ×
+// model pairs this gateway ejected on its own evidence (connection errors, repeated 5xx, timeouts,
+// stalls, cut streams). Ejection opens the pair's circuit breaker (circuits.ts), which only a
+// completion of that model closes again. A 429 does not eject: the upstream is skipped until its
+// Retry-After (or a jittered backoff). Retries towards one upstream are bounded per window so a
+// struggling upstream is never hammered. If the control plane is unreachable the last topology
+// stays in force.
+import type { Clock } from '../../core/clock.js';
 import type { EventSink } from '../../record/events.js';
-import { EV } from '../../record/event-types.js';
 import type { GatewayConfig } from './config.js';
 import type { Rng } from '../../core/rng.js';
 import { failureDecision, type FailureKind } from '../../policy/retry.js';
 import { backoffDelayMs, type BackoffConfig } from '../../policy/backoff.js';
-import { ejectionMs, nextEjectionCount } from '../../policy/ejection.js';
+import { Circuits } from './circuits.js';
 import { pickReplica } from '../../policy/routing.js';
 import { pickWeighted, weightsActive } from '../../policy/weighted-pick.js';
 import { acquireOutstanding } from './outstanding.js';
@@ -35,21 +32,10 @@ export interface Upstream {
   readonly weight?: number;
 }
 
-interface Ejection {
-  untilMs: number;
-  count: number;
-  goodProbes: number;
-  timer?: TimerHandle;
-  kind: FailureKind;
-}
-
 export class UpstreamPool {
   private routable: Upstream[] = [];
-  private readonly ejected = new Map<string, Ejection>();
-  /** Ejection counts survive re-admission so a flapping replica stays out longer each time. */
-  private readonly ejectionCounts = new Map<string, number>();
-  /** When each replica was last re-admitted: a replica that stays in long enough is forgiven. */
-  private readonly readmittedAtMs = new Map<string, number>();
+  /** Circuit breakers per upstream × model. */
+  readonly circuits: Circuits;
   /** Replicas that answered 429 with Retry-After: skipped until then. */
   private readonly busyUntil = new Map<string, number>();
   private readonly outstanding = new Map<string, number>();
@@ -74,6 +60,7 @@ export class UpstreamPool {
     private readonly onEject?: (replicaId: string, kind: FailureKind, reason: string) => void,
   ) {
     this.backoff = { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs, jitter: 0.5 };
+    this.circuits = new Circuits(config, clock, events);
   }
 
   /** Replaces the routable set with the control plane's latest topology. */
@@ -81,14 +68,18 @@ export class UpstreamPool {
     this.routable = [...upstreams];
   }
 
-  /** Replicas usable now: routable, not ejected, not busy. */
-  available(): Upstream[] {
+  /** Replicas usable now for `model` (any: no circuit open): routable, circuit admitting, not busy. */
+  available(model?: string): Upstream[] {
     const now = this.clock.nowMs();
-    return this.routable.filter((u) => !this.ejected.has(u.replicaId) && (this.busyUntil.get(u.replicaId) ?? 0) <= now);
+    return this.routable.filter((u) => this.admits(u.replicaId, model) && (this.busyUntil.get(u.replicaId) ?? 0) <= now);
   }
 
-  pick(exclude: ReadonlySet<string>, version?: string, clusters?: ReadonlySet<string>): Upstream | undefined {
-    const available = clusters ? this.available().filter((u) => clusters.has(`${u.region}/${u.cluster}`)) : this.available();
+  private admits(replicaId: string, model: string | undefined): boolean {
+    return model === undefined ? !this.circuits.isOpen(replicaId) : this.circuits.admits(replicaId, model);
+  }
+
+  pick(exclude: ReadonlySet<string>, version?: string, clusters?: ReadonlySet<string>, model?: string): Upstream | undefined {
+    const available = clusters ? this.available(model).filter((u) => clusters.has(`${u.region}/${u.cluster}`)) : this.available(model);
     // a new request follows the deployment's weights; a resumed one needs its version, whatever the weight
     if (version === undefined && weightsActive(available)) {
       const weighted = pickWeighted(available, this.weightScores, exclude);
@@ -97,11 +88,11 @@ export class UpstreamPool {
     return pickReplica(available, { outstanding: this.outstanding, turn: this.turn++ }, exclude, version);
   }
   /** Routable, not ejected members of `clusters` that are busy (429) now: ms until the first is free. */
-  nextFreeInMs(clusters: ReadonlySet<string> | undefined, exclude: ReadonlySet<string>): number | undefined {
+  nextFreeInMs(clusters: ReadonlySet<string> | undefined, exclude: ReadonlySet<string>, model?: string): number | undefined {
     const now = this.clock.nowMs();
     let best: number | undefined;
     for (const u of this.routable) {
-      if ((clusters && !clusters.has(`${u.region}/${u.cluster}`)) || exclude.has(u.replicaId) || this.ejected.has(u.replicaId)) continue;
+      if ((clusters && !clusters.has(`${u.region}/${u.cluster}`)) || exclude.has(u.replicaId) || !this.admits(u.replicaId, model)) continue;
       const wait = Math.max(0, (this.busyUntil.get(u.replicaId) ?? 0) - now);
       if (best === undefined || wait < best) best = wait;
     }
@@ -141,24 +132,34 @@ export class UpstreamPool {
     return backoffDelayMs(n, this.backoff, this.rng);
   }
 
-  /** A complete answer: the replica's failure and 429 streaks end. */
-  recordSuccess(replicaId: string): void {
+  /** A complete answer of `model`: the replica's failure and 429 streaks end, its circuit closes. */
+  recordSuccess(replicaId: string, model?: string): void {
     this.consecutiveFailures.delete(replicaId);
     this.consecutive429.delete(replicaId);
+    this.circuits.succeeded(replicaId, model);
   }
 
-  /** A failed attempt: ejects at once or once failures repeat `consecutiveFailuresToEject` times. */
-  recordFailure(upstream: Upstream, kind: FailureKind, reason: string): void {
+  /**
+   * A failed attempt: ejects at once, once failures repeat `consecutiveFailuresToEject` times, or
+   * when it was the trial of a half-open circuit.
+   */
+  recordFailure(upstream: Upstream, kind: FailureKind, reason: string, model?: string): void {
     const n = (this.consecutiveFailures.get(upstream.replicaId) ?? 0) + 1;
     this.consecutiveFailures.set(upstream.replicaId, n);
-    if (failureDecision(kind).ejectNow || n >= this.config.consecutiveFailuresToEject) {
+    if (failureDecision(kind).ejectNow || n >= this.config.consecutiveFailuresToEject || this.circuits.isOpen(upstream.replicaId, model)) {
       this.consecutiveFailures.delete(upstream.replicaId);
-      this.eject(upstream, kind, reason);
+      this.eject(upstream, kind, reason, model);
     }
   }
 
-  acquire(replicaId: string): () => void {
-    return acquireOutstanding(this.outstanding, replicaId);
+  /** An attempt on the replica for `model` starts; the returned call ends it. */
+  acquire(replicaId: string, model?: string): () => void {
+    const release = acquireOutstanding(this.outstanding, replicaId);
+    const ended = this.circuits.attemptStarted(replicaId, model);
+    return () => {
+      release();
+      ended();
+    };
   }
 
   /** Marks a replica busy (429) until retryAfterMs from now, without ejecting it. */
@@ -166,61 +167,19 @@ export class UpstreamPool {
     this.busyUntil.set(replicaId, this.clock.nowMs() + retryAfterMs);
   }
 
-  isEjected(replicaId: string): boolean {
-    return this.ejected.has(replicaId);
+  /** Whether a circuit of the replica (for `model`, or any) is open. */
+  isEjected(replicaId: string, model?: string): boolean {
+    return this.circuits.isOpen(replicaId, model);
   }
 
-  /** Stops routing to a replica on this gateway's own evidence. */
-  eject(upstream: Upstream, kind: FailureKind, reason: string): void {
-    if (this.closed || this.ejected.has(upstream.replicaId)) return;
-    // Envoy-style decay: each ejectionDecayMs spent in service takes one off the ejection count
-    const since = this.readmittedAtMs.get(upstream.replicaId);
-    const count = nextEjectionCount(this.ejectionCounts.get(upstream.replicaId) ?? 0, since === undefined ? undefined : this.clock.nowMs() - since, this.config.ejectionDecayMs);
-    this.ejectionCounts.set(upstream.replicaId, count);
-    const durationMs = ejectionMs(count, this.config);
-    const ejection: Ejection = { untilMs: this.clock.nowMs() + durationMs, count, goodProbes: 0, kind };
-    this.ejected.set(upstream.replicaId, ejection);
-    this.events.emit(EV.passiveEject, upstream.replicaId, reason, { kind, ejectionMs: durationMs, count });
-    this.onEject?.(upstream.replicaId, kind, reason);
-    ejection.timer = this.clock.setTimer(durationMs, () => void this.probeForReadmit(upstream, ejection));
+  /** Stops routing `model` (all models when undefined) to a replica on this gateway's own evidence. */
+  eject(upstream: Upstream, kind: FailureKind, reason: string, model?: string): void {
+    if (this.closed) return;
+    if (this.circuits.trip(upstream, model, kind, reason) !== undefined) this.onEject?.(upstream.replicaId, kind, reason);
   }
 
   close(): void {
     this.closed = true;
-    for (const e of this.ejected.values()) e.timer?.cancel();
-    this.ejected.clear();
-  }
-
-  private async probeForReadmit(upstream: Upstream, ejection: Ejection): Promise<void> {
-    if (this.closed || this.ejected.get(upstream.replicaId) !== ejection) return;
-    const ok = await this.healthOk(upstream);
-    if (this.closed || this.ejected.get(upstream.replicaId) !== ejection) return;
-    ejection.goodProbes = ok ? ejection.goodProbes + 1 : 0;
-    if (ejection.goodProbes >= this.config.readmitSuccesses) {
-      this.ejected.delete(upstream.replicaId);
-      this.readmittedAtMs.set(upstream.replicaId, this.clock.nowMs());
-      this.events.emit(EV.passiveReadmit, upstream.replicaId, `${ejection.goodProbes} good health probes`, { count: ejection.count });
-      return;
-    }
-    ejection.timer = this.clock.setTimer(this.config.readmitProbeIntervalMs, () => void this.probeForReadmit(upstream, ejection));
-  }
-
-  /** GET /health; an upstream without one (404, e.g. a hosted API) is probed at /v1/models. */
-  private async healthOk(upstream: Upstream): Promise<boolean> {
-    const controller = new AbortController();
-    const timer = this.clock.setTimer(this.config.firstTokenTimeoutMs, () => controller.abort());
-    const headers = upstream.apiKey ? { authorization: `Bearer ${upstream.apiKey}` } : {};
-    try {
-      for (const path of ['/health', '/v1/models']) {
-        const res = await request(`${upstream.httpUrl}${path}`, { signal: controller.signal, headers });
-        await res.body.dump();
-        if (res.statusCode !== 404) return res.statusCode === 200;
-      }
-      return false;
-    } catch {
-      return false;
-    } finally {
-      timer.cancel();
-    }
+    this.circuits.close();
   }
 }
