@@ -7,6 +7,7 @@ import { ConfigError } from '../core/errors.js';
 import { clusterId, replicaId } from '../core/ids.js';
 import { parseWith } from './schema-errors.js';
 import { checkRoutes, externalClusterSchema, routeSchema, type EndpointKind } from './topology-external.js';
+import { llamacppConfig, llamacppSchema, REPLICA_RUNTIMES, type LlamacppConfig, type ReplicaRuntime } from './topology-llamacpp.js';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name of letters, digits and dashes');
 const loopbackHost = z.string().regex(/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/, 'expected a loopback IPv4 address (127.x.y.z)');
@@ -18,6 +19,8 @@ const clusterSchema = z.strictObject({
   gpus: z.number().int().min(1).max(64).optional(),
   /** Real OpenAI-compatible endpoints instead of stand-ins. */
   external: externalClusterSchema.optional(),
+  /** What each replica runs: the stand-in engine, or a real llama.cpp llama-server (see `llamacpp`). */
+  runtime: z.enum(REPLICA_RUNTIMES).default('standin'),
   /** Below this fraction of healthy replicas the cluster counts as failed and its backup takes over. */
   minHealthyFraction: z.number().gt(0).max(1).default(0.5),
 });
@@ -84,6 +87,8 @@ export const topologySchema = z.strictObject({
   links: z.strictObject({ interRegionLatencyMs: z.number().min(0).default(30) }).default({ interRegionLatencyMs: 30 }),
   regions: z.array(regionSchema).min(1),
   external: externalSchema.optional(),
+  /** llama-server and model files of `runtime: llamacpp` clusters. */
+  llamacpp: llamacppSchema.optional(),
   /** Model routes with fallbacks (default: the topology's model on every cluster). */
   routes: z.array(routeSchema).optional(),
   /** Yearly failure rates for the simulator (validated by src/sim/failure-model.ts). */
@@ -98,6 +103,7 @@ export interface ReplicaSpec {
   readonly cluster: string;
   readonly index: number;
   readonly host: string;
+  readonly runtime: ReplicaRuntime;
   /** Set for a replica that is a real (or launched stand-in) OpenAI-compatible endpoint. */
   readonly external?: ExternalReplicaSpec;
 }
@@ -121,12 +127,15 @@ export interface ClusterSpec {
   readonly role: 'primary' | 'backup';
   readonly gpus: number;
   readonly minHealthyFraction: number;
+  readonly runtime: ReplicaRuntime;
 }
 
 export interface Topology extends Readonly<TopologyFile> {
   readonly file: string;
   readonly clusters: readonly ClusterSpec[];
   readonly replicas: readonly ReplicaSpec[];
+  /** Engine settings, when some cluster has `runtime: llamacpp`. */
+  readonly llamacppEngine?: LlamacppConfig;
 }
 
 /** Validates a parsed topology document and expands it into clusters and replicas. */
@@ -156,6 +165,7 @@ export function buildTopology(data: unknown, file: string): Topology {
       ext?.endpoints.forEach((e, ei) => {
         if (!e.url && !ext.standin) throw new ConfigError(file, `${where}.external.endpoints[${ei}].url`, 'required (or set external.standin to have the lab launch a stand-in)');
       });
+      if (ext && cluster.runtime !== 'standin') throw new ConfigError(file, `${where}.runtime`, 'an external cluster has no runtime of the lab; leave runtime out');
       const gpus = ext ? ext.endpoints.length : cluster.gpus!;
       clusters.push({
         id: clusterId(region.name, cluster.name),
@@ -164,6 +174,7 @@ export function buildTopology(data: unknown, file: string): Topology {
         role: cluster.role,
         gpus,
         minHealthyFraction: cluster.minHealthyFraction,
+        runtime: cluster.runtime,
       });
       for (let i = 0; i < gpus; i++) {
         const e = ext?.endpoints[i];
@@ -177,12 +188,16 @@ export function buildTopology(data: unknown, file: string): Topology {
               ...(e?.gpuMetricsUrl ? { gpuMetricsUrl: e.gpuMetricsUrl } : {}),
             }
           : undefined;
-        replicas.push({ id: replicaId(region.name, cluster.name, i), region: region.name, cluster: cluster.name, index: i, host: region.host, ...(external ? { external } : {}) });
+        replicas.push({ id: replicaId(region.name, cluster.name, i), region: region.name, cluster: cluster.name, index: i, host: region.host, runtime: cluster.runtime, ...(external ? { external } : {}) });
       }
     });
   });
   if (parsed.routes) checkRoutes(parsed.routes, new Set(clusters.map((c) => c.id)), file);
-  return Object.freeze({ ...parsed, file, clusters, replicas });
+  const llamacppEngine = clusters.some((c) => c.runtime === 'llamacpp') ? llamacppConfig(parsed.llamacpp, file) : undefined;
+  if (llamacppEngine && !llamacppEngine.models[parsed.model.version]) {
+    throw new ConfigError(file, 'llamacpp.models', `has no file for the model version "${parsed.model.version}" (model.version); known: ${Object.keys(llamacppEngine.models).join(', ')}`);
+  }
+  return Object.freeze({ ...parsed, file, clusters, replicas, ...(llamacppEngine ? { llamacppEngine } : {}) });
 }
 
 /** Reads and validates a topology file. */
