@@ -216,3 +216,9 @@ export function loadTopology(file: string): Topology {
   }
   return buildTopology(data, file);
 }
+
+/** The runtime of a replica id's cluster (a replica a deployment added included); standin when unknown. */
+export function runtimeOfReplica(topology: Topology, replicaId: string): ReplicaRuntime {
+  const [region, cluster] = replicaId.split('/');
+  return topology.clusters.find((c) => c.region === region && c.name === cluster)?.runtime ?? 'standin';
+}

@@ -15,6 +15,7 @@ import { launchControlPlanes } from './controlplane-launch.js';
 import { spawnEtcd } from './etcd.js';
 import { createLinkProxies, findToxiproxy, glbRoutes, startToxiproxy } from './link-proxies.js';
 import { removeLabRules } from './firewall.js';
+import { computeKnownAnswers } from './llamacpp-reference.js';
 import { request } from 'undici';
 
 export interface StartOptions {
@@ -73,6 +74,8 @@ export async function startLab(topology: Topology, paths: LabPaths, clock: Clock
       state.processes.push(e);
       writeLabState(paths, state);
     };
+    // llama.cpp replicas: the control plane's known answers, from reference engines, before it starts
+    if (topology.llamacppEngine) await computeKnownAnswers(topology, paths.labDir, clock);
     state.controlPlane = await launchControlPlanes(topology, paths, state, launch, record, common, clock);
     const replicas = topology.replicas.filter((r) => !r.external).map((r) =>
       launch({

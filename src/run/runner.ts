@@ -179,6 +179,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         ...(scenario.load.clientRegion ? { clientRegion: scenario.load.clientRegion } : {}),
         ...k6LoadOptions(scenario),
         ...(scenario.load.store ? { store: true } : {}),
+        // real llama.cpp engines: what they answer is not computable by the client
+        ...(topology.clusters.some((c) => c.runtime === 'llamacpp') ? { answersKnown: false } : {}),
       },
       onRecord,
       loadAbort.signal,

@@ -46,7 +46,7 @@ reportPassive = (replicaId, kind, reason) =>
   watch.client().ReportPassive({ gatewayId: name, replicaId, action: 'eject', kind, reason }, () => undefined);
 
 const stored = await openRegionCompletions(opts.labDir, opts.region, topology, realClock, events, metrics.registry);
-const server = await startGatewayServer({ id: name, region: opts.region, modelName: topology.model.name, ...(topology.routes ? { routes: routesFromTopology(topology) } : {}), config, pool, clock: realClock, events, metrics, completions: stored.completions, regionStore: stored.store }, opts.host, Number(opts.port));
+const server = await startGatewayServer({ id: name, region: opts.region, modelName: topology.model.name, ...(topology.routes || topology.clusters.every((c) => c.runtime === 'llamacpp') ? { routes: routesFromTopology(topology) } : {}), config, pool, clock: realClock, events, metrics, completions: stored.completions, regionStore: stored.store }, opts.host, Number(opts.port));
 writeReadyFile(opts.labDir, name, { url: server.url, region: opts.region });
 log.info({ url: server.url }, 'gateway listening');
 
