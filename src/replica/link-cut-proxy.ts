@@ -8,6 +8,13 @@ const DRAINING_RESPONSE =
   'HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 75\r\n\r\n' +
   '{"error":{"message":"replica is draining","type":"unavailable","code":503}}';
 
+const REQUEST_LINE = /^(GET|POST|PUT|DELETE|HEAD|PATCH|OPTIONS) /;
+
+/** Whether the head of a request carries the control plane's probe header. */
+function isProbe(head: Buffer): boolean {
+  return /\r\nx-halab-probe: *1\r\n/i.test(head.toString('latin1'));
+}
+
 /** Counts SSE events that carry generated text (a non-empty delta content) in a chunk of a stream. */
 export function contentEvents(chunk: string): number {
   return chunk.match(/"delta":\{[^}]*"content":"(?:[^"\\]|\\.)+"/g)?.length ?? 0;
@@ -61,7 +68,7 @@ export class LinkCutProxy {
     if (this.refuseNew) {
       // a draining replica still answers the control plane's probes (draining is not ill health)
       client.once('data', (first: Buffer) => {
-        if (!this.target || !/\r\nx-halab-probe: *1\r\n/i.test(first.toString('latin1'))) {
+        if (!this.target || !isProbe(first)) {
           client.end(DRAINING_RESPONSE);
           return;
         }
@@ -74,7 +81,6 @@ export class LinkCutProxy {
 
   private relay(client: Socket, target: ProxyTarget, first?: Buffer): void {
     const upstream = connect(target.port, target.host);
-    if (first) upstream.write(first);
     const pair = { client, upstream };
     this.pairs.add(pair);
     let events = 0;
@@ -87,7 +93,21 @@ export class LinkCutProxy {
     client.on('error', end);
     upstream.on('close', end);
     client.on('close', end);
-    client.pipe(upstream);
+    client.on('data', (data: Buffer) => {
+      // while draining, a new request on a kept-alive connection is refused like a new connection
+      if (this.refuseNew && REQUEST_LINE.test(data.toString('latin1', 0, 8)) && !isProbe(data)) {
+        this.pairs.delete(pair);
+        upstream.destroy();
+        client.end(DRAINING_RESPONSE);
+        return;
+      }
+      if (!upstream.write(data)) {
+        client.pause();
+        upstream.once('drain', () => client.resume());
+      }
+    });
+    client.on('end', () => upstream.end());
+    if (first) upstream.write(first);
     upstream.on('data', (data: Buffer) => {
       if (this.cutAfterEvents !== undefined) {
         events += contentEvents(data.toString('utf8'));
