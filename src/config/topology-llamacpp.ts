@@ -37,6 +37,13 @@ export const llamacppSchema = z.strictObject({
   gpuLayers: z.number().int().min(0).max(1000).default(0),
   /** Period of replica.slow's SIGSTOP/SIGCONT duty cycle. */
   slowPeriodMs: z.number().int().min(10).max(10_000).default(100),
+  /**
+   * The regional gateways' first-token and stall timeouts for these engines (the global load
+   * balancer's are twice this): a CPU engine sharing its cores starts slower than a GPU.
+   */
+  firstTokenTimeoutMs: z.number().int().min(100).max(120_000).default(4000),
+  /** The control plane's health probe may take this long before the replica counts as slow. */
+  probeLatencyMaxMs: z.number().int().min(100).max(120_000).default(3000),
 });
 
 export type LlamacppFile = z.infer<typeof llamacppSchema>;
@@ -51,6 +58,8 @@ export interface LlamacppConfig {
   readonly contextTokens: number;
   readonly gpuLayers: number;
   readonly slowPeriodMs: number;
+  readonly firstTokenTimeoutMs: number;
+  readonly probeLatencyMaxMs: number;
 }
 
 function expandPath(path: string, topologyFile: string): string {
@@ -71,6 +80,8 @@ export function llamacppConfig(file: LlamacppFile | undefined, topologyFile: str
     contextTokens: f.contextTokens,
     gpuLayers: f.gpuLayers,
     slowPeriodMs: f.slowPeriodMs,
+    firstTokenTimeoutMs: f.firstTokenTimeoutMs,
+    probeLatencyMaxMs: f.probeLatencyMaxMs,
   };
 }
 

@@ -66,7 +66,11 @@ const store = await openStateStore(
     ? { kind: 'etcd', endpoints: (opts.etcd ?? '').split(',').filter(Boolean) }
     : { kind: 'embedded', file: controlPlaneStateFile(opts.labDir) },
 );
-const policy = DEFAULT_HEALTH_POLICY;
+// real llama.cpp engines on shared CPU cores: the probe latency their topology allows
+const probeLatencyMaxMs = topology.llamacppEngine?.probeLatencyMaxMs;
+const policy = probeLatencyMaxMs
+  ? { ...DEFAULT_HEALTH_POLICY, latencyMaxMs: probeLatencyMaxMs, probeTimeoutMs: Math.max(DEFAULT_HEALTH_POLICY.probeTimeoutMs, probeLatencyMaxMs + 500) }
+  : DEFAULT_HEALTH_POLICY;
 // llama.cpp replicas: the known answers their lab computed at start with reference engines
 const knownAnswers = topology.llamacppEngine ? readKnownAnswers(opts.labDir) : undefined;
 const isRealEngine = (id: string): boolean => runtimeOfReplica(topology, id) === 'llamacpp';

@@ -52,8 +52,10 @@ export interface RunResult {
 
 /** The scenario's topology document with its overrides applied. */
 export function scenarioTopologyDoc(scenario: Scenario): Record<string, unknown> {
-  const { file: _f, clusters: _c, replicas: _r, ...doc } = loadTopology(scenario.topology);
-  return { ...doc, ...(scenario.topologyOverrides ?? {}) };
+  const { file: _f, clusters: _c, replicas: _r, llamacppEngine: l, ...doc } = loadTopology(scenario.topology);
+  // the copy lives in the run directory: engine and model paths made absolute
+  const llamacpp = l && doc.llamacpp ? { llamacpp: { ...doc.llamacpp, server: l.serverPath, models: l.models, corruptModel: l.corruptModel } } : {};
+  return { ...doc, ...llamacpp, ...(scenario.topologyOverrides ?? {}) };
 }
 
 /** Writes the effective topology into the run directory (the lab's processes read that copy). */

@@ -37,7 +37,9 @@ const topology = loadTopology(opts.topology);
 const routes = routesSchema.parse(JSON.parse(opts.routes));
 const metrics = createGlbMetrics();
 const events = fileEventSink(eventsFile(opts.labDir, name), name, realClock, (e) => metrics.observeEvent(e));
-const config = DEFAULT_GLB_CONFIG;
+// behind gateways of real llama.cpp engines, twice the gateways' timeouts (they retry within theirs)
+const engineTimeoutMs = topology.llamacppEngine?.firstTokenTimeoutMs;
+const config = engineTimeoutMs ? { ...DEFAULT_GLB_CONFIG, firstTokenTimeoutMs: 2 * engineTimeoutMs, stallTimeoutMs: 2 * engineTimeoutMs } : DEFAULT_GLB_CONFIG;
 // Every request of this process (health checks and upstream attempts) gives up connecting in time.
 setGlobalDispatcher(new Agent({ connect: { timeout: config.connectTimeoutMs } }));
 const regions = new GlbRegions(routes, config, realClock, events);

@@ -32,7 +32,9 @@ const log = createLogger(name, logFile(opts.labDir, name));
 const topology = loadTopology(opts.topology);
 const metrics = createGatewayMetrics(opts.region);
 const events = fileEventSink(eventsFile(opts.labDir, name), name, realClock, (e) => metrics.observeEvent(e));
-const config = DEFAULT_GATEWAY_CONFIG;
+// real llama.cpp engines on shared CPU cores get the timeouts their topology sets
+const engine = topology.llamacppEngine;
+const config = engine ? { ...DEFAULT_GATEWAY_CONFIG, firstTokenTimeoutMs: engine.firstTokenTimeoutMs, stallTimeoutMs: engine.firstTokenTimeoutMs } : DEFAULT_GATEWAY_CONFIG;
 
 let reportPassive: ((replicaId: string, kind: string, reason: string) => void) | undefined;
 const rng = createRng(Number(opts.seed)).fork(`gateway/${opts.region}`);
