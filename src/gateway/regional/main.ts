@@ -6,7 +6,7 @@ import { realClock } from '../../core/clock.js';
 import { createRng } from '../../core/rng.js';
 import { fileEventSink } from '../../record/events.js';
 import { createLogger } from '../../core/log.js';
-import { loadTopology } from '../../config/topology.js';
+import { loadTopology, runtimeOfReplica } from '../../config/topology.js';
 import { eventsFile, logFile, writeReadyFile } from '../../process/paths.js';
 import { DEFAULT_GATEWAY_CONFIG } from './config.js';
 import { createGatewayMetrics } from './metrics.js';
@@ -42,7 +42,12 @@ const pool = new UpstreamPool(config, realClock, events, rng, (id, kind, reason)
 // external replicas may need an API key, read from the environment variable the topology names
 const apiKeys = new Map(topology.replicas.flatMap((r) => (r.external?.apiKeyEnv && process.env[r.external.apiKeyEnv] ? [[r.id, process.env[r.external.apiKeyEnv]!] as const] : [])));
 const watch = watchTopology(opts.controlPlane, name, opts.region, realClock, log, (t) => {
-  pool.setTopology(t.replicas.filter((r) => r.routable).map((r) => (apiKeys.has(r.replicaId) ? { ...r, apiKey: apiKeys.get(r.replicaId)! } : r)));
+  pool.setTopology(
+    t.replicas
+      .filter((r) => r.routable)
+      .map((r) => (apiKeys.has(r.replicaId) ? { ...r, apiKey: apiKeys.get(r.replicaId)! } : r))
+      .map((r) => (runtimeOfReplica(topology, r.replicaId) === 'llamacpp' ? { ...r, versionFromRegistration: true } : r)),
+  );
 });
 reportPassive = (replicaId, kind, reason) =>
   watch.client().ReportPassive({ gatewayId: name, replicaId, action: 'eject', kind, reason }, () => undefined);
