@@ -7,6 +7,7 @@ import type { Logger } from '../core/log.js';
 import type { EventSink } from '../record/events.js';
 import type { Topology } from '../config/topology.js';
 import { logFile, writeReadyFile } from '../process/paths.js';
+import { readFileSync, readdirSync } from 'node:fs';
 import { startSidecarAgent } from './llamacpp-agent.js';
 import { LlamacppSidecar } from './llamacpp-sidecar.js';
 
@@ -24,8 +25,31 @@ export interface LlamacppReplicaArgs {
   readonly log: Logger;
 }
 
+/**
+ * Kills an engine a killed predecessor of this sidecar left running (found by its log file, which
+ * names this replica inside the lab directory), so a restarted replica never runs two engines.
+ */
+export function killOrphanEngines(engineLogFile: string): number[] {
+  const killed: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (args.includes(engineLogFile)) {
+        process.kill(Number(entry), 'SIGKILL');
+        killed.push(Number(entry));
+      }
+    } catch {
+      // gone while we looked, or not ours to signal
+    }
+  }
+  return killed;
+}
+
 export async function runLlamacppReplica(a: LlamacppReplicaArgs): Promise<void> {
   const name = `replica/${a.id}`;
+  const orphans = killOrphanEngines(logFile(a.labDir, `engine/${a.id}`));
+  if (orphans.length) a.log.warn({ pids: orphans }, 'killed the engine a previous sidecar left running');
   const sidecar = new LlamacppSidecar({
     id: a.id,
     region: a.region,
