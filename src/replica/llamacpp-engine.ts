@@ -66,7 +66,7 @@ async function get(url: string, timeoutMs: number, clock: Clock): Promise<{ stat
 export class LlamaEngine {
   private child: ChildProcess | undefined;
   private port = 0;
-  private exitListeners: ((code: number | null, signal: string | null) => void)[] = [];
+  private exitListeners: ((code: number | null, signal: string | null, pid: number) => void)[] = [];
   /** The model file the running (or last) engine was started on. */
   modelPath = '';
 
@@ -94,7 +94,7 @@ export class LlamaEngine {
   }
 
   /** Called when the engine process exits, whoever ended it. */
-  onExit(listener: (code: number | null, signal: string | null) => void): void {
+  onExit(listener: (code: number | null, signal: string | null, pid: number) => void): void {
     this.exitListeners.push(listener);
   }
 
@@ -120,7 +120,7 @@ export class LlamaEngine {
     }
     const child = this.child;
     child.once('exit', (code, signal) => {
-      for (const l of this.exitListeners) l(code, signal);
+      for (const l of this.exitListeners) l(code, signal, child.pid ?? 0);
     });
     const deadline = started + (o.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS);
     for (;;) {

@@ -69,7 +69,7 @@ export class LlamacppSidecar {
       clock: opts.clock,
     });
     this.proxy = new LinkCutProxy(opts.host, undefined);
-    this.engine.onExit((code, signal) => this.engineExited(code, signal));
+    this.engine.onExit((code, signal, pid) => this.engineExited(code, signal, pid));
   }
 
   get httpUrl(): string {
@@ -173,9 +173,9 @@ export class LlamacppSidecar {
     this.registration = undefined;
   }
 
-  private engineExited(code: number | null, signal: string | null): void {
+  private engineExited(code: number | null, signal: string | null, pid: number): void {
     const expected = this.restarting || this.closed;
-    this.opts.events.emit('engine.exited', this.opts.id, undefined, { pid: 0, code, signal, expected });
+    this.opts.events.emit('engine.exited', this.opts.id, undefined, { pid, code, signal, expected });
     if (expected) return;
     this.lastStatus = { healthy: false, detail: `engine exited (${code ?? signal})`, running: 0, waiting: 0, busySlots: 0, slots: 0 };
     this.proxy.setTarget(undefined);
