@@ -4,6 +4,7 @@ import { benchSimYears } from './sim-years.js';
 import { benchUpstreamMisbehaviour } from './upstream-misbehaviour.js';
 import { benchStateStore } from './state-store.js';
 import { benchLabAuth } from './lab-auth.js';
+import { benchFidelity } from './fidelity.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'sim-years': () => benchSimYears(),
@@ -11,6 +12,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'upstream-misbehaviour': () => benchUpstreamMisbehaviour(),
   'state-store': () => benchStateStore(),
   'lab-auth': () => benchLabAuth(),
+  fidelity: () => benchFidelity(),
 };
 
 const wanted = process.argv.slice(2);

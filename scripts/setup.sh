@@ -70,6 +70,52 @@ else
   echo "warning: no Go toolchain: Toxiproxy not installed; link faults will not run" >&2
 fi
 
+# llama.cpp's llama-server (the `runtime: llamacpp` replicas), built once from the pinned PyPI sdist
+# of llama-cpp-python (its vendor/llama.cpp is the whole llama.cpp tree), cached by version under
+# ~/.cache/halab; skipped when the binary is there. About 8 minutes on 2 cores the first time.
+# HALAB_LLAMA_CUDA=1 builds with -DGGML_CUDA=ON instead (a GPU machine with the CUDA toolkit).
+# Then the tiny models (random weights from fixed seeds, written in seconds by gguf-py + numpy).
+LLAMA_PY_VERSION=0.3.36
+NUMPY_VERSION=1.26.4
+HALAB_CACHE="${HALAB_CACHE:-$HOME/.cache/halab}"
+LLAMA_SRC="$HALAB_CACHE/llama-$LLAMA_PY_VERSION/vendor/llama.cpp"
+LLAMA_BIN="$LLAMA_SRC/build/bin/llama-server"
+if [ ! -x "$LLAMA_BIN" ]; then
+  for tool in cmake g++; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+      if [ "$(id -u)" -eq 0 ] || [ -n "$SUDO" ]; then
+        log "apt-get install cmake g++"
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq cmake g++ >/dev/null
+      fi
+      break
+    fi
+  done
+  if [ ! -d "$LLAMA_SRC" ]; then
+    log "pip download llama-cpp-python==$LLAMA_PY_VERSION (sdist)"
+    mkdir -p "$HALAB_CACHE/src"
+    python3 -m pip download --quiet --no-deps --no-binary :all: -d "$HALAB_CACHE/src" "llama-cpp-python==$LLAMA_PY_VERSION"
+    tar -xzf "$HALAB_CACHE/src/llama_cpp_python-$LLAMA_PY_VERSION.tar.gz" -C "$HALAB_CACHE"
+    mv "$HALAB_CACHE/llama_cpp_python-$LLAMA_PY_VERSION" "$HALAB_CACHE/llama-$LLAMA_PY_VERSION"
+  fi
+  log "build llama-server (llama.cpp of llama-cpp-python $LLAMA_PY_VERSION)"
+  CUDA_FLAG=-DGGML_CUDA=OFF; [ "${HALAB_LLAMA_CUDA:-0}" = 1 ] && CUDA_FLAG=-DGGML_CUDA=ON
+  (cd "$LLAMA_SRC" && cmake -B build -DGGML_NATIVE=OFF -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF "$CUDA_FLAG" >/dev/null \
+    && cmake --build build --target llama-server -j "$(nproc)" >/dev/null)
+fi
+if ! python3 -c "import numpy" >/dev/null 2>&1; then
+  log "pip install numpy==$NUMPY_VERSION"
+  python3 -m pip install --quiet "numpy==$NUMPY_VERSION" || python3 -m pip install --quiet --break-system-packages "numpy==$NUMPY_VERSION"
+fi
+mkdir -p "$HALAB_CACHE/models"
+for v in 1 2; do
+  MODEL="$HALAB_CACHE/models/tiny-llama-v$v.gguf"
+  if [ ! -s "$MODEL" ]; then
+    log "tiny model v$v"
+    python3 scripts/make-tiny-llama.py --llama-src "$LLAMA_SRC" --out "$MODEL.tmp" --seed "$v" && mv "$MODEL.tmp" "$MODEL"
+  fi
+done
+
 log "npm ci"
 npm ci --no-audit --no-fund --loglevel=error
 

@@ -4,6 +4,7 @@ import { HalabError } from '../core/errors.js';
 import { faultKindInfo, faultKindNames, isCommandOnlyKind } from '../config/fault-kinds.js';
 import { parseTarget } from '../core/ids.js';
 import type { Topology } from '../config/topology.js';
+import { GPU_ONLY_KINDS } from '../config/topology-llamacpp.js';
 import type { ActiveFault } from './faults-store.js';
 import { applyInjector } from './injectors/apply.js';
 import { commandInjector, commandSteps } from './injectors/command.js';
@@ -35,6 +36,14 @@ export function resolveFault(kind: string, target: string, topology: Topology): 
   if (!exists) {
     const known = ref.kind === 'replica' ? topology.replicas.map((r) => r.id) : ref.kind === 'cluster' ? topology.clusters.map((c) => c.id) : topology.regions.map((r) => r.name);
     throw new HalabError('UNKNOWN_TARGET', `no ${ref.kind} "${target}" in topology ${topology.file}; known: ${known.join(', ')}`);
+  }
+  const cpuEngine = replicas.find((r) => r.runtime === 'llamacpp');
+  if (GPU_ONLY_KINDS.has(kind) && cpuEngine) {
+    throw new HalabError(
+      'PREREQUISITE_MISSING',
+      `${kind} cannot be injected into ${target}: ${cpuEngine.id} is a real llama.cpp engine on the CPU, which has no GPU to fail (GPU faults exist only on stand-ins)`,
+      'target a stand-in cluster, or leave the GPU fault out of this scenario',
+    );
   }
   if (kind !== 'gateway.crash' && externalFaultPlan(kind, target, replicas.map((r) => r.id), topology)) {
     // external endpoints: checked by externalFaultPlan (a kind without a command is refused there)

@@ -33,9 +33,20 @@ export function defaultRoute(modelName: string, clusterIds: readonly string[]): 
   };
 }
 
+/**
+ * The default route of a topology whose clusters are all real llama.cpp engines: greedy decoding
+ * (temperature 0) is deterministic, so a cut answer is continued by token-exact replay; llama.cpp
+ * re-tokenizes a prefilled assistant text, which need not give the same tokens, so no prefill.
+ */
+export function llamacppRoute(modelName: string, clusterIds: readonly string[]): ModelRoute {
+  return { model: modelName, groups: [{ name: 'default', clusters: new Set(clusterIds), model: modelName, assistantPrefill: false, deterministic: true }] };
+}
+
 /** The routes of a topology (validated by src/core/topology.ts). */
 export function routesFromTopology(topology: Topology): ModelRoute[] {
-  if (!topology.routes || topology.routes.length === 0) return [defaultRoute(topology.model.name, topology.clusters.map((c) => c.id))];
+  const ids = topology.clusters.map((c) => c.id);
+  if ((!topology.routes || topology.routes.length === 0) && topology.clusters.every((c) => c.runtime === 'llamacpp')) return [llamacppRoute(topology.model.name, ids)];
+  if (!topology.routes || topology.routes.length === 0) return [defaultRoute(topology.model.name, ids)];
   return topology.routes.map((r) => ({
     model: r.model,
     groups: r.groups.map((g, i) => ({

@@ -9,6 +9,7 @@ import { parseWith } from './schema-errors.js';
 import { readYamlFile } from './yaml-file.js';
 import { checkRoutes, externalClusterSchema, routeSchema, type EndpointKind } from './topology-external.js';
 import { entrySectionSchema, gatewaySectionSchema, probesSectionSchema } from './topology-gateway.js';
+import { llamacppConfig, llamacppSchema, REPLICA_RUNTIMES, type LlamacppConfig, type ReplicaRuntime } from './topology-llamacpp.js';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name of letters, digits and dashes');
 /** Stand-in replicas one cluster may have (one process each). */
@@ -32,6 +33,8 @@ const clusterSchema = z.strictObject({
   gpus: z.number().int().min(1).max(MAX_GPUS_PER_CLUSTER, `at most ${MAX_GPUS_PER_CLUSTER} replicas per cluster`).optional(),
   /** Real OpenAI-compatible endpoints instead of stand-ins. */
   external: externalClusterSchema.optional(),
+  /** What each replica runs: the stand-in engine, or a real llama.cpp llama-server (see `llamacpp`). */
+  runtime: z.enum(REPLICA_RUNTIMES).default('standin'),
   /** Below this fraction of healthy replicas the cluster counts as failed and its backup takes over. */
   minHealthyFraction: z.number().gt(0).max(1).default(0.5),
 });
@@ -98,6 +101,8 @@ export const topologySchema = z.strictObject({
   links: z.strictObject({ interRegionLatencyMs: z.number().min(0).max(10_000, 'at most 10000 ms').default(30) }).default({ interRegionLatencyMs: 30 }),
   regions: z.array(regionSchema).min(1),
   external: externalSchema.optional(),
+  /** llama-server and model files of `runtime: llamacpp` clusters. */
+  llamacpp: llamacppSchema.optional(),
   /** Model routes with fallbacks (default: the topology's model on every cluster). */
   routes: z.array(routeSchema).optional(),
   /** Every regional gateway's settings (defaults: src/gateway/regional/config.ts). */
@@ -118,6 +123,7 @@ export interface ReplicaSpec {
   readonly cluster: string;
   readonly index: number;
   readonly host: string;
+  readonly runtime: ReplicaRuntime;
   /** Set for a replica that is a real (or launched stand-in) OpenAI-compatible endpoint. */
   readonly external?: ExternalReplicaSpec;
 }
@@ -143,12 +149,15 @@ export interface ClusterSpec {
   readonly role: 'primary' | 'backup';
   readonly gpus: number;
   readonly minHealthyFraction: number;
+  readonly runtime: ReplicaRuntime;
 }
 
 export interface Topology extends Readonly<TopologyFile> {
   readonly file: string;
   readonly clusters: readonly ClusterSpec[];
   readonly replicas: readonly ReplicaSpec[];
+  /** Engine settings, when some cluster has `runtime: llamacpp`. */
+  readonly llamacppEngine?: LlamacppConfig;
 }
 
 /** Validates a parsed topology document and expands it into clusters and replicas. */
@@ -178,6 +187,7 @@ export function buildTopology(data: unknown, file: string): Topology {
       ext?.endpoints.forEach((e, ei) => {
         if (!e.url && !ext.standin) throw new ConfigError(file, `${where}.external.endpoints[${ei}].url`, 'required (or set external.standin to have the lab launch a stand-in)');
       });
+      if (ext && cluster.runtime !== 'standin') throw new ConfigError(file, `${where}.runtime`, 'an external cluster has no runtime of the lab; leave runtime out');
       const gpus = ext ? ext.endpoints.length : cluster.gpus!;
       clusters.push({
         id: clusterId(region.name, cluster.name),
@@ -186,6 +196,7 @@ export function buildTopology(data: unknown, file: string): Topology {
         role: cluster.role,
         gpus,
         minHealthyFraction: cluster.minHealthyFraction,
+        runtime: cluster.runtime,
       });
       const cid = clusterId(region.name, cluster.name);
       const routed = [...new Set((parsed.routes ?? []).flatMap((r) => r.groups.filter((g) => g.clusters.includes(cid)).map((g) => g.model ?? parsed.model.name)))];
@@ -202,7 +213,7 @@ export function buildTopology(data: unknown, file: string): Topology {
               ...(e?.gpuMetricsUrl ? { gpuMetricsUrl: e.gpuMetricsUrl } : {}),
             }
           : undefined;
-        replicas.push({ id: replicaId(region.name, cluster.name, i), region: region.name, cluster: cluster.name, index: i, host: region.host, ...(external ? { external } : {}) });
+        replicas.push({ id: replicaId(region.name, cluster.name, i), region: region.name, cluster: cluster.name, index: i, host: region.host, runtime: cluster.runtime, ...(external ? { external } : {}) });
       }
     });
   });
@@ -215,11 +226,21 @@ export function buildTopology(data: unknown, file: string): Topology {
     throw new ConfigError(file, 'regions', `${replicas.length} replicas in all; a lab runs at most ${MAX_REPLICAS_TOTAL} (one process each) on one machine`);
   }
   if (parsed.routes) checkRoutes(parsed.routes, new Set(clusters.map((c) => c.id)), file);
-  return Object.freeze({ ...parsed, file, clusters, replicas });
+  const llamacppEngine = clusters.some((c) => c.runtime === 'llamacpp') ? llamacppConfig(parsed.llamacpp, file) : undefined;
+  if (llamacppEngine && !llamacppEngine.models[parsed.model.version]) {
+    throw new ConfigError(file, 'llamacpp.models', `has no file for the model version "${parsed.model.version}" (model.version); known: ${Object.keys(llamacppEngine.models).join(', ')}`);
+  }
+  return Object.freeze({ ...parsed, file, clusters, replicas, ...(llamacppEngine ? { llamacppEngine } : {}) });
 }
 
 /** Reads and validates a topology file. */
 export function loadTopology(file: string): Topology {
   const data = readYamlFile(file, 'topology file');
   return buildTopology(data, file);
+}
+
+/** The runtime of a replica id's cluster (a replica a deployment added included); standin when unknown. */
+export function runtimeOfReplica(topology: Topology, replicaId: string): ReplicaRuntime {
+  const [region, cluster] = replicaId.split('/');
+  return topology.clusters.find((c) => c.region === region && c.name === cluster)?.runtime ?? 'standin';
 }

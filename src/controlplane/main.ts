@@ -10,11 +10,12 @@ import { realClock } from '../core/clock.js';
 import { fileEventSink } from '../record/events.js';
 import { notLeaderDetails } from '../protocol/cp-endpoints.js';
 import { createLogger } from '../core/log.js';
-import { loadTopology } from '../config/topology.js';
+import { loadTopology, runtimeOfReplica } from '../config/topology.js';
 import { eventsFile, gatewayUrlOf, logFile, writeReadyFile } from '../process/paths.js';
 import { ControlPlane } from './fleet/control-plane.js';
 import { DEFAULT_HEALTH_POLICY } from '../policy/health.js';
-import { Prober } from './health/prober.js';
+import { Prober, standinProbeAnswer } from './health/prober.js';
+import { readKnownAnswers } from '../process/known-answers.js';
 import { ExternalProber } from './health/external-prober.js';
 import { createControlPlaneMetrics, serveMetrics } from './metrics.js';
 import { EventHub, startControlPlaneServer } from './server.js';
@@ -68,10 +69,18 @@ const store = await openStateStore(
     ? { kind: 'etcd', endpoints: (opts.etcd ?? '').split(',').filter(Boolean) }
     : { kind: 'embedded', file: controlPlaneStateFile(opts.labDir) },
 );
-const policy = DEFAULT_HEALTH_POLICY;
+// real llama.cpp engines on shared CPU cores: the probe latency their topology allows
+const probeLatencyMaxMs = topology.llamacppEngine?.probeLatencyMaxMs;
+const policy = probeLatencyMaxMs
+  ? { ...DEFAULT_HEALTH_POLICY, latencyMaxMs: probeLatencyMaxMs, probeTimeoutMs: Math.max(DEFAULT_HEALTH_POLICY.probeTimeoutMs, probeLatencyMaxMs + 500) }
+  : DEFAULT_HEALTH_POLICY;
+// llama.cpp replicas: the known answers their lab computed at start with reference engines
+const knownAnswers = topology.llamacppEngine ? readKnownAnswers(opts.labDir) : undefined;
+const isRealEngine = (id: string): boolean => runtimeOfReplica(topology, id) === 'llamacpp';
 const prober = new Prober(
   { modelName: topology.model.name, probeTimeoutMs: policy.probeTimeoutMs, latencyMaxMs: policy.latencyMaxMs, errorRatioMax: policy.errorRatioMax, errorMinRequests: 5 },
   realClock,
+  (id, version) => (isRealEngine(id) ? knownAnswers?.versions[version] : standinProbeAnswer(version)),
 );
 const externalProber = new ExternalProber({ probeTimeoutMs: policy.probeTimeoutMs, latencyMaxMs: policy.latencyMaxMs, ...(topology.probes.completionIntervalMs ? { completionIntervalMs: topology.probes.completionIntervalMs } : {}) }, realClock);
 const cp = new ControlPlane(
@@ -97,7 +106,7 @@ const backupNow = async () => {
 };
 const metricsServer = await serveMetrics(metrics.registry, opts.host);
 let address = '';
-const sampler = new DeploySampler(realClock, topology.model.name, 9001);
+const sampler = new DeploySampler(realClock, topology.model.name, 9001, (id) => !isRealEngine(id));
 const deploys = new DeployController({
   cp,
   topology,

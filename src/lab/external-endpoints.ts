@@ -40,7 +40,7 @@ export function standinArgs(topology: Topology, r: ReplicaSpec, labDir: string, 
 
 /** Writes the topology with launched endpoints' URLs filled in; returns the file. */
 export function writeResolvedTopology(topology: Topology, urls: ReadonlyMap<string, string>, labDir: string): string {
-  const { file: _f, clusters: _c, replicas: _r, ...doc } = topology;
+  const { file: _f, clusters: _c, replicas: _r, llamacppEngine: _l, ...doc } = topology;
   const resolved = JSON.parse(JSON.stringify(doc)) as typeof doc;
   for (const r of topology.replicas) {
     const url = urls.get(r.id);

@@ -17,6 +17,7 @@ import { launchControlPlanes } from './controlplane-launch.js';
 import { spawnEtcd } from './etcd.js';
 import { createLinkProxies, findToxiproxy, glbRoutes, startToxiproxy } from './link-proxies.js';
 import { removeLabRules } from './firewall.js';
+import { computeKnownAnswers } from './llamacpp-reference.js';
 import { request } from 'undici';
 import { ensureLabSecret } from '../process/lab-secret.js';
 import { gatewayConfigFrom } from '../gateway/regional/config.js';
@@ -90,6 +91,8 @@ export async function startLab(topology: Topology, paths: LabPaths, clock: Clock
       state.processes.push(e);
       writeLabState(paths, state);
     };
+    // llama.cpp replicas: the control plane's known answers, from reference engines, before it starts
+    if (topology.llamacppEngine) await computeKnownAnswers(topology, paths.labDir, clock);
     state.controlPlane = await launchControlPlanes(topology, paths, state, launch, record, common, clock);
     const replicas = topology.replicas.filter((r) => !r.external).map((r) =>
       launch({

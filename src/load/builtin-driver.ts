@@ -118,7 +118,7 @@ export class BuiltinDriver implements LoadDriver {
       timer.cancel();
     }
     const endMs = this.clock.nowMs();
-    const expected = o.version ? expectedAnswer(o.version, messages, seed, opts.maxTokens) : undefined;
+    const expected = o.version && opts.answersKnown !== false ? expectedAnswer(o.version, messages, seed, opts.maxTokens) : undefined;
     const verdict = timedOut ? { outcome: 'timeout' as const, reason: `no end within ${opts.timeoutMs}ms`, correct: null } : classify(o, expected, opts.streaming);
     return {
       id: `r${index}`,

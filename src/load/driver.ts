@@ -24,6 +24,8 @@ export interface LoadRunOptions {
   /** k6: VUs started up front and at most (each holds one request in flight). */
   readonly preAllocatedVUs?: number;
   readonly maxVUs?: number;
+  /** Whether the client can compute the expected answers (stand-ins: yes; real engines: no). Default true. */
+  readonly answersKnown?: boolean;
   /** Ask for stored completions (`store: true`); ok answers then carry `storedId`. */
   readonly store?: boolean;
 }

@@ -58,7 +58,7 @@ export class K6Driver implements LoadDriver {
       const config = k6Config(opts, files);
       writeFileSync(files.requestsFile, JSON.stringify(k6Requests(opts)));
       writeFileSync(configFile, JSON.stringify(config));
-      const ctx = { seed: opts.seed, promptTokens: opts.promptTokens, maxTokens: opts.maxTokens, streaming: opts.streaming, timeoutMs: opts.timeoutMs, ...(opts.clientRegion ? { clientRegion: opts.clientRegion } : {}) };
+      const ctx = { seed: opts.seed, promptTokens: opts.promptTokens, maxTokens: opts.maxTokens, streaming: opts.streaming, timeoutMs: opts.timeoutMs, ...(opts.clientRegion ? { clientRegion: opts.clientRegion } : {}), ...(opts.answersKnown === false ? { answersKnown: false } : {}) };
 
       const child = spawn(
         this.binary,

@@ -38,6 +38,8 @@ export interface K6RecordContext {
   readonly streaming: boolean;
   readonly timeoutMs: number;
   readonly clientRegion?: string;
+  /** False: real engines answered, the expected answers are unknown. */
+  readonly answersKnown?: boolean;
 }
 
 const k6RawRecordSchema: ZodType<K6RawRecord> = z.looseObject({
@@ -98,7 +100,7 @@ export function k6ToRequestRecord(raw: K6RawRecord, ctx: K6RecordContext): Reque
   }
   // the gateway sends its headers with the first token, so a 200's first byte is the first token
   const firstTokenMs = raw.status === 200 && o.tokens > 0 ? (raw.firstByteMs ?? raw.endMs) : undefined;
-  const expected = o.version ? expectedAnswer(o.version, messages, seed, ctx.maxTokens) : undefined;
+  const expected = o.version && ctx.answersKnown !== false ? expectedAnswer(o.version, messages, seed, ctx.maxTokens) : undefined;
   const verdict = timedOut ? { outcome: 'timeout' as const, reason: `no end within ${ctx.timeoutMs}ms`, correct: null } : classify(o, expected, ctx.streaming);
   return {
     id: `r${raw.index}`,

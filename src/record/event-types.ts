@@ -114,6 +114,9 @@ export interface CoreEventPayloads {
   'drain.started': { readonly inFlight: number; readonly timeoutMs: number };
   'drain.finished': { readonly inFlight: number; readonly drained: boolean; readonly waitedMs: number };
   'drain.cancelled': NoData;
+  // llama.cpp sidecars (source replica/<id>); subject = the replica
+  'engine.started': { readonly pid: number; readonly model: string; readonly loadMs: number };
+  'engine.exited': { readonly pid: number; readonly code: number | null; readonly signal: string | null; readonly expected: boolean };
   // load driver (source load)
   'load.started': { readonly driver: string; readonly ratePerSec: number };
   'load.stopped': { readonly driver: string; readonly started: number; readonly completed: number; readonly skipped: number; readonly note?: string; readonly k6?: unknown };

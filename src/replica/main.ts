@@ -31,32 +31,54 @@ const name = `replica/${opts.id}`;
 useLabAuth(loadLabAuth(opts.labDir, replicaIdentity(opts.id)));
 const topology = loadTopology(opts.topology);
 const log = createLogger(name, logFile(opts.labDir, name));
-const replica = await startReplica({
-  id: opts.id,
-  region: ref.region,
-  cluster: ref.cluster,
-  host: opts.host,
-  modelName: topology.model.name,
-  modelVersion: opts.modelVersion ?? topology.model.version,
-  modelBehaviour: opts.modelBehaviour,
-  profile: scaledProfile(topology.profile, topology.timeScale, topology.modelLoadMs),
-  seed: Number(opts.seed),
-  clock: realClock,
-  events: fileEventSink(eventsFile(opts.labDir, name), name, realClock),
-  log,
-  ...(opts.controlPlane ? { controlPlane: opts.controlPlane } : {}),
-  exit: (code) => process.exit(code),
-});
-writeReadyFile(opts.labDir, name, { httpUrl: replica.httpUrl, agentAddress: replica.agentAddress });
-log.info({ httpUrl: replica.httpUrl, agentAddress: replica.agentAddress }, 'replica listening; loading model');
+const spec = topology.replicas.find((r) => r.region === ref.region && r.cluster === ref.cluster);
+const runStandin = async (): Promise<void> => {
+  const replica = await startReplica({
+    id: opts.id,
+    region: ref.region,
+    cluster: ref.cluster,
+    host: opts.host,
+    modelName: topology.model.name,
+    modelVersion: opts.modelVersion ?? topology.model.version,
+    modelBehaviour: opts.modelBehaviour,
+    profile: scaledProfile(topology.profile, topology.timeScale, topology.modelLoadMs),
+    seed: Number(opts.seed),
+    clock: realClock,
+    events: fileEventSink(eventsFile(opts.labDir, name), name, realClock),
+    log,
+    ...(opts.controlPlane ? { controlPlane: opts.controlPlane } : {}),
+    exit: (code) => process.exit(code),
+  });
+  writeReadyFile(opts.labDir, name, { httpUrl: replica.httpUrl, agentAddress: replica.agentAddress });
+  log.info({ httpUrl: replica.httpUrl, agentAddress: replica.agentAddress }, 'replica listening; loading model');
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  log.info({ signal }, 'shutting down');
-  await replica.close();
-  process.exit(EXIT.ok);
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    await replica.close();
+    process.exit(EXIT.ok);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+};
+
+if (spec?.runtime === 'llamacpp') {
+  const { runLlamacppReplica } = await import('./llamacpp-main.js');
+  await runLlamacppReplica({
+    id: opts.id,
+    region: ref.region,
+    cluster: ref.cluster,
+    host: opts.host,
+    labDir: opts.labDir,
+    modelVersion: opts.modelVersion ?? topology.model.version,
+    topology,
+    clock: realClock,
+    events: fileEventSink(eventsFile(opts.labDir, name), name, realClock),
+    log,
+    ...(opts.controlPlane ? { controlPlane: opts.controlPlane } : {}),
+  });
+} else {
+  await runStandin();
 }
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));

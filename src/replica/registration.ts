@@ -7,7 +7,6 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { ControlPlaneClient } from '../gen/halab/v1/ControlPlane.js';
 import type { HeartbeatMessage } from '../gen/halab/v1/HeartbeatMessage.js';
-import type { ReplicaCore } from './replica-core.js';
 import { Endpoints } from '../protocol/cp-endpoints.js';
 import { reconnectDelayMs } from '../policy/backoff.js';
 
@@ -17,6 +16,12 @@ export interface RegistrationInfo {
   readonly cluster: string;
   readonly httpUrl: string;
   readonly agentAddress: string;
+}
+
+/** What registration reads from the replica it keeps registered (a stand-in core or a llama.cpp sidecar). */
+export interface RegistrationSource {
+  readonly version: string;
+  readonly engine: { stats(): { readonly running: number; readonly waiting: number } };
 }
 
 export class Registration {
@@ -31,7 +36,7 @@ export class Registration {
   constructor(
     address: string,
     private readonly info: RegistrationInfo,
-    private readonly core: ReplicaCore,
+    private readonly core: RegistrationSource,
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {

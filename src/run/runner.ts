@@ -54,8 +54,10 @@ export interface RunResult {
 
 /** The scenario's topology document with its overrides applied. */
 export function scenarioTopologyDoc(scenario: Scenario): Record<string, unknown> {
-  const { file: _f, clusters: _c, replicas: _r, ...doc } = loadTopology(scenario.topology);
-  return { ...doc, ...(scenario.topologyOverrides ?? {}) };
+  const { file: _f, clusters: _c, replicas: _r, llamacppEngine: l, ...doc } = loadTopology(scenario.topology);
+  // the copy lives in the run directory: engine and model paths made absolute
+  const llamacpp = l && doc.llamacpp ? { llamacpp: { ...doc.llamacpp, server: l.serverPath, models: l.models, corruptModel: l.corruptModel } } : {};
+  return { ...doc, ...llamacpp, ...(scenario.topologyOverrides ?? {}) };
 }
 
 /** Writes the effective topology into the run directory (the lab's processes read that copy). */
@@ -197,6 +199,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         ...(scenario.load.clientRegion ? { clientRegion: scenario.load.clientRegion } : {}),
         ...k6LoadOptions(scenario),
         ...(scenario.load.store ? { store: true } : {}),
+        // real llama.cpp engines: what they answer is not computable by the client
+        ...(topology.clusters.some((c) => c.runtime === 'llamacpp') ? { answersKnown: false } : {}),
       },
       onRecord,
       loadAbort.signal,

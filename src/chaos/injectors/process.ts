@@ -1,5 +1,7 @@
 // Process faults: real SIGKILLs of replicas, gateways and control-plane instances; each killed
-// process is healed by restarting it with its original arguments.
+// process is healed by restarting it with its original arguments. A llama.cpp replica's engine is
+// killed by its sidecar (a real SIGKILL of llama-server), which restarts it when the fault heals.
+import { HalabError } from '../../core/errors.js';
 import { processNamed, runningLab, type Injector } from './injector.js';
 
 export const processInjector: Injector = {
@@ -11,6 +13,14 @@ export const processInjector: Injector = {
       ctx.effects.kill(processNamed(state, name).pid);
       undo.push({ type: 'restart', processName: name });
     };
+    const llamacpp = new Set(ctx.topology.replicas.filter((r) => r.runtime === 'llamacpp').map((r) => r.id));
+    const killReplica = async (id: string): Promise<void> => {
+      if (!llamacpp.has(id)) return kill(`replica/${id}`);
+      const entry = processNamed(state, `replica/${id}`);
+      if (!entry.address) throw new HalabError('UPSTREAM_FAILED', `replica ${id} has no agent address yet`);
+      await ctx.effects.agentInject(entry.address, { kind: 'replica.crash', faultId: req.id, factor: 0, probability: 0, afterTokens: 0 }, ctx.clock);
+      undo.push({ type: 'clear-agent-fault', replicaId: id, faultId: req.id });
+    };
     if (req.kind === 'gateway.crash') {
       kill(`gateway/${req.target}`);
       return { replicas: [] };
@@ -19,7 +29,7 @@ export const processInjector: Injector = {
     const replicas = req.replicas.slice(0, count);
     // A region goes down gateway first, so it stops taking traffic before its replicas die.
     if (req.kind === 'region.outage') kill(`gateway/${req.target}`);
-    for (const id of replicas) kill(`replica/${id}`);
+    for (const id of replicas) await killReplica(id);
     if (req.kind === 'region.outage') {
       // control-plane instances placed in the region (controlPlane.placement: regions) go down with it
       for (const cp of state.processes.filter((p) => p.kind === 'controlplane' && p.subject === req.target)) kill(cp.name);

@@ -276,7 +276,7 @@ export class DeployExecutor {
     const fire = (group: 'canary' | 'baseline', ids: readonly string[], version: string): void => {
       const e = this.entry(ids[turn % ids.length]!);
       if (!e?.httpUrl || !e.connected) return;
-      const p = this.ctx.sampler.sample(e.httpUrl, version).then((s) => {
+      const p = this.ctx.sampler.sample(e.httpUrl, version, e.id).then((s) => {
         samples[group].push(s);
         if (group === 'canary' && s.correct === false) early = true;
       });

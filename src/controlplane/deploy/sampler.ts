@@ -21,14 +21,16 @@ export class DeploySampler {
     private readonly clock: Clock,
     private readonly modelName: string,
     private readonly seed: number,
+    /** Whether the client can know a replica's answers (a stand-in's; not a real engine's). */
+    private readonly answersKnown: (replicaId: string) => boolean = () => true,
   ) {}
 
   /** One request to `httpUrl`; never rejects. */
-  async sample(httpUrl: string, version: string): Promise<Sample> {
+  async sample(httpUrl: string, version: string, replicaId = ''): Promise<Sample> {
     const index = this.seq++;
     const messages = promptFor(this.seed, index, SAMPLE_PROMPT_TOKENS);
     const seed = seedFor(this.seed, index);
-    const expected = expectedAnswer(version, messages, seed, SAMPLE_MAX_TOKENS).tokens.join('');
+    const expected = this.answersKnown(replicaId) ? expectedAnswer(version, messages, seed, SAMPLE_MAX_TOKENS).tokens.join('') : undefined;
     const controller = new AbortController();
     const timer = this.clock.setTimer(SAMPLE_TIMEOUT_MS, () => controller.abort(new Error('timeout')));
     const started = this.clock.monoMs();
@@ -42,7 +44,7 @@ export class DeploySampler {
         method: 'POST',
         dispatcher: this.dispatcher,
         headers: { 'content-type': 'application/json', 'x-halab-deploy-sample': '1' },
-        body: JSON.stringify({ model: this.modelName, messages, seed, max_tokens: SAMPLE_MAX_TOKENS, stream: true }),
+        body: JSON.stringify({ model: this.modelName, messages, seed, max_tokens: SAMPLE_MAX_TOKENS, temperature: 0, stream: true }),
         signal: controller.signal,
       });
       if (res.statusCode !== 200) {
@@ -70,7 +72,7 @@ export class DeploySampler {
       if (!finished) return { ok: false, correct: null };
       return {
         ok: true,
-        correct: text === expected,
+        correct: expected === undefined ? null : text === expected,
         ...(first !== undefined ? { ttftMs: first - started } : {}),
         ...(tokens > 1 ? { itlMs: (last - first!) / (tokens - 1) } : {}),
       };

@@ -57,9 +57,22 @@ export interface ProberConfig {
 /** GPU states that still serve: a throttled GPU is slower, and the latency signal judges that. */
 const DEGRADED_GPU_STATES = new Set(['ok', 'thermal']);
 
-const PROBE_MESSAGES = [{ role: 'user', content: 'halab health probe: answer deterministically' }];
-const PROBE_SEED = 4242;
-const PROBE_MAX_TOKENS = 6;
+export const PROBE_MESSAGES = [{ role: 'user', content: 'halab health probe: answer deterministically' }];
+export const PROBE_SEED = 4242;
+export const PROBE_MAX_TOKENS = 6;
+
+/** The probe's request body (greedy: temperature 0, so a real engine's answer is deterministic too). */
+export function probeBody(modelName: string): Record<string, unknown> {
+  return { model: modelName, messages: PROBE_MESSAGES, seed: PROBE_SEED, max_tokens: PROBE_MAX_TOKENS, temperature: 0, stream: false };
+}
+
+/** The known answer of a stand-in running `version`. */
+export function standinProbeAnswer(version: string): string {
+  return expectedAnswer(version, PROBE_MESSAGES, PROBE_SEED, PROBE_MAX_TOKENS).tokens.join('');
+}
+
+/** The known answer a replica running `version` must give the probe (undefined: none known). */
+export type KnownAnswerOf = (replicaId: string, version: string) => string | undefined;
 
 export class Prober {
   private readonly agents = new Map<string, ReplicaAgentClient>();
@@ -67,6 +80,8 @@ export class Prober {
   constructor(
     private readonly config: ProberConfig,
     private readonly clock: Clock,
+    /** Default: the stand-in's deterministic answer. */
+    private readonly knownAnswer: KnownAnswerOf = (_id, version) => standinProbeAnswer(version),
   ) {}
 
   async probe(target: ProbeTarget): Promise<ProbeResult> {
@@ -83,11 +98,13 @@ export class Prober {
         ? { ok: true }
         : { ok: false, reason: 'model not loaded' };
     const errors = health.ok ? this.errorSignal(target, health.value) : { ok: true };
-    const inferenceOk = inference.ok && inference.text === expectedAnswer(version, PROBE_MESSAGES, PROBE_SEED, PROBE_MAX_TOKENS).tokens.join('');
+    const expected = this.knownAnswer(target.id, version);
+    const inferenceOk = inference.ok && expected !== undefined && inference.text === expected;
+    const wrong = expected === undefined ? `no known answer for model version ${version}` : 'wrong answer to the known-answer probe';
     return {
       gpu,
       model,
-      inference: inference.ok ? (inferenceOk ? { ok: true } : { ok: false, reason: 'wrong answer to the known-answer probe' }) : { ok: false, reason: inference.reason },
+      inference: inference.ok ? (inferenceOk ? { ok: true } : { ok: false, reason: wrong }) : { ok: false, reason: inference.reason },
       latency: this.latencySignal(inference),
       errors,
       ...(health.ok
@@ -151,7 +168,7 @@ export class Prober {
       const res = await request(`${target.httpUrl}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-halab-probe': '1' },
-        body: JSON.stringify({ model: this.config.modelName, messages: PROBE_MESSAGES, seed: PROBE_SEED, max_tokens: PROBE_MAX_TOKENS, stream: false }),
+        body: JSON.stringify(probeBody(this.config.modelName)),
         signal: controller.signal,
       });
       const text = await res.body.text();

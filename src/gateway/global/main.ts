@@ -41,7 +41,11 @@ const topology = loadTopology(opts.topology);
 const routes = routesSchema.parse(JSON.parse(opts.routes));
 const metrics = createGlbMetrics();
 const events = fileEventSink(eventsFile(opts.labDir, name), name, realClock, (e) => metrics.observeEvent(e));
-const config = glbConfigFrom(topology.entry, topology.file);
+// behind gateways of real llama.cpp engines, twice the gateways' timeouts (they retry within theirs),
+// unless the topology's entry: section sets them
+const engineTimeoutMs = topology.llamacppEngine?.firstTokenTimeoutMs;
+const entryConfig = glbConfigFrom(topology.entry, topology.file);
+const config = engineTimeoutMs && topology.entry?.firstTokenTimeoutMs === undefined ? { ...entryConfig, firstTokenTimeoutMs: 2 * engineTimeoutMs, stallTimeoutMs: 2 * engineTimeoutMs } : entryConfig;
 // Every request of this process (health checks and upstream attempts) gives up connecting in time.
 setGlobalDispatcher(new Agent({ connect: { timeout: config.connectTimeoutMs } }));
 const regions = new GlbRegions(routes, config, realClock, events);

@@ -6,7 +6,7 @@ import { realClock } from '../../core/clock.js';
 import { createRng } from '../../core/rng.js';
 import { fileEventSink } from '../../record/events.js';
 import { createLogger } from '../../core/log.js';
-import { loadTopology } from '../../config/topology.js';
+import { loadTopology, runtimeOfReplica } from '../../config/topology.js';
 import { eventsFile, logFile, writeReadyFile } from '../../process/paths.js';
 import { gatewayConfigFrom } from './config.js';
 import { createGatewayMetrics } from './metrics.js';
@@ -35,7 +35,11 @@ const log = createLogger(name, logFile(opts.labDir, name));
 const topology = loadTopology(opts.topology);
 const metrics = createGatewayMetrics(opts.region);
 const events = fileEventSink(eventsFile(opts.labDir, name), name, realClock, (e) => metrics.observeEvent(e));
-const config = gatewayConfigFrom(topology.gateway, topology.file);
+// real llama.cpp engines on shared CPU cores get the timeouts their topology sets, unless the
+// topology's gateway: section sets them
+const engine = topology.llamacppEngine;
+const sectionConfig = gatewayConfigFrom(topology.gateway, topology.file);
+const config = engine && topology.gateway?.firstTokenTimeoutMs === undefined ? { ...sectionConfig, firstTokenTimeoutMs: engine.firstTokenTimeoutMs, stallTimeoutMs: engine.firstTokenTimeoutMs } : sectionConfig;
 
 let reportPassive: ((replicaId: string, kind: string, reason: string) => void) | undefined;
 const rng = createRng(Number(opts.seed)).fork(`gateway/${opts.region}`);
@@ -43,13 +47,18 @@ const pool = new UpstreamPool(config, realClock, events, rng, (id, kind, reason)
 // external replicas may need an API key, read from the environment variable the topology names
 const apiKeys = new Map(topology.replicas.flatMap((r) => (r.external?.apiKeyEnv && process.env[r.external.apiKeyEnv] ? [[r.id, process.env[r.external.apiKeyEnv]!] as const] : [])));
 const watch = watchTopology(opts.controlPlane, name, opts.region, realClock, log, (t) => {
-  pool.setTopology(t.replicas.filter((r) => r.routable).map((r) => (apiKeys.has(r.replicaId) ? { ...r, apiKey: apiKeys.get(r.replicaId)! } : r)));
+  pool.setTopology(
+    t.replicas
+      .filter((r) => r.routable)
+      .map((r) => (apiKeys.has(r.replicaId) ? { ...r, apiKey: apiKeys.get(r.replicaId)! } : r))
+      .map((r) => (runtimeOfReplica(topology, r.replicaId) === 'llamacpp' ? { ...r, versionFromRegistration: true } : r)),
+  );
 });
 reportPassive = (replicaId, kind, reason) =>
   watch.client().ReportPassive({ gatewayId: name, replicaId, action: 'eject', kind, reason }, () => undefined);
 
 const stored = await openRegionCompletions(opts.labDir, opts.region, topology, realClock, events, metrics.registry);
-const server = await startGatewayServer({ id: name, region: opts.region, modelName: topology.model.name, ...(topology.routes ? { routes: routesFromTopology(topology) } : {}), config, pool, clock: realClock, events, metrics, completions: stored.completions, regionStore: stored.store }, opts.host, Number(opts.port));
+const server = await startGatewayServer({ id: name, region: opts.region, modelName: topology.model.name, ...(topology.routes || topology.clusters.every((c) => c.runtime === 'llamacpp') ? { routes: routesFromTopology(topology) } : {}), config, pool, clock: realClock, events, metrics, completions: stored.completions, regionStore: stored.store }, opts.host, Number(opts.port));
 writeReadyFile(opts.labDir, name, { url: server.url, region: opts.region });
 log.info({ url: server.url }, 'gateway listening');
 

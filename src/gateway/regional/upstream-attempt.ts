@@ -94,7 +94,7 @@ export async function runAttempt(
   let tokens = 0;
   let finishReason: string | undefined;
   let usage: Usage | undefined;
-  let version: string | undefined;
+  let version: string | undefined = upstream.versionFromRegistration ? upstream.modelVersion : undefined;
   let halab: UpstreamExtension | undefined;
   let sawDone = false;
   const done = (): AttemptResult => ({ kind: 'done', finishReason: finishReason!, ...(usage ? { usage } : {}), ...(version ? { version } : {}), ...(halab ? { halab } : {}), sawDone });
@@ -130,7 +130,7 @@ export async function runAttempt(
         return { kind: 'failed', failure: 'malformed', reason: `malformed event from ${upstream.replicaId} after ${tokens} tokens: ${data.slice(0, 60)}` };
       }
       if (chunk.error) return { kind: 'failed', failure: 'status', reason: `in-band error from ${upstream.replicaId}: ${chunk.error.message ?? 'unknown'}` };
-      if (chunk.system_fingerprint) version = chunk.system_fingerprint;
+      if (chunk.system_fingerprint && !upstream.versionFromRegistration) version = chunk.system_fingerprint;
       if (chunk.usage) usage = chunk.usage;
       if (chunk.halab) halab = chunk.halab;
       const choice = chunk.choices?.[0];

@@ -30,6 +30,11 @@ export interface Upstream {
   readonly headers?: Readonly<Record<string, string>>;
   /** Relative share of new requests during a deployment (absent: 1). */
   readonly weight?: number;
+  /**
+   * The engine's system_fingerprint names its build, not the model (llama.cpp): the answer's
+   * version is the one the replica registered with.
+   */
+  readonly versionFromRegistration?: boolean;
 }
 
 export class UpstreamPool {
