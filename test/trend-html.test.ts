@@ -30,11 +30,7 @@ function syntheticRun(dir: string, index: number, failoverMs: number): void {
 
 describe('halab trend and gate on synthetic runs', () => {
   const home = makeHome('halab-trend-');
-  const runs = [20, 25, 18, 22, 24].map((ms, i) => {
-    const dir = join(home, 'baseline-runs', `run-${i + 1}`);
-    syntheticRun(dir, i, ms);
-    return dir;
-  });
+  [20, 25, 18, 22, 24].forEach((ms, i) => syntheticRun(join(home, 'baseline-runs', `run-${i + 1}`), i, ms));
   const nightly = [21, 23, 700].map((ms, i) => {
     const dir = join(home, 'nightly', `n${i + 1}`);
     syntheticRun(dir, 10 + i, ms);
