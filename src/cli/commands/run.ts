@@ -33,6 +33,7 @@ interface RunFlags {
   out?: string;
   scheduleOnly?: boolean;
   repeat?: string;
+  baseline?: string;
 }
 
 function seedOf(flags: RunFlags, scenario: Scenario): number {
@@ -50,6 +51,7 @@ export function registerRun(program: Command): void {
     .option('--out <dir>', 'run directory (default reports/<timestamp>-<scenario>)')
     .option('--schedule-only', 'print the fault schedule this seed gives, as JSON, and start nothing')
     .option('--repeat <n>', 'run one scenario n times with the same seed (into <out>/run-<i>/) and gate them together against its baseline')
+    .option('--baseline <file>', 'with --repeat: the baseline to gate against (default reports/baselines/<scenario>.json)')
     .action(async (path: string, flags: RunFlags) => {
       const suite = suiteFor(path);
       if (flags.repeat !== undefined) {
@@ -146,9 +148,9 @@ async function runRepeatedCommand(path: string, runs: number, flags: RunFlags): 
   const targetsMet = result.reports.every((r) => r.verdict.pass);
   process.stdout.write(`\n${result.reports.filter((r) => r.verdict.pass).length}/${runs} runs met every target; runs in ${outRoot}\n`);
   let gatePass = true;
-  const baseline = defaultBaselineFile(scenario.name);
+  const baseline = flags.baseline ?? defaultBaselineFile(scenario.name);
   if (!result.interrupted && existsSync(baseline)) {
-    const [gated] = gateDirs([outRoot], { alpha: DEFAULT_GATE_ALPHA });
+    const [gated] = gateDirs([outRoot], { baseline, alpha: DEFAULT_GATE_ALPHA });
     process.stdout.write(renderGateText(gated!.result, gated!.baselineFile));
     gatePass = gated!.result.pass;
   } else if (!result.interrupted) process.stdout.write(`no baseline at ${baseline}: not gated (write one with \`halab baseline ${path}\`)\n`);
