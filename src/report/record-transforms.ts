@@ -33,7 +33,9 @@ export function delayFailover({ records, events }: RunRecords, addMs: number): R
     injections.some((f) => {
       const replicas = Array.isArray(f.data?.replicas) ? (f.data.replicas as string[]) : [];
       const region = typeof f.data?.target === 'string' ? f.data.target : undefined;
-      return e.atMs >= f.atMs && (replicas.includes(e.subject) || (region !== undefined && e.subject === region));
+      // the injection counts from when its injector started, as the measurement does (faultWindows)
+      const from = typeof f.data?.inEffectAtMs === 'number' ? f.data.inEffectAtMs : typeof f.data?.startedAtMs === 'number' ? Math.min(f.data.startedAtMs, f.atMs) : f.atMs;
+      return e.atMs >= from && (replicas.includes(e.subject) || (region !== undefined && e.subject === region));
     });
   return { records, events: events.map((e) => (ROUTING_EXIT.has(e.type) && affected(e) ? { ...e, atMs: e.atMs + addMs } : e)).sort((a, b) => a.atMs - b.atMs) };
 }
