@@ -4,7 +4,7 @@
 // metric, and exits 1 when one regressed.
 import type { Command } from 'commander';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { realClock } from '../../core/clock.js';
 import { HalabError } from '../../core/errors.js';
 import { EXIT } from '../../core/exit-codes.js';
@@ -72,7 +72,9 @@ export function registerBaseline(program: Command): void {
       if (flags.out && scenarioFiles.length > 1) throw new HalabError('USAGE', '--out names one baseline file: give one scenario');
       const write = (observations: RunObservation[], from: string[]): void => {
         const file = flags.out ?? defaultBaselineFile(observations[0]!.scenario);
-        writeBaseline(file, makeBaseline(observations, from));
+        // run directories inside the working directory are kept relative, so a committed baseline names no machine's paths
+        const shown = from.map((d) => (isAbsolute(d) && !relative(process.cwd(), d).startsWith('..') ? relative(process.cwd(), d) : d));
+        writeBaseline(file, makeBaseline(observations, shown));
         process.stdout.write(`baseline for ${observations[0]!.scenario} (${observations.length} run(s)) written to ${file}\n`);
       };
       if (dirTargets.length > 0) {
