@@ -5,6 +5,7 @@ import { benchUpstreamMisbehaviour } from './upstream-misbehaviour.js';
 import { benchStateStore } from './state-store.js';
 import { benchLabAuth } from './lab-auth.js';
 import { benchFidelity } from './fidelity.js';
+import { benchGatePower } from './gate-power.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'sim-years': () => benchSimYears(),
@@ -13,6 +14,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'state-store': () => benchStateStore(),
   'lab-auth': () => benchLabAuth(),
   fidelity: () => benchFidelity(),
+  'gate-power': () => benchGatePower(),
 };
 
 const wanted = process.argv.slice(2);

@@ -1,109 +1,94 @@
-// Baselines and the regression gate: a baseline keeps a run's headline figures with a tolerance
-// per metric; the gate compares a later run against it and lists what regressed by how much.
+// Baselines: what a scenario's runs looked like on the reference machine, kept as distributions
+// rather than points — a capped seeded sample of per-request TTFTs and each run's TTFT quantiles,
+// every run's bad-outcome counts with their exposure, and every run's single-valued figures (so
+// the gate can derive a tolerance from their spread). Small: a few kB per scenario.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { HalabError } from '../core/errors.js';
+import { createRng } from '../core/rng.js';
+import { percentiles } from '../core/stats.js';
 import { parseWith } from '../config/schema-errors.js';
-import type { RunReport } from './run-report.js';
+import { COUNT_METRICS, type RunObservation } from './gate-observe.js';
 
-/** Which way is worse, and how much slack a metric has before it counts as a regression. */
-export interface Tolerance {
-  readonly better: 'higher' | 'lower';
-  /** Absolute slack, in the metric's unit. */
-  readonly abs: number;
-  /** Relative slack, as a fraction of the baseline value. */
-  readonly rel: number;
-}
+export const BASELINE_FORMAT = 2;
+/** Most per-request TTFTs a baseline keeps (a seeded sample of all its runs' requests). */
+export const TTFT_SAMPLE_MAX = 1000;
 
-export const DEFAULT_TOLERANCES: Readonly<Record<string, Tolerance>> = Object.freeze({
-  availability: { better: 'higher', abs: 0.0005, rel: 0 },
-  failedRequests: { better: 'lower', abs: 0, rel: 0 },
-  truncatedRequests: { better: 'lower', abs: 0, rel: 0 },
-  wrongAnswers: { better: 'lower', abs: 2, rel: 0.5 },
-  ttftP99Ms: { better: 'lower', abs: 100, rel: 0.5 },
-  detectionMs: { better: 'lower', abs: 250, rel: 0.5 },
-  failoverMs: { better: 'lower', abs: 250, rel: 0.5 },
-  rtoMs: { better: 'lower', abs: 1000, rel: 0.5 },
-});
-
-export type Figures = Record<string, number | null>;
-
-/** The figures a baseline keeps, from a report (worst over faults for per-fault times). */
-export function headlineFigures(r: RunReport): Figures {
-  const worst = (pick: (f: RunReport['faults'][number]) => number | null): number | null => {
-    const xs = r.faults.filter((f) => f.replicas.length > 0).map(pick);
-    if (xs.length === 0) return null;
-    return xs.some((x) => x === null) ? null : Math.max(...(xs as number[]));
-  };
-  return {
-    availability: r.metrics.availability,
-    failedRequests: r.metrics.requests.failed + r.metrics.requests.timedOut,
-    truncatedRequests: r.metrics.requests.truncated,
-    wrongAnswers: r.metrics.requests.wrongAnswers,
-    ttftP99Ms: r.metrics.latency.ttftMs.p99,
-    detectionMs: worst((f) => f.detectionMs),
-    failoverMs: worst((f) => f.failoverMs),
-    rtoMs: r.faults.length ? Math.max(...r.faults.map((f) => f.rtoMs)) : null,
-  };
-}
-
-const toleranceSchema = z.strictObject({ better: z.enum(['higher', 'lower']), abs: z.number().min(0), rel: z.number().min(0) });
+const countSchema = z.strictObject({ counts: z.array(z.number().int().min(0)), exposures: z.array(z.number().int().min(0)) });
 const baselineSchema = z.strictObject({
-  scenario: z.string(),
-  seed: z.number(),
-  from: z.string(),
-  figures: z.record(z.string(), z.number().nullable()),
-  tolerances: z.record(z.string(), toleranceSchema),
+  format: z.literal(BASELINE_FORMAT),
+  scenario: z.string().min(1),
+  seed: z.number().int(),
+  runs: z.number().int().min(1),
+  from: z.array(z.string()),
+  ttftMs: z.strictObject({
+    sample: z.array(z.number()),
+    perRun: z.array(z.strictObject({ count: z.number().int(), p50: z.number().nullable(), p90: z.number().nullable(), p99: z.number().nullable() })),
+  }),
+  counts: z.partialRecord(z.enum(COUNT_METRICS), countSchema),
+  figures: z.record(z.string(), z.array(z.number().nullable())),
 });
 export type Baseline = z.infer<typeof baselineSchema>;
 
-export function makeBaseline(r: RunReport, from: string): Baseline {
-  return { scenario: r.scenario.name, seed: r.seed, from, figures: headlineFigures(r), tolerances: { ...DEFAULT_TOLERANCES } };
+/** A baseline from observed runs of one scenario (in run order); the TTFT sample is drawn with `seed`. */
+export function makeBaseline(runs: readonly RunObservation[], from: readonly string[]): Baseline {
+  const first = runs[0];
+  if (!first) throw new HalabError('USAGE', 'a baseline needs at least one run');
+  const other = runs.find((r) => r.scenario !== first.scenario);
+  if (other) throw new HalabError('USAGE', `a baseline is of one scenario: got runs of "${first.scenario}" and "${other.scenario}"`);
+  const pooled = runs.flatMap((r) => r.ttftMs);
+  const rng = createRng(`baseline:${first.scenario}:${first.seed}`);
+  for (let i = pooled.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [pooled[i], pooled[j]] = [pooled[j]!, pooled[i]!];
+  }
+  const sample = pooled.slice(0, TTFT_SAMPLE_MAX).map((x) => Math.round(x * 10) / 10).sort((a, b) => a - b);
+  const counts: Baseline['counts'] = {};
+  for (const metric of COUNT_METRICS) {
+    if (runs.every((r) => r.counts[metric] === undefined)) continue;
+    counts[metric] = { counts: runs.map((r) => r.counts[metric]?.count ?? 0), exposures: runs.map((r) => r.counts[metric]?.exposure ?? 0) };
+  }
+  const names = [...new Set(runs.flatMap((r) => Object.keys(r.figures)))].sort();
+  return {
+    format: BASELINE_FORMAT,
+    scenario: first.scenario,
+    seed: first.seed,
+    runs: runs.length,
+    from: [...from],
+    ttftMs: {
+      sample,
+      perRun: runs.map((r) => {
+        const p = percentiles(r.ttftMs);
+        return { count: p.count, p50: p.p50, p90: p.p90, p99: p.p99 };
+      }),
+    },
+    counts,
+    figures: Object.fromEntries(names.map((n) => [n, runs.map((r) => r.figures[n] ?? null)])),
+  };
 }
 
 export function defaultBaselineFile(scenario: string): string {
   return join('reports', 'baselines', `${scenario}.json`);
 }
 
+/** Writes a baseline with one run's values per line, so diffs stay readable. */
 export function writeBaseline(file: string, b: Baseline): void {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(b, null, 2) + '\n');
+  const text = JSON.stringify(b, (key, value: unknown) => (key === 'sample' && Array.isArray(value) ? JSON.stringify(value) : value), 2).replace(/"sample": "(\[[^"]*\])"/, '"sample": $1');
+  writeFileSync(file, text + '\n');
 }
 
 export function readBaseline(file: string): Baseline {
-  if (!existsSync(file)) throw new HalabError('NOT_FOUND', `baseline ${file} does not exist`, 'write one with `halab baseline <run-dir>`');
+  if (!existsSync(file)) throw new HalabError('NOT_FOUND', `baseline ${file} does not exist`, 'write one with `halab baseline <scenario.yaml> --runs 5` (or from run directories: `halab baseline <run-dir>...`)');
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     throw new HalabError('CONFIG_INVALID', `${file}: not valid JSON: ${(err as Error).message}`);
   }
+  if (data && typeof data === 'object' && !('format' in data) && 'tolerances' in data) {
+    throw new HalabError('CONFIG_INVALID', `${file}: a baseline of the old format (one point per metric, fixed tolerances)`, 'regenerate it: `halab baseline <scenario.yaml> --runs 5`');
+  }
   return parseWith(baselineSchema, data, file);
-}
-
-export interface GateRow {
-  readonly metric: string;
-  readonly baseline: number | null;
-  readonly actual: number | null;
-  /** The worst value still accepted. */
-  readonly limit: number | null;
-  readonly regressed: boolean;
-  /** How much worse than the baseline (in the metric's unit), when regressed. */
-  readonly by?: number;
-}
-
-/** Compares a run's figures with a baseline; a metric the baseline had but the run lacks regresses. */
-export function gate(actual: Figures, b: Baseline): { pass: boolean; rows: GateRow[] } {
-  const rows = Object.entries(b.figures).map(([metric, base]): GateRow => {
-    const tol = b.tolerances[metric] ?? DEFAULT_TOLERANCES[metric] ?? { better: 'lower', abs: 0, rel: 0 };
-    const value = actual[metric] ?? null;
-    if (base === null) return { metric, baseline: null, actual: value, limit: null, regressed: false };
-    const slack = tol.abs + Math.abs(base) * tol.rel;
-    const limit = tol.better === 'higher' ? base - slack : base + slack;
-    if (value === null) return { metric, baseline: base, actual: null, limit, regressed: true };
-    const regressed = tol.better === 'higher' ? value < limit : value > limit;
-    return { metric, baseline: base, actual: value, limit, regressed, ...(regressed ? { by: Math.abs(value - base) } : {}) };
-  });
-  return { pass: rows.every((r) => !r.regressed), rows };
 }

@@ -1,44 +1,167 @@
-// `halab baseline <run-dir>` and `halab gate <run-dir> --baseline <file>`: regression gates for CI.
+// `halab baseline <scenario.yaml | run-dir>... [--runs N] [--all]` writes baselines (default
+// reports/baselines/<scenario>.json) from N fresh runs of a scenario, or from existing run
+// directories; `halab gate <run-dir>...` tests runs against their baseline, one statistical test per
+// metric, and exits 1 when one regressed.
 import type { Command } from 'commander';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
+import { realClock } from '../../core/clock.js';
+import { HalabError } from '../../core/errors.js';
 import { EXIT } from '../../core/exit-codes.js';
-import { defaultBaselineFile, gate, headlineFigures, makeBaseline, readBaseline, writeBaseline } from '../../report/baseline.js';
-import { buildRunReport } from '../../report/run-report.js';
+import { loadScenario } from '../../config/scenario.js';
+import { buildTopology } from '../../config/topology.js';
+import { defaultBaselineFile, makeBaseline, readBaseline, writeBaseline } from '../../report/baseline.js';
+import { DEFAULT_GATE_ALPHA, gateRuns, type GateResult } from '../../report/gate.js';
+import { observeRunDir, type RunObservation } from '../../report/gate-observe.js';
+import { renderGateJson, renderGateJunit, renderGateText } from '../../report/gate-render.js';
+import { runDirsIn, runRepeated } from '../../run/repeat.js';
+import { scenarioPrerequisites } from '../../run/prerequisites.js';
+import { scenarioTopologyDoc, scheduleFor } from '../../run/runner.js';
 
-const show = (v: number | null): string => (v === null ? 'n/a' : Number.isInteger(v) ? String(v) : v.toFixed(6).replace(/0+$/, ''));
+/** Baseline runs per scenario by default: with 5, the prediction factor at α = 0.01 is 4.1 (3: 8.0). */
+export const DEFAULT_BASELINE_RUNS = 5;
+export const SHIPPED_SCENARIOS_DIR = 'scenarios';
+
+function positiveInt(flag: string, v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new HalabError('USAGE', `${flag} must be a positive integer, not "${v}"`);
+  return Number(v);
+}
+
+function alphaOf(v: string | undefined): number {
+  if (v === undefined) return DEFAULT_GATE_ALPHA;
+  const a = Number(v);
+  if (!(a > 0 && a < 0.5)) throw new HalabError('USAGE', `--alpha must be a number in (0, 0.5), not "${v}"`);
+  return a;
+}
+
+function seedFlag(v: string): number {
+  if (!/^-?\d+$/.test(v)) throw new HalabError('USAGE', `--seed must be an integer, not "${v}"`);
+  return Number(v);
+}
+
+const isScenarioFile = (p: string): boolean => /\.ya?ml$/.test(p) && existsSync(p) && statSync(p).isFile();
+
+function shippedScenarios(): string[] {
+  return readdirSync(SHIPPED_SCENARIOS_DIR).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(SHIPPED_SCENARIOS_DIR, f));
+}
+
+interface BaselineFlags {
+  runs?: string;
+  all?: boolean;
+  out?: string;
+  seed?: string;
+  keep?: string;
+}
 
 export function registerBaseline(program: Command): void {
   program
     .command('baseline')
-    .description('write a baseline from a run directory (default reports/baselines/<scenario>.json)')
-    .argument('<run-dir>', 'a directory written by `halab run`')
-    .option('--out <file>', 'baseline file')
-    .action((dir: string, opts: { out?: string }) => {
-      const report = buildRunReport(dir);
-      const file = opts.out ?? defaultBaselineFile(report.scenario.name);
-      writeBaseline(file, makeBaseline(report, dir));
-      process.stdout.write(`baseline for ${report.scenario.name} written to ${file}\n`);
+    .description('write baselines from N same-seed runs of scenarios (or from existing run directories) to reports/baselines/<scenario>.json')
+    .argument('[targets...]', 'scenario files to run, or run directories (a directory of run-<i>/ counts as its runs)')
+    .option('--runs <n>', `runs per scenario (default ${DEFAULT_BASELINE_RUNS})`)
+    .option('--all', `every shipped scenario (${SHIPPED_SCENARIOS_DIR}/*.yaml)`)
+    .option('--seed <n>', 'seed of every run (default each scenario\'s own)')
+    .option('--out <file>', 'baseline file (one scenario only; default reports/baselines/<scenario>.json)')
+    .option('--keep <dir>', 'where the baseline runs go (default reports/baseline-runs)', join('reports', 'baseline-runs'))
+    .action(async (targets: string[], flags: BaselineFlags) => {
+      const runs = flags.runs === undefined ? DEFAULT_BASELINE_RUNS : positiveInt('--runs', flags.runs);
+      const scenarioFiles = [...(flags.all ? shippedScenarios() : []), ...targets.filter(isScenarioFile)];
+      const dirTargets = targets.filter((t) => !isScenarioFile(t));
+      if (scenarioFiles.length === 0 && dirTargets.length === 0) throw new HalabError('USAGE', 'name scenario files, run directories, or --all');
+      for (const d of dirTargets) if (runDirsIn(d).length === 0) throw new HalabError('NOT_FOUND', `${d} is neither a scenario file nor a run directory (no meta.json in it or its subdirectories)`);
+      if (flags.out && scenarioFiles.length > 1) throw new HalabError('USAGE', '--out names one baseline file: give one scenario');
+      const write = (observations: RunObservation[], from: string[]): void => {
+        const file = flags.out ?? defaultBaselineFile(observations[0]!.scenario);
+        // run directories inside the working directory are kept relative, so a committed baseline names no machine's paths
+        const shown = from.map((d) => (isAbsolute(d) && !relative(process.cwd(), d).startsWith('..') ? relative(process.cwd(), d) : d));
+        writeBaseline(file, makeBaseline(observations, shown));
+        process.stdout.write(`baseline for ${observations[0]!.scenario} (${observations.length} run(s)) written to ${file}\n`);
+      };
+      if (dirTargets.length > 0) {
+        const dirs = dirTargets.flatMap(runDirsIn);
+        write(dirs.map(observeRunDir), dirs);
+      }
+      if (scenarioFiles.length === 0) return;
+      const controller = new AbortController();
+      const onSignal = (): void => controller.abort(new Error('interrupted'));
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const t0 = realClock.nowMs();
+      const skipped: string[] = [];
+      for (const file of scenarioFiles) {
+        if (controller.signal.aborted) break;
+        const scenario = loadScenario(file);
+        const seed = flags.seed === undefined ? scenario.seed : seedFlag(flags.seed);
+        const topology = buildTopology(scenarioTopologyDoc(scenario), scenario.topology);
+        const missing = topology.external ? [] : scenarioPrerequisites(scheduleFor(scenario, topology, seed).map((f) => f.kind));
+        if (missing.length > 0) {
+          skipped.push(scenario.name);
+          process.stdout.write(`SKIP  ${scenario.name}: ${missing.join('; ')}\n`);
+          continue;
+        }
+        const started = realClock.nowMs();
+        const result = await runRepeated({
+          scenario,
+          scenarioFile: file,
+          seed,
+          runs,
+          outRoot: join(flags.keep ?? join('reports', 'baseline-runs'), scenario.name),
+          signal: controller.signal,
+          log: (line) => process.stderr.write(line + '\n'),
+          onRun: (r, _dir, i) => process.stdout.write(`  ${scenario.name} run ${i}/${runs}: ${r.verdict.pass ? 'targets met' : 'a target MISSED'}\n`),
+        });
+        if (result.interrupted) break;
+        write(result.runDirs.map(observeRunDir), [...result.runDirs]);
+        process.stdout.write(`  ${scenario.name}: ${((realClock.nowMs() - started) / 1000).toFixed(0)} s\n`);
+      }
+      process.stdout.write(`baselines: ${scenarioFiles.length - skipped.length} scenario(s) × ${runs} run(s) in ${((realClock.nowMs() - t0) / 1000).toFixed(0)} s${skipped.length ? `; skipped ${skipped.join(', ')}` : ''}\n`);
+      process.exitCode = controller.signal.aborted ? EXIT.interrupted : skipped.length ? EXIT.badInput : EXIT.ok;
     });
+}
+
+interface GateFlags {
+  baseline?: string;
+  json?: boolean;
+  junit?: string;
+  alpha?: string;
+}
+
+/** Gates run directories: those of one scenario together (repeats), each scenario against its own baseline. */
+export function gateDirs(paths: readonly string[], opts: { baseline?: string; alpha: number }): { result: GateResult; baselineFile: string }[] {
+  const byScenario = new Map<string, RunObservation[]>();
+  for (const p of paths) {
+    const dirs = runDirsIn(p);
+    if (dirs.length === 0) throw new HalabError('NOT_FOUND', `${p} is not a run directory (no meta.json in it or its subdirectories)`);
+    for (const d of dirs) {
+      const o = observeRunDir(d);
+      byScenario.set(o.scenario, [...(byScenario.get(o.scenario) ?? []), o]);
+    }
+  }
+  if (opts.baseline && byScenario.size > 1) throw new HalabError('USAGE', `--baseline names one file, but the runs are of ${byScenario.size} scenarios (${[...byScenario.keys()].join(', ')})`);
+  return [...byScenario].map(([scenario, obs]) => {
+    const baselineFile = opts.baseline ?? defaultBaselineFile(scenario);
+    const b = readBaseline(baselineFile);
+    if (b.scenario !== scenario) throw new HalabError('USAGE', `${baselineFile} is a baseline of "${b.scenario}", not of "${scenario}"`);
+    return { result: gateRuns(obs, b, { alpha: opts.alpha }), baselineFile };
+  });
 }
 
 export function registerGate(program: Command): void {
   program
     .command('gate')
-    .description('compare a run with a baseline; exit 1 when a metric regressed beyond its tolerance')
-    .argument('<run-dir>', 'a directory written by `halab run`')
+    .description('test runs against their baseline, one statistical test per metric; exit 1 when a metric regressed')
+    .argument('<run-dirs...>', 'run directories (repeats of one scenario are pooled; a directory of run-<i>/ counts as its runs)')
     .option('--baseline <file>', 'baseline file (default reports/baselines/<scenario>.json)')
+    .option('--alpha <a>', `false-alarm rate of each metric's test (default ${DEFAULT_GATE_ALPHA})`)
     .option('--json', 'print JSON')
-    .action((dir: string, opts: { baseline?: string; json?: boolean }) => {
-      const report = buildRunReport(dir);
-      const file = opts.baseline ?? defaultBaselineFile(report.scenario.name);
-      const result = gate(headlineFigures(report), readBaseline(file));
-      if (opts.json) process.stdout.write(JSON.stringify({ baseline: file, ...result }, null, 2) + '\n');
-      else {
-        process.stdout.write(`${result.pass ? 'PASS' : 'REGRESSION'}  ${report.scenario.name} against ${file}\n`);
-        for (const r of result.rows) {
-          const verdict = r.regressed ? `REGRESSED${r.by !== undefined ? ` by ${show(r.by)}` : ' (not measured)'}` : 'ok';
-          process.stdout.write(`  ${r.metric.padEnd(18)} baseline ${show(r.baseline).padStart(10)}  now ${show(r.actual).padStart(10)}  limit ${show(r.limit).padStart(10)}  ${verdict}\n`);
-        }
-      }
-      process.exitCode = result.pass ? EXIT.ok : EXIT.failed;
+    .option('--junit <file>', 'also write JUnit XML: one test case per metric')
+    .action((paths: string[], flags: GateFlags) => {
+      const results = gateDirs(paths, { ...(flags.baseline ? { baseline: flags.baseline } : {}), alpha: alphaOf(flags.alpha) });
+      if (flags.json) {
+        const docs = results.map((r) => JSON.parse(renderGateJson(r.result, r.baselineFile)) as unknown);
+        process.stdout.write(JSON.stringify(docs.length === 1 ? docs[0] : docs, null, 2) + '\n');
+      } else for (const r of results) process.stdout.write(renderGateText(r.result, r.baselineFile));
+      if (flags.junit) writeFileSync(flags.junit, renderGateJunit(results));
+      process.exitCode = results.every((r) => r.result.pass) ? EXIT.ok : EXIT.failed;
     });
 }

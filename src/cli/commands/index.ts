@@ -1,6 +1,7 @@
 // Every CLI command, in help order. A command module exports a function that adds itself.
 import type { Command } from 'commander';
 import { registerBaseline, registerGate } from './gate.js';
+import { registerTrend } from './trend.js';
 import { registerGameday } from './gameday.js';
 import { registerDeploy } from './deploy.js';
 import { registerHeal, registerFaults, registerInject } from './inject.js';
@@ -13,4 +14,4 @@ import { registerBackup, registerRestore } from './state.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerGameday, registerReport, registerBaseline, registerGate, registerUp, registerStatus, registerInject, registerHeal, registerFaults, registerDeploy, registerDown, registerAvailability, registerSimulate, registerPlan, registerStandin, registerBackup, registerRestore];
+export const COMMANDS: readonly RegisterCommand[] = [registerRun, registerGameday, registerReport, registerBaseline, registerGate, registerTrend, registerUp, registerStatus, registerInject, registerHeal, registerFaults, registerDeploy, registerDown, registerAvailability, registerSimulate, registerPlan, registerStandin, registerBackup, registerRestore];

@@ -16,6 +16,12 @@ import { suiteFor } from '../../run/suite.js';
 import { scenarioPrerequisites } from '../../run/prerequisites.js';
 import { renderJunit } from '../../report/junit.js';
 import { formatSummary, type RunReport } from '../../report/run-report.js';
+import { runRepeated } from '../../run/repeat.js';
+import { defaultBaselineFile } from '../../report/baseline.js';
+import { renderGateText } from '../../report/gate-render.js';
+import { DEFAULT_GATE_ALPHA } from '../../report/gate.js';
+import { gateDirs } from './gate.js';
+import { existsSync } from 'node:fs';
 
 export const DEFAULT_SCENARIO = 'scenarios/replica-crash.yaml';
 
@@ -27,6 +33,8 @@ interface RunFlags {
   seed?: string;
   out?: string;
   scheduleOnly?: boolean;
+  repeat?: string;
+  baseline?: string;
 }
 
 function seedOf(flags: RunFlags, scenario: Scenario): number {
@@ -43,8 +51,18 @@ export function registerRun(program: Command): void {
     .option('--seed <n>', 'override the scenario seed')
     .option('--out <dir>', 'run directory (default reports/<timestamp>-<scenario>)')
     .option('--schedule-only', 'print the fault schedule this seed gives, as JSON, and start nothing')
+    .option('--repeat <n>', 'run one scenario n times with the same seed (into <out>/run-<i>/) and gate them together against its baseline')
+    .option('--baseline <file>', 'with --repeat: the baseline to gate against (default reports/baselines/<scenario>.json)')
     .action(async (path: string, flags: RunFlags) => {
       const suite = suiteFor(path);
+      if (flags.repeat !== undefined) {
+        if (suite) throw new HalabError('USAGE', '--repeat runs one scenario file, not a suite');
+        if (!/^\d+$/.test(flags.repeat) || Number(flags.repeat) < 1) throw new HalabError('USAGE', `--repeat must be a positive integer, not "${flags.repeat}"`);
+        if (!flags.scheduleOnly) {
+          await runRepeatedCommand(path, Number(flags.repeat), flags);
+          return;
+        }
+      }
       const files = suite ? suite.files : [path];
       const scenarios = files.map((f) => loadScenario(f));
       // every file, its topology and its fault targets are validated before anything starts
@@ -109,4 +127,35 @@ export function registerRun(program: Command): void {
       }
       process.exitCode = interrupted ? EXIT.interrupted : !reports.every((r) => r.verdict.pass) ? EXIT.failed : skipped.size > 0 ? EXIT.badInput : EXIT.ok;
     });
+}
+
+/** `halab run <scenario> --repeat n`: n same-seed runs, each summarized, then one pooled gate verdict. */
+async function runRepeatedCommand(path: string, runs: number, flags: RunFlags): Promise<void> {
+  const scenario = loadScenario(path);
+  const seed = seedOf(flags, scenario);
+  const outRoot = flags.out ?? join('reports', `${timestamp(realClock.nowMs())}-${scenario.name}`);
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const result = await runRepeated({
+    scenario,
+    scenarioFile: path,
+    seed,
+    runs,
+    outRoot,
+    signal: controller.signal,
+    log: (line) => process.stderr.write(line + '\n'),
+    onRun: (r, dir, i) => process.stdout.write(`run ${i}/${runs}: ${formatSummary(r)}\nreport: ${join(dir, 'report.md')}\n`),
+  });
+  const targetsMet = result.reports.every((r) => r.verdict.pass);
+  process.stdout.write(`\n${result.reports.filter((r) => r.verdict.pass).length}/${runs} runs met every target; runs in ${outRoot}\n`);
+  let gatePass = true;
+  const baseline = flags.baseline ?? defaultBaselineFile(scenario.name);
+  if (!result.interrupted && existsSync(baseline)) {
+    const [gated] = gateDirs([outRoot], { baseline, alpha: DEFAULT_GATE_ALPHA });
+    process.stdout.write(renderGateText(gated!.result, gated!.baselineFile));
+    gatePass = gated!.result.pass;
+  } else if (!result.interrupted) process.stdout.write(`no baseline at ${baseline}: not gated (write one with \`halab baseline ${path}\`)\n`);
+  process.exitCode = result.interrupted ? EXIT.interrupted : targetsMet && gatePass ? EXIT.ok : EXIT.failed;
 }
