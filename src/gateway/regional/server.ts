@@ -10,7 +10,8 @@ import { BodyTooLargeError, COMPLETION_ID_HEADER, completionIdFrom, listenHttp, 
 import type { UpstreamPool } from './upstream-pool.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { CompletionSink } from './completion.js';
-import { validateChatRequest } from '../../protocol/chat-request.js';
+import { validateChatRequest, type ChatRequest } from '../../protocol/chat-request.js';
+import { promptTokens } from '../../protocol/tokens.js';
 import { findRoute, type ModelRoute } from '../../config/model-routes.js';
 import type { StoredCompletions } from '../stored/stored-completions.js';
 import { storingSink } from './storing-sink.js';
@@ -41,6 +42,20 @@ export interface GatewayServer {
   readonly server: Server;
   inFlight(): number;
   close(): Promise<void>;
+}
+
+/**
+ * When every group of the route declares its context length, a request too long for all of them
+ * is answered 400 here, without touching an upstream.
+ */
+function overContext(route: ModelRoute, req: ChatRequest): string | undefined {
+  const lengths = route.groups.map((g) => g.contextLengthTokens);
+  if (lengths.length === 0 || lengths.some((l) => l === undefined)) return undefined;
+  const largest = Math.max(...(lengths as number[]));
+  const prompt = promptTokens(req.messages);
+  const maxTokens = req.max_tokens ?? req.max_completion_tokens ?? 0;
+  if (prompt + maxTokens <= largest) return undefined;
+  return `This model's maximum context length is ${largest} tokens. However, you requested ${prompt + maxTokens} tokens (${prompt} in the messages, ${maxTokens} in the completion). Please reduce the length of the messages or completion.`;
 }
 
 /** Counts each completion's outcome and time to first token. */
@@ -92,6 +107,11 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
       invalid();
       const served = opts.routes ? opts.routes.map((r) => `\`${r.model}\``).join(', ') : `\`${opts.modelName}\``;
       return sendError(res, 404, `The model \`${request.model}\` does not exist; this service serves ${served}`, 'model_not_found', 'model');
+    }
+    const tooLong = route ? overContext(route, request) : undefined;
+    if (tooLong) {
+      invalid();
+      return sendError(res, 400, tooLong, 'context_length_exceeded', 'messages');
     }
     const controller = new AbortController();
     res.on('close', () => {
