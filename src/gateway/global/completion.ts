@@ -11,6 +11,7 @@ import type { GlbConfig } from './config.js';
 import type { GlbRegions } from './regions.js';
 import { upstreamPayload, type CompletionSink } from '../regional/completion.js';
 import { runAttempt, type AttemptResult } from '../regional/upstream-attempt.js';
+import type { RetryBudget } from '../../policy/retry-budget.js';
 import { COMPLETION_ID_HEADER } from '../../protocol/openai-http.js';
 
 export interface GlbCompletionContext {
@@ -23,6 +24,8 @@ export interface GlbCompletionContext {
   readonly onRegion?: (region: string) => void;
   /** The id the client sees; regional gateways answer (and store) under it. */
   readonly completionId?: string;
+  /** Bounds cross-region retries before the first token to a share of the requests in flight. */
+  readonly retryBudget?: RetryBudget;
 }
 
 export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbCompletionContext, sink: CompletionSink): Promise<void> {
@@ -35,6 +38,7 @@ export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbC
   let version: string | undefined;
   let previous: string | undefined;
   let last: { failure: string; reason: string; status?: number } | undefined;
+  let budgetSpent = false;
   const outcome = () => ({ replicas, resumes, ...(version ? { version } : {}) });
 
   for (let attempt = 1; attempt <= config.maxAttempts; attempt++) {
@@ -50,6 +54,15 @@ export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbC
       target = regions.pick(home, tried);
     }
     if (!target) break;
+    // a retry before the first token spends the budget; resuming an answer already started does not
+    let releaseRetry: (() => void) | undefined;
+    if (previous !== undefined && sentTokens === 0 && ctx.retryBudget) {
+      releaseRetry = ctx.retryBudget.tryRetry();
+      if (!releaseRetry) {
+        budgetSpent = true;
+        break;
+      }
+    }
     tried.add(target.region);
     ctx.onRegion?.(target.region);
     if (previous !== undefined) {
@@ -69,6 +82,7 @@ export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbC
       });
     } finally {
       release();
+      releaseRetry?.();
     }
     if (result.kind === 'aborted') return;
     if (result.kind === 'done') {
@@ -93,7 +107,7 @@ export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbC
     // is evidence against the whole region.
     if (failed.failure !== 'overload' && !(failed.failure === 'status' && failed.status === 503)) regions.eject(target.region, failed.failure, failed.reason);
   }
-  const why = last ? last.reason : 'no region is available';
+  const why = (last ? last.reason : 'no region is available') + (budgetSpent ? `; no retry in another region: the retry budget (${config.retryBudgetRatio} of requests in flight, at least ${config.retryBudgetMinRetries}) is spent` : '');
   const message = sentTokens > 0 ? `stream interrupted after ${sentTokens} tokens and could not be resumed in any region: ${why}` : `no region could serve the request: ${why}`;
   sink.fail(last?.status === 429 ? 429 : 503, message, outcome());
 }

@@ -32,6 +32,19 @@ export interface GlbConfig extends GlbPolicyConfig {
   readonly retryAfterS: number;
   /** Client header naming the client's region (geo-routing). */
   readonly regionHeader: string;
+  /** Admission control: completions served at once (each holds one connection to a region). */
+  readonly activeMax: number;
+  /** Admission control: completions waiting for a slot (bodies not yet read); beyond it, 429. */
+  readonly queueMax: number;
+  /** Longest a completion waits in the admission queue before it is shed (429). */
+  readonly queueWaitMaxMs: number;
+  /** Shed new completions (429) while the event loop's p99 delay is above this; 0: off. */
+  readonly loopDelayShedMs: number;
+  /** Retry budget across regions: retries in flight ≤ max(retryBudgetMinRetries, retryBudgetRatio × requests in flight). */
+  readonly retryBudgetRatio: number;
+  readonly retryBudgetMinRetries: number;
+  /** A streaming client that has not read this much of its answer is cut (a reader too slow). */
+  readonly clientBufferMaxBytes: number;
 }
 
 export const DEFAULT_GLB_CONFIG: GlbConfig = Object.freeze({
@@ -52,4 +65,11 @@ export const DEFAULT_GLB_CONFIG: GlbConfig = Object.freeze({
   bodyMaxBytes: 1 << 20,
   retryAfterS: 1,
   regionHeader: 'x-halab-client-region',
+  activeMax: 512,
+  queueMax: 1024,
+  queueWaitMaxMs: 1000,
+  loopDelayShedMs: 150,
+  retryBudgetRatio: 0.2,
+  retryBudgetMinRetries: 10,
+  clientBufferMaxBytes: 256 * 1024,
 });

@@ -14,6 +14,8 @@ import type { GlbRegions } from './regions.js';
 import { bufferedSink, streamingSink } from '../regional/openai-sinks.js';
 import type { CompletionSink } from '../regional/completion.js';
 import type { GlbMetrics } from './metrics.js';
+import { AdmissionGate } from '../regional/admission-gate.js';
+import { RetryBudget } from '../../policy/retry-budget.js';
 
 /** Counts each completion's outcome by home and serving region. */
 function counted(sink: CompletionSink, metrics: GlbMetrics | undefined, home: string, region: () => string): CompletionSink {
@@ -62,6 +64,8 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
   opts.metrics?.bindRegions(() => regions.status().map((r) => ({ region: String(r.region), available: r.available === true })));
   let inFlight = 0;
   let seq = 0;
+  const gate = new AdmissionGate(config, clock);
+  const budget = new RetryBudget({ ratio: config.retryBudgetRatio, minRetries: config.retryBudgetMinRetries });
 
   const server = createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0] ?? '/';
@@ -71,7 +75,20 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
         return sendError(res, 429, `global load balancer is at its limit of ${config.inFlightMax} requests in flight`, 'overloaded', null, config.retryAfterS);
       }
       inFlight += 1;
+      const controller = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+      });
+      let release: (() => void) | undefined;
+      let endRequest: (() => void) | undefined;
       (async () => {
+        const admission = await gate.enter(controller.signal);
+        if (!admission.admitted) {
+          req.resume();
+          return sendError(res, 429, `global load balancer is shedding load: ${admission.reason}`, 'overloaded', null, admission.retryAfterS);
+        }
+        release = admission.release;
+        endRequest = budget.beginRequest();
         let raw: string;
         try {
           raw = await readBody(req, config.bodyMaxBytes);
@@ -86,18 +103,18 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
           return sendError(res, 404, `The model \`${request.model}\` does not exist; this service serves \`${opts.modelName}\``, 'model_not_found', 'model');
         }
         const home = homeRegion(req.headers[config.regionHeader], regions, opts.defaultRegion);
-        const controller = new AbortController();
-        res.on('close', () => {
-          if (!res.writableFinished) controller.abort(new Error('client disconnected'));
-        });
         // The final chunk names the region that finished the answer.
-        const meta = { id: `chatcmpl-glb-${clock.nowMs().toString(36)}-${(seq++).toString(36)}`, model: opts.modelName, createdS: Math.floor(clock.nowMs() / 1000), region: home, includeUsage: request.stream_options?.include_usage === true };
+        const meta = { id: `chatcmpl-glb-${clock.nowMs().toString(36)}-${(seq++).toString(36)}`, model: opts.modelName, createdS: Math.floor(clock.nowMs() / 1000), region: home, includeUsage: request.stream_options?.include_usage === true, bufferMaxBytes: config.clientBufferMaxBytes };
         const sink = counted(request.stream ? streamingSink(res, meta) : bufferedSink(res, meta), opts.metrics, home, () => meta.region);
         res.setHeader('x-halab-home-region', home);
-        await runGlbCompletion({ ...request, model: opts.modelName }, home, { regions, config, clock, events, signal: controller.signal, onRegion: (r) => (meta.region = r), completionId: meta.id }, sink);
+        await runGlbCompletion({ ...request, model: opts.modelName }, home, { regions, config, clock, events, signal: controller.signal, retryBudget: budget, onRegion: (r) => (meta.region = r), completionId: meta.id }, sink);
       })()
         .catch((err) => sendError(res, 500, `global load balancer error: ${(err as Error).message}`, 'internal_error'))
-        .finally(() => (inFlight -= 1));
+        .finally(() => {
+          endRequest?.();
+          release?.();
+          inFlight -= 1;
+        });
       return;
     }
     if (req.method === 'GET' && url === '/v1/models') {
@@ -125,10 +142,17 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
     }
     if (req.method === 'GET' && url === '/status') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      return void res.end(JSON.stringify({ defaultRegion: opts.defaultRegion, inFlight, regions: regions.status() }));
+      return void res.end(JSON.stringify({ defaultRegion: opts.defaultRegion, inFlight, admission: { ...gate.stats(), retryBudget: budget.stats() }, regions: regions.status() }));
     }
     sendError(res, 404, `no route for ${req.method} ${url}`, 'not_found');
   });
   const bound = await listenHttp(server, host, port);
-  return { ...bound, server };
+  return {
+    ...bound,
+    server,
+    close: async () => {
+      gate.close();
+      await bound.close();
+    },
+  };
 }

@@ -34,6 +34,19 @@ export interface GatewayConfig {
   readonly retryWaitMaxMs: number;
   /** After the finish reason, how long to wait for usage and [DONE] before ending the answer. */
   readonly doneGraceMs: number;
+  /** Admission control: completions served at once (each holds one upstream connection). */
+  readonly activeMax: number;
+  /** Admission control: completions waiting for a slot (bodies not yet read); beyond it, 429. */
+  readonly queueMax: number;
+  /** Longest a completion waits in the admission queue before it is shed (429). */
+  readonly queueWaitMaxMs: number;
+  /** Shed new completions (429) while the event loop's p99 delay is above this; 0: off. */
+  readonly loopDelayShedMs: number;
+  /** Retry budget: retries in flight ≤ max(retryBudgetMinRetries, retryBudgetRatio × requests in flight). */
+  readonly retryBudgetRatio: number;
+  readonly retryBudgetMinRetries: number;
+  /** A streaming client that has not read this much of its answer is cut (a reader too slow). */
+  readonly clientBufferMaxBytes: number;
 }
 
 export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
@@ -55,4 +68,11 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
   retryWindowMs: 1000,
   retryWaitMaxMs: 2000,
   doneGraceMs: 200,
+  activeMax: 256,
+  queueMax: 512,
+  queueWaitMaxMs: 1000,
+  loopDelayShedMs: 150,
+  retryBudgetRatio: 0.2,
+  retryBudgetMinRetries: 10,
+  clientBufferMaxBytes: 256 * 1024,
 });

@@ -8,6 +8,8 @@ import { runCompletion } from './completion.js';
 import { bufferedSink, streamingSink } from './openai-sinks.js';
 import { BodyTooLargeError, COMPLETION_ID_HEADER, completionIdFrom, listenHttp, readBody, sendError } from '../../protocol/openai-http.js';
 import type { UpstreamPool } from './upstream-pool.js';
+import { AdmissionGate } from './admission-gate.js';
+import { RetryBudget } from '../../policy/retry-budget.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { CompletionSink } from './completion.js';
 import { validateChatRequest, type ChatRequest } from '../../protocol/chat-request.js';
@@ -41,6 +43,8 @@ export interface GatewayServer {
   readonly url: string;
   readonly server: Server;
   inFlight(): number;
+  /** Admission control and retry budget counters. */
+  admission(): Record<string, unknown>;
   close(): Promise<void>;
 }
 
@@ -89,7 +93,10 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
   let inFlight = 0;
   let seq = 0;
 
-  async function completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const gate = new AdmissionGate(config, clock);
+  const budget = new RetryBudget({ ratio: config.retryBudgetRatio, minRetries: config.retryBudgetMinRetries });
+
+  async function completions(req: IncomingMessage, res: ServerResponse, controller: AbortController): Promise<void> {
     let raw: string;
     try {
       raw = await readBody(req, config.bodyMaxBytes);
@@ -113,16 +120,13 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
       invalid();
       return sendError(res, 400, tooLong, 'context_length_exceeded', 'messages');
     }
-    const controller = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) controller.abort(new Error('client disconnected'));
-    });
     const meta = {
       id: completionIdFrom(req.headers[COMPLETION_ID_HEADER]) ?? `chatcmpl-${opts.id.replace(/[^a-z0-9]/gi, '')}-${clock.nowMs().toString(36)}-${(seq++).toString(36)}`,
       model: route?.model ?? opts.modelName,
       createdS: Math.floor(clock.nowMs() / 1000),
       region: opts.region,
       includeUsage: request.stream_options?.include_usage === true,
+      bufferMaxBytes: config.clientBufferMaxBytes,
     };
     let base = request.stream ? streamingSink(res, meta) : bufferedSink(res, meta);
     if (request.store === true && opts.completions) {
@@ -132,7 +136,7 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
     const model = route?.model ?? opts.modelName;
     await runCompletion(
       { ...request, model },
-      { pool, config, clock, events, signal: controller.signal, ...(route ? { route } : {}), ...(metrics ? { onAttempt: (group: string, outcome: string) => metrics.attempts.inc({ group, outcome }) } : {}) },
+      { pool, config, clock, events, signal: controller.signal, retryBudget: budget, ...(route ? { route } : {}), ...(metrics ? { onAttempt: (group: string, outcome: string) => metrics.attempts.inc({ group, outcome }) } : {}) },
       sink,
     );
   }
@@ -146,9 +150,28 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
         return sendError(res, 429, `gateway ${opts.id} is at its limit of ${config.inFlightMax} requests in flight`, 'overloaded', null, config.retryAfterS);
       }
       inFlight += 1;
-      completions(req, res)
+      const controller = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+      });
+      let release: (() => void) | undefined;
+      gate
+        .enter(controller.signal)
+        .then((admission) => {
+          if (!admission.admitted) {
+            req.resume();
+            metrics?.requests.inc({ region: opts.region, outcome: 'rejected' });
+            return sendError(res, 429, `gateway ${opts.id} is shedding load: ${admission.reason}`, 'overloaded', null, admission.retryAfterS);
+          }
+          release = admission.release;
+          const endRequest = budget.beginRequest();
+          return completions(req, res, controller).finally(endRequest);
+        })
         .catch((err) => sendError(res, 500, `gateway error: ${(err as Error).message}`, 'internal_error'))
-        .finally(() => (inFlight -= 1));
+        .finally(() => {
+          release?.();
+          inFlight -= 1;
+        });
       return;
     }
     if (opts.completions && req.method === 'GET' && url?.startsWith('/v1/chat/completions/')) {
@@ -181,5 +204,14 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
     sendError(res, 404, `no route for ${req.method} ${url}`, 'not_found');
   });
   const bound = await listenHttp(server, host, port);
-  return { ...bound, server, inFlight: () => inFlight };
+  return {
+    ...bound,
+    server,
+    inFlight: () => inFlight,
+    admission: () => ({ ...gate.stats(), retryBudget: budget.stats() }),
+    close: async () => {
+      gate.close();
+      await bound.close();
+    },
+  };
 }
