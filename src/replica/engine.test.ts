@@ -68,7 +68,7 @@ describe('Engine', () => {
     engine.submit(seq('a', 600, log, 0));
     engine.submit(seq('b', 600, log, 0)); // does not fit next to a
     engine.submit(seq('c', 1, log, 0));
-    expect(() => engine.submit(seq('d', 1, log, 0))).toThrow(/waiting queue full/);
+    expect(() => engine.submit(seq('d', 1, log, 0))).toThrow(EngineOverloadError);
     clock.advanceTo(10);
     expect(engine.stats().running).toBe(1);
     expect(engine.stats().kvUsage).toBeCloseTo(0.6);
