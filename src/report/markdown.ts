@@ -1,6 +1,7 @@
 // report.md: the run for people — verdict first, then checks, requests, faults and latency.
 import type { RunReport } from './run-report.js';
 import { stateMarkdown } from './markdown-state.js';
+import { clientsMarkdown } from './markdown-clients.js';
 
 const ms = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : `${v} ms`);
 
@@ -40,6 +41,7 @@ export function renderMarkdown(r: RunReport): string {
           r.faults.map((f) => [f.kind, f.target, ms(f.detectionMs), ms(f.failoverMs), ms(f.rtoMs), f.failedRequests, f.truncatedRequests, f.resumedRequests, f.wrongAnswers, ms(f.worstTtftMs), f.errorSeconds]),
         ),
     '',
+    ...clientsMarkdown(r),
     ...stateMarkdown(r),
     ...renderDeploys(r),
     '## Latency',

@@ -23,6 +23,8 @@ import { ChaosEngine } from '../chaos/engine.js';
 import { DeploySchedule } from '../chaos/deploy-schedule.js';
 import { Progress } from './progress.js';
 import { resolveFault } from '../chaos/injectors.js';
+import { isClientFaultKind } from '../config/fault-kinds.js';
+import { clientFaultRecorder, clientFaultsOf } from './client-fault-schedule.js';
 import { readBackAfterRun } from './readback-phase.js';
 import { checkPrerequisites } from './prerequisites.js';
 import { formatRecords } from '../record/record-io.js';
@@ -99,7 +101,10 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   let k6Result: K6Result | undefined;
   // every fault must be injectable here (Toxiproxy or root where needed; a command for each kind on
   // external endpoints) before anything starts
-  const schedule = scheduleFor(scenario, topology, seed);
+  const fullSchedule = scheduleFor(scenario, topology, seed);
+  // client-side faults are applied by the load driver; the chaos engine injects the rest
+  const schedule = fullSchedule.filter((f) => !isClientFaultKind(f.kind));
+  const clientFaults = clientFaultsOf(fullSchedule);
   if (!topology.external) checkPrerequisites(schedule.map((f) => f.kind), opts.scenarioFile);
   for (const f of schedule) resolveFault(f.kind, f.target, topology);
   const state = await startLab(topology, paths, clock, { seed });
@@ -125,8 +130,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   );
   let monitor: TimerHandle | undefined;
   try {
-    writeFileSync(join(runDir, 'schedule.json'), JSON.stringify(schedule, null, 2));
-    log(`lab up; entrypoint ${state.entrypoint}; ${schedule.length} fault(s) scheduled: ${schedule.map((f) => `${f.kind}@${f.target}+${f.atMs}ms`).join(', ') || 'none'}`);
+    writeFileSync(join(runDir, 'schedule.json'), JSON.stringify(fullSchedule, null, 2));
+    log(`lab up; entrypoint ${state.entrypoint}; ${fullSchedule.length} fault(s) scheduled: ${fullSchedule.map((f) => `${f.kind}@${f.target}+${f.atMs}ms`).join(', ') || 'none'}`);
 
     const driver = createDriver(scenario.load.driver);
     driverName = driver.name;
@@ -179,6 +184,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         ...(scenario.load.clientRegion ? { clientRegion: scenario.load.clientRegion } : {}),
         ...k6LoadOptions(scenario),
         ...(scenario.load.store ? { store: true } : {}),
+        ...(clientFaults.length ? { clientFaults, onClientFault: clientFaultRecorder(events) } : {}),
       },
       onRecord,
       loadAbort.signal,
