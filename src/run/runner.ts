@@ -149,8 +149,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     deploys.start(scenario.deploys);
     const onRecord = (r: RequestRecord): void => {
       recordsOut.write(formatRecords([r]));
-      progress.record(r);
-      if (opts.abort) records.push(r);
+      // progress and abort conditions follow the well-behaved clients
+      if (r.clientClass === undefined) progress.record(r);
+      if (opts.abort && r.clientClass === undefined) records.push(r);
       if (r.storedId) storedWrites.push(r);
     };
     const policy = opts.abort;
