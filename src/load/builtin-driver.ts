@@ -7,11 +7,15 @@ import { realClock, type Clock } from '../core/clock.js';
 import { createRng } from '../core/rng.js';
 import type { RequestRecord } from '../record/records.js';
 import { SseParser } from '../protocol/sse.js';
+import { CLIENT_ID_HEADER } from '../protocol/openai-http.js';
 import { expectedAnswer, type ChatMessage } from '../protocol/tokens.js';
 import type { LoadDriver, LoadRunOptions, LoadRunSummary } from './driver.js';
 import { applyChunk, applySseData, classify, newObserved, type Chunk } from './observe.js';
 import { promptFor, seedFor } from '../protocol/prompts.js';
 import { runClientFault, type ClientBehaviour } from './client-faults.js';
+
+/** The client id the well-behaved base load sends (a misbehaving class sends its fault kind). */
+export const WELL_BEHAVED_CLIENT_ID = 'halab-load';
 
 /** Requests in flight before the driver skips a start (protects the client, not the service). */
 export const IN_FLIGHT_MAX = 2000;
@@ -91,7 +95,7 @@ export class BuiltinDriver implements LoadDriver {
         method: 'POST',
         dispatcher,
         signal: controller.signal,
-        headers: { 'content-type': 'application/json', ...(opts.clientRegion ? { 'x-halab-client-region': opts.clientRegion } : {}) },
+        headers: { 'content-type': 'application/json', [CLIENT_ID_HEADER]: behaviour?.clientClass ?? WELL_BEHAVED_CLIENT_ID, ...(opts.clientRegion ? { 'x-halab-client-region': opts.clientRegion } : {}) },
         body:
           behaviour?.body ??
           JSON.stringify({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { admissionDecision, shedRetryAfterS } from './admission.js';
+import { admissionDecision, belowFairShare, shedRetryAfterS } from './admission.js';
 import { RetryBudget, retryBudgetAllows } from './retry-budget.js';
 
 const config = { activeMax: 2, queueMax: 1, loopDelayShedMs: 100 };
@@ -22,6 +22,23 @@ describe('admission', () => {
     const d = admissionDecision({ active: 0, queued: 0, loopDelayMs: 150 }, config);
     expect(d.kind === 'shed' && d.reason).toBe('event loop delay 150ms is above 100ms');
     expect(admissionDecision({ active: 0, queued: 0, loopDelayMs: 150 }, { ...config, loopDelayShedMs: 0 }).kind).toBe('admit');
+  });
+
+  it('while lagging, still admits a client below its fair share of the requests in flight', () => {
+    // 40 in flight: the flooding client holds 34, the steady one 6 (fair share 20 each)
+    const steady = { active: 40, queued: 0, loopDelayMs: 300, clientInFlight: 6, clients: 2 };
+    const flood = { ...steady, clientInFlight: 34 };
+    const cfg = { ...config, activeMax: 100, queueMax: 10 };
+    expect(belowFairShare(steady)).toBe(true);
+    expect(admissionDecision(steady, cfg).kind).toBe('admit');
+    expect(admissionDecision(flood, cfg).kind).toBe('shed');
+    // a newcomer counts itself among the clients
+    expect(belowFairShare({ active: 40, queued: 0, loopDelayMs: 300, clientInFlight: 0, clients: 1 })).toBe(true);
+    // one client alone, or clients not told apart: no share to protect
+    expect(belowFairShare({ active: 40, queued: 0, loopDelayMs: 300, clientInFlight: 40, clients: 1 })).toBe(false);
+    expect(belowFairShare({ active: 40, queued: 0, loopDelayMs: 300 })).toBe(false);
+    // a full queue is a hard bound for everyone
+    expect(admissionDecision({ ...steady, active: 100, queued: 10 }, cfg).kind).toBe('shed');
   });
 
   it('asks clients to wait longer when the lag is deep', () => {

@@ -24,6 +24,8 @@ export interface GlbCompletionContext {
   readonly onRegion?: (region: string) => void;
   /** The id the client sees; regional gateways answer (and store) under it. */
   readonly completionId?: string;
+  /** The client's id (fair-share shedding), passed on to the regional gateway. */
+  readonly clientId?: string;
   /** Bounds cross-region retries before the first token to a share of the requests in flight. */
   readonly retryBudget?: RetryBudget;
 }
@@ -73,7 +75,7 @@ export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbC
     const release = regions.acquire(target.region);
     let result: AttemptResult;
     try {
-      const upstream = { replicaId: `gateway/${target.region}`, region: target.region, cluster: '', httpUrl: target.url, modelVersion: version ?? '', ...(ctx.completionId ? { headers: { [COMPLETION_ID_HEADER]: ctx.completionId } } : {}) };
+      const upstream = { replicaId: `gateway/${target.region}`, region: target.region, cluster: '', httpUrl: target.url, modelVersion: version ?? '', headers: { ...(ctx.completionId ? { [COMPLETION_ID_HEADER]: ctx.completionId } : {}), ...(ctx.clientId ? { [config.clientIdHeader]: ctx.clientId } : {}) } };
       result = await runAttempt(upstream, upstreamPayload(req, sentText, sentTokens), config, clock, signal, (text, v) => {
         if (v) version = v;
         sentText += text;

@@ -1,5 +1,6 @@
 // Global load balancer settings with their named defaults. Every bound the GLB keeps is here.
 import type { GlbPolicyConfig } from '../../policy/region-choice.js';
+import { CLIENT_ID_HEADER } from '../../protocol/openai-http.js';
 
 export interface GlbConfig extends GlbPolicyConfig {
   /** Active health check of each regional gateway (GET /health) every this long. */
@@ -45,6 +46,8 @@ export interface GlbConfig extends GlbPolicyConfig {
   readonly retryBudgetMinRetries: number;
   /** A streaming client that has not read this much of its answer is cut (a reader too slow). */
   readonly clientBufferMaxBytes: number;
+  /** Header naming the client (tenant) for fair-share shedding, passed on to the regional gateways. */
+  readonly clientIdHeader: string;
 }
 
 export const DEFAULT_GLB_CONFIG: GlbConfig = Object.freeze({
@@ -68,8 +71,9 @@ export const DEFAULT_GLB_CONFIG: GlbConfig = Object.freeze({
   activeMax: 512,
   queueMax: 1024,
   queueWaitMaxMs: 1000,
-  loopDelayShedMs: 150,
+  loopDelayShedMs: 200,
   retryBudgetRatio: 0.2,
   retryBudgetMinRetries: 10,
   clientBufferMaxBytes: 256 * 1024,
+  clientIdHeader: CLIENT_ID_HEADER,
 });

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { Clock } from '../../core/clock.js';
 import type { EventSink } from '../../record/events.js';
 import { validateChatRequest } from '../../protocol/chat-request.js';
-import { BodyTooLargeError, listenHttp, readBody, sendError } from '../../protocol/openai-http.js';
+import { BodyTooLargeError, clientIdFrom, listenHttp, readBody, sendError } from '../../protocol/openai-http.js';
 import type { GlbConfig } from './config.js';
 import { runGlbCompletion } from './completion.js';
 import { fetchStoredCompletion } from './stored.js';
@@ -82,7 +82,8 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
       let release: (() => void) | undefined;
       let endRequest: (() => void) | undefined;
       (async () => {
-        const admission = await gate.enter(controller.signal);
+        const client = clientIdFrom(req.headers[config.clientIdHeader]);
+        const admission = await gate.enter(controller.signal, client);
         if (!admission.admitted) {
           req.resume();
           return sendError(res, 429, `global load balancer is shedding load: ${admission.reason}`, 'overloaded', null, admission.retryAfterS);
@@ -107,7 +108,7 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
         const meta = { id: `chatcmpl-glb-${clock.nowMs().toString(36)}-${(seq++).toString(36)}`, model: opts.modelName, createdS: Math.floor(clock.nowMs() / 1000), region: home, includeUsage: request.stream_options?.include_usage === true, bufferMaxBytes: config.clientBufferMaxBytes };
         const sink = counted(request.stream ? streamingSink(res, meta) : bufferedSink(res, meta), opts.metrics, home, () => meta.region);
         res.setHeader('x-halab-home-region', home);
-        await runGlbCompletion({ ...request, model: opts.modelName }, home, { regions, config, clock, events, signal: controller.signal, retryBudget: budget, onRegion: (r) => (meta.region = r), completionId: meta.id }, sink);
+        await runGlbCompletion({ ...request, model: opts.modelName }, home, { regions, config, clock, events, signal: controller.signal, retryBudget: budget, onRegion: (r) => (meta.region = r), completionId: meta.id, ...(client ? { clientId: client } : {}) }, sink);
       })()
         .catch((err) => sendError(res, 500, `global load balancer error: ${(err as Error).message}`, 'internal_error'))
         .finally(() => {

@@ -27,6 +27,8 @@ export class AdmissionGate {
   private readonly queue: Waiter[] = [];
   private readonly monitor: LoopDelayMonitor | undefined;
   private shedTotal = 0;
+  /** Requests running or queued per client key (fair-share shedding). */
+  private readonly perClient = new Map<string, number>();
 
   constructor(
     private readonly config: AdmissionGateConfig,
@@ -35,17 +37,46 @@ export class AdmissionGate {
     this.monitor = config.loopDelayShedMs > 0 ? startLoopDelayMonitor(clock) : undefined;
   }
 
-  state(): AdmissionState {
-    return { active: this.active, queued: this.queue.length, loopDelayMs: this.monitor?.p99Ms() ?? 0 };
+  state(client?: string): AdmissionState {
+    const base = { active: this.active, queued: this.queue.length, loopDelayMs: this.monitor?.sustainedMs() ?? 0 };
+    return client === undefined ? base : { ...base, clientInFlight: this.perClient.get(client) ?? 0, clients: this.perClient.size };
   }
 
   stats(): AdmissionState & { readonly shed: number } {
     return { ...this.state(), shed: this.shedTotal };
   }
 
-  /** Admits now, after a wait in the queue, or not (shed; also when `signal` aborts while queued). */
-  enter(signal: AbortSignal): Promise<Admission> {
-    const state = this.state();
+  /**
+   * Admits now, after a wait in the queue, or not (shed; also when `signal` aborts while queued).
+   * `client` names the caller (absent: one anonymous client) for fair-share shedding.
+   */
+  async enter(signal: AbortSignal, client?: string): Promise<Admission> {
+    const state = this.state(client);
+    if (client === undefined) return this.decide(signal, state);
+    this.perClient.set(client, (this.perClient.get(client) ?? 0) + 1);
+    let counted = true;
+    const uncount = (): void => {
+      if (!counted) return;
+      counted = false;
+      const n = (this.perClient.get(client) ?? 1) - 1;
+      if (n > 0) this.perClient.set(client, n);
+      else this.perClient.delete(client);
+    };
+    const admission = await this.decide(signal, state);
+    if (!admission.admitted) {
+      uncount();
+      return admission;
+    }
+    return {
+      admitted: true,
+      release: () => {
+        uncount();
+        admission.release();
+      },
+    };
+  }
+
+  private decide(signal: AbortSignal, state: AdmissionState): Promise<Admission> {
     const decision = admissionDecision(state, this.config);
     if (decision.kind === 'admit') return Promise.resolve(this.admitOne());
     if (decision.kind === 'shed') return Promise.resolve(this.shed(decision.reason, shedRetryAfterS(state, this.config, this.config.retryAfterS)));

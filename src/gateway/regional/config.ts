@@ -1,4 +1,5 @@
 // Gateway settings with their named defaults. Every bound the gateway keeps is here.
+import { CLIENT_ID_HEADER } from '../../protocol/openai-http.js';
 
 export interface GatewayConfig {
   /** An attempt that has produced no token after this long is abandoned (hung upstream). */
@@ -47,6 +48,8 @@ export interface GatewayConfig {
   readonly retryBudgetMinRetries: number;
   /** A streaming client that has not read this much of its answer is cut (a reader too slow). */
   readonly clientBufferMaxBytes: number;
+  /** Header naming the client (tenant) for fair-share shedding; requests without it share one anonymous share. */
+  readonly clientIdHeader: string;
 }
 
 export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
@@ -71,8 +74,9 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
   activeMax: 256,
   queueMax: 512,
   queueWaitMaxMs: 1000,
-  loopDelayShedMs: 150,
+  loopDelayShedMs: 200,
   retryBudgetRatio: 0.2,
   retryBudgetMinRetries: 10,
   clientBufferMaxBytes: 256 * 1024,
+  clientIdHeader: CLIENT_ID_HEADER,
 });

@@ -6,7 +6,7 @@ import type { EventSink } from '../../record/events.js';
 import type { GatewayConfig } from './config.js';
 import { runCompletion } from './completion.js';
 import { bufferedSink, streamingSink } from './openai-sinks.js';
-import { BodyTooLargeError, COMPLETION_ID_HEADER, completionIdFrom, listenHttp, readBody, sendError } from '../../protocol/openai-http.js';
+import { BodyTooLargeError, clientIdFrom, COMPLETION_ID_HEADER, completionIdFrom, listenHttp, readBody, sendError } from '../../protocol/openai-http.js';
 import type { UpstreamPool } from './upstream-pool.js';
 import { AdmissionGate } from './admission-gate.js';
 import { RetryBudget } from '../../policy/retry-budget.js';
@@ -156,7 +156,7 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
       });
       let release: (() => void) | undefined;
       gate
-        .enter(controller.signal)
+        .enter(controller.signal, clientIdFrom(req.headers[config.clientIdHeader]))
         .then((admission) => {
           if (!admission.admitted) {
             req.resume();
