@@ -3,12 +3,14 @@ import { benchReplicaFaults } from './replica-faults.js';
 import { benchSimYears } from './sim-years.js';
 import { benchUpstreamMisbehaviour } from './upstream-misbehaviour.js';
 import { benchStateStore } from './state-store.js';
+import { benchEntrypointCapacity } from './entrypoint-capacity.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'sim-years': () => benchSimYears(),
   'replica-faults': () => benchReplicaFaults(),
   'upstream-misbehaviour': () => benchUpstreamMisbehaviour(),
   'state-store': () => benchStateStore(),
+  'entrypoint-capacity': () => benchEntrypointCapacity(),
 };
 
 const wanted = process.argv.slice(2);
