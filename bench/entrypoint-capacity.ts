@@ -35,7 +35,10 @@ export async function benchEntrypointCapacity(rates: readonly number[] = RATES):
       const ttft = percentiles(records.filter((r) => r.firstTokenMs !== undefined).map((r) => r.firstTokenMs! - r.startMs));
       if (shed === 0 && ok === records.length) sustained = rate;
       rows.push([String(rate).padStart(8), String(records.length).padStart(8), String(ok).padStart(6), String(shed).padStart(6), String(records.length - ok - shed).padStart(7), String(Math.round(ttft.p50 ?? 0)).padStart(9), String(Math.round(ttft.p99 ?? 0)).padStart(9)].join('  '));
-      process.stderr.write(`${rate} req/s: done\n`);
+      const reasons = new Map<string, number>();
+      for (const r of records) if (r.outcome !== 'ok' && r.status !== 429) reasons.set((r.reason ?? r.outcome).slice(0, 100), (reasons.get((r.reason ?? r.outcome).slice(0, 100)) ?? 0) + 1);
+      const top = [...reasons.entries()].sort((a, b) => b[1] - a[1])[0];
+      process.stderr.write(`${rate} req/s: done${top ? `; most frequent other failure (${top[1]}×): ${top[0]}` : ''}\n`);
       await realClock.sleep(2000);
     }
   } finally {
