@@ -14,7 +14,7 @@ import { createRng } from '../../core/rng.js';
 import { loadScenario } from '../../config/scenario.js';
 import { loadTopology } from '../../config/topology.js';
 import { DEFAULT_CATALOGUE, DEFAULT_GAMEDAY_PLAN, planGameday, type WeightedKind } from '../../policy/gameday-plan.js';
-import { faultKindInfo, faultKindNames } from '../../config/fault-kinds.js';
+import { faultKindInfo, faultKindNames, isClientFaultKind } from '../../config/fault-kinds.js';
 import { runScenario } from '../../run/runner.js';
 import { resolveFault } from '../../chaos/injectors.js';
 import { labPaths } from '../../process/paths.js';
@@ -91,6 +91,8 @@ export function registerGameday(program: Command): void {
         ...(f.kinds ? { catalogue: catalogueOf(f.kinds) } : {}),
         // only targets the kind can be applied to (external endpoints need a configured command)
         injectable: (kind: string, target: string) => {
+          // client-side faults are applied by the load driver, to the clients
+          if (isClientFaultKind(kind)) return target === 'clients';
           try {
             resolveFault(kind, target, topology);
             return true;
