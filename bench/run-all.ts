@@ -6,6 +6,7 @@ import { benchStateStore } from './state-store.js';
 import { benchLabAuth } from './lab-auth.js';
 import { benchFidelity } from './fidelity.js';
 import { benchGatePower } from './gate-power.js';
+import { benchEntrypointCapacity } from './entrypoint-capacity.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'sim-years': () => benchSimYears(),
@@ -15,6 +16,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'lab-auth': () => benchLabAuth(),
   fidelity: () => benchFidelity(),
   'gate-power': () => benchGatePower(),
+  'entrypoint-capacity': () => benchEntrypointCapacity(),
 };
 
 const wanted = process.argv.slice(2);

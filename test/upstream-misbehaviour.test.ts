@@ -425,12 +425,24 @@ describe('request errors (400)', () => {
   it('context length exceeded with no larger group: the 400 is passed through, unretried', async () => {
     const a = await standin({ contextLength: 128 });
     const f = await standin({ modelName: 'alt', contextLength: 128 });
-    const url = await gatewayFor([{ name: 'p', standins: [a], contextLength: 128 }, { name: 'f', standins: [f], model: 'alt', contextLength: 128 }]);
+    // the second group declares no context length, so the gateway cannot answer for the route itself
+    const url = await gatewayFor([{ name: 'p', standins: [a], contextLength: 128 }, { name: 'f', standins: [f], model: 'alt' }]);
     const r = await ask(url, { words: long });
     expect(r.status).toBe(400);
     expect(r.body?.error?.code).toBe('context_length_exceeded');
     expect(a.requests()).toBe(1);
     expect(f.requests()).toBe(0);
+  });
+
+  it('context length exceeded for every declared group: the gateway answers 400 without an upstream attempt', async () => {
+    const a = await standin({ contextLength: 128 });
+    const f = await standin({ modelName: 'alt', contextLength: 128 });
+    const url = await gatewayFor([{ name: 'p', standins: [a], contextLength: 128 }, { name: 'f', standins: [f], model: 'alt', contextLength: 128 }]);
+    const r = await ask(url, { words: long });
+    expect(r.status).toBe(400);
+    expect(r.body?.error?.code).toBe('context_length_exceeded');
+    expect(r.body?.error?.message).toMatch(/maximum context length is 128 tokens/);
+    expect(a.requests() + f.requests()).toBe(0);
   });
 
   it('content policy: no retry, no fallback, the reason passed through', async () => {

@@ -20,6 +20,9 @@ export type { FaultParams, FaultRequest, InjectContext } from './injectors/injec
 export function resolveFault(kind: string, target: string, topology: Topology): string[] {
   const info = faultKindInfo(kind);
   if (!info) throw new HalabError('UNKNOWN_FAULT', `unknown fault kind "${kind}"; known kinds: ${faultKindNames().join(', ')}`);
+  if (info.target === 'clients') {
+    throw new HalabError('UNKNOWN_TARGET', `${kind} is a client-side fault: the load driver applies it during \`halab run\` (a scenario fault with target: clients); it cannot be injected into a lab`);
+  }
   if (info.target === 'controlplane') {
     if (target !== 'controlplane') throw new HalabError('UNKNOWN_TARGET', `${kind} takes the target "controlplane", not "${target}"`);
     return [];

@@ -1,13 +1,14 @@
 // The fault catalogue: every fault kind the lab can inject, what it does, and what it targets.
 // Scenario validation, `halab inject` and the chaos engine all read this one list.
 
-export type TargetKind = 'replica' | 'cluster' | 'region' | 'controlplane';
+/** `clients`: a client-side fault, applied by the load driver to a class of clients of its own. */
+export type TargetKind = 'replica' | 'cluster' | 'region' | 'controlplane' | 'clients';
 
 export interface FaultKindInfo {
   readonly kind: string;
   readonly target: TargetKind;
   readonly description: string;
-  /** Default parameters, when the kind takes any. */
+  /** Default parameters, when the kind takes any (client-side kinds: `factor` is the misbehaving class's rate ÷ the load's rate). */
   readonly defaults?: { readonly factor?: number; readonly probability?: number; readonly afterTokens?: number; readonly count?: number; readonly latencyMs?: number };
 }
 
@@ -36,7 +37,18 @@ export const FAULT_KINDS: readonly FaultKindInfo[] = [
   { kind: 'controlplane.kill-leader', target: 'controlplane', description: 'the leading control-plane instance is killed (SIGKILL); another takes over (with one instance, none does until the heal restarts it from its stored state); heal restarts it' },
   { kind: 'controlplane.disaster', target: 'controlplane', description: 'every control-plane instance is killed and its state wiped; heal restores the newest backup into a fresh control plane' },
   { kind: 'region.state-loss', target: 'region', description: "the region's stored completions are wiped (its gateway is killed first); heal restarts the gateway on an empty store" },
+  // client-side faults: a class of misbehaving clients the load driver adds for the fault's window
+  { kind: 'load.surge', target: 'clients', description: 'extra clients arrive at `factor - 1` times the load rate (the rate × `factor` in all), sending ordinary requests', defaults: { factor: 5 } },
+  { kind: 'load.poison', target: 'clients', description: 'extra clients at `factor` times the load rate send poison: prompts beyond the context, absurd max_tokens, malformed bodies', defaults: { factor: 1 } },
+  { kind: 'load.retry-storm', target: 'clients', description: 'extra clients at `factor` times the load rate retry at once, up to `count` times, on any error', defaults: { factor: 2, count: 10 } },
+  { kind: 'load.disconnect-storm', target: 'clients', description: 'extra clients at `factor` times the load rate disconnect after `afterTokens` tokens', defaults: { factor: 2, afterTokens: 4 } },
+  { kind: 'load.slow-reader', target: 'clients', description: 'extra clients at `factor` times the load rate read their stream slowly, `latencyMs` between reads', defaults: { factor: 1, latencyMs: 200 } },
 ];
+
+/** Client-side kinds: applied by the load driver during `halab run`, never by an injector on the lab. */
+export function isClientFaultKind(kind: string): boolean {
+  return faultKindInfo(kind)?.target === 'clients';
+}
 
 /** Kinds that exist only as configured commands on external endpoints. */
 export function isCommandOnlyKind(kind: string): boolean {

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { parseDurationMs } from '../core/duration.js';
 import { ConfigError } from '../core/errors.js';
-import { faultKindInfo, faultKindNames } from './fault-kinds.js';
+import { faultKindInfo, faultKindNames, isClientFaultKind } from './fault-kinds.js';
 import type { Rng } from '../core/rng.js';
 import { parseWith } from './schema-errors.js';
 import { readYamlFile } from './yaml-file.js';
@@ -94,6 +94,10 @@ const targets = z.strictObject({
   deployTtftRatio: z.number().gt(0).optional(),
   /** Worst time from a bad version taking traffic (or starting) to the rollback decision. */
   deployDetection: duration.optional(),
+  /** Well-behaved clients' TTFT p99 during client-side faults ÷ their TTFT p99 outside every fault. */
+  clientFaultTtftRatio: z.number().gt(0).optional(),
+  /** Least share of the misbehaving clients' requests that a client-side fault may see shed (429), 0..1. */
+  shedShare: z.number().min(0).max(1).optional(),
 });
 
 export const scenarioSchema = z.strictObject({
@@ -142,6 +146,8 @@ export interface Targets {
   readonly restoreMs?: number;
   readonly deployTtftRatio?: number;
   readonly deployDetectionMs?: number;
+  readonly clientFaultTtftRatio?: number;
+  readonly shedShare?: number;
 }
 
 export type DeployActionSpec = z.infer<typeof deployAction>;
@@ -186,6 +192,11 @@ export function buildScenario(data: unknown, file: string): Scenario {
     }
     if (at > p.duration) throw new ConfigError(file, `faults[${i}]${'at' in f ? '.at' : '.random.between'}`, `fault time ${at}ms is after the end of the run (${p.duration}ms)`);
   });
+  p.faults.forEach((f, i) => {
+    if (!isClientFaultKind(f.kind)) return;
+    if ('target' in f && f.target !== 'clients') throw new ConfigError(file, `faults[${i}].target`, `${f.kind} is a client-side fault: expected target "clients", not "${f.target}"`);
+    if (p.load.driver !== 'builtin') throw new ConfigError(file, `faults[${i}].kind`, `${f.kind} is applied by the built-in load driver; set load.driver: builtin`);
+  });
   p.deploys.forEach((d, i) => {
     if (d.at > p.duration) throw new ConfigError(file, `deploys[${i}].at`, `deploy time ${d.at}ms is after the end of the run (${p.duration}ms)`);
     const steps = d.options.steps;
@@ -220,6 +231,8 @@ export function buildScenario(data: unknown, file: string): Scenario {
       restoreMs: p.targets.restore,
       deployTtftRatio: p.targets.deployTtftRatio,
       deployDetectionMs: p.targets.deployDetection,
+      clientFaultTtftRatio: p.targets.clientFaultTtftRatio,
+      shedShare: p.targets.shedShare,
     }),
   });
 }
@@ -253,6 +266,7 @@ function globToRegExp(glob: string): RegExp {
 
 function candidatesFor(spec: string, kind: string, c: ScheduleCandidates): readonly string[] {
   const targetKind = faultKindInfo(kind)!.target;
+  if (targetKind === 'clients') return ['clients'];
   const pool = targetKind === 'replica' ? c.replicas : targetKind === 'cluster' ? c.clusters : targetKind === 'controlplane' ? ['controlplane'] : c.regions;
   if (spec === 'serving-replica') return targetKind === 'replica' ? c.serving : pool;
   if (spec === 'replica' || spec === 'cluster' || spec === 'region') return pool;

@@ -1,15 +1,21 @@
 // The built-in load driver: an open model (requests start on schedule whether or not earlier ones
 // finished), Poisson or constant arrivals from the seeded rng, one record per request of exactly
 // what the client saw — including whether the answer equals the expected deterministic answer.
+// Client-side faults (client-faults.ts) add classes of misbehaving clients beside the base load.
 import { Agent, request } from 'undici';
 import { realClock, type Clock } from '../core/clock.js';
 import { createRng } from '../core/rng.js';
 import type { RequestRecord } from '../record/records.js';
 import { SseParser } from '../protocol/sse.js';
+import { CLIENT_ID_HEADER } from '../protocol/openai-http.js';
 import { expectedAnswer, type ChatMessage } from '../protocol/tokens.js';
 import type { LoadDriver, LoadRunOptions, LoadRunSummary } from './driver.js';
 import { answeredBy, applyChunk, applySseData, classify, newObserved, type Chunk } from './observe.js';
 import { promptFor, seedFor } from '../protocol/prompts.js';
+import { runClientFault, type ClientBehaviour } from './client-faults.js';
+
+/** The client id the well-behaved base load sends (a misbehaving class sends its fault kind). */
+export const WELL_BEHAVED_CLIENT_ID = 'halab-load';
 
 /** Requests in flight before the driver skips a start (protects the client, not the service). */
 export const IN_FLIGHT_MAX = 2000;
@@ -28,6 +34,11 @@ export class BuiltinDriver implements LoadDriver {
     let skipped = 0;
     const t0 = this.clock.monoMs();
     let nextAt = 0;
+    const record = (r: RequestRecord): void => {
+      completed += 1;
+      onRecord(r);
+    };
+    const classes = (opts.clientFaults ?? []).map((fault, n) => runClientFault({ driver: this, opts, fault, faultNo: n, dispatcher, clock: this.clock, t0, signal, onRecord: record, full: () => inFlight.size >= IN_FLIGHT_MAX }));
     try {
       while (!signal.aborted) {
         nextAt += opts.arrival === 'poisson' ? rng.exponential(1000 / opts.ratePerSec) : 1000 / opts.ratePerSec;
@@ -40,27 +51,29 @@ export class BuiltinDriver implements LoadDriver {
           continue;
         }
         const index = started++;
-        const p = this.one(opts, index, dispatcher).then((r) => {
-          completed += 1;
-          onRecord(r);
-        });
+        const p = this.one(opts, index, dispatcher).then(record);
         inFlight.add(p);
         void p.finally(() => inFlight.delete(p));
       }
       await Promise.all([...inFlight]);
+      for (const c of await Promise.all(classes)) {
+        started += c.started;
+        skipped += c.skipped;
+      }
     } finally {
       await dispatcher.close().catch(() => undefined);
     }
     return { driver: 'builtin', started, completed, skipped };
   }
 
-  /** Sends request `index` and records what happened. Never rejects. */
-  async one(opts: LoadRunOptions, index: number, dispatcher: Agent): Promise<RequestRecord> {
+  /** Sends request `index` and records what happened (as a client of `behaviour`'s class when given). Never rejects. */
+  async one(opts: LoadRunOptions, index: number, dispatcher: Agent, behaviour?: ClientBehaviour): Promise<RequestRecord> {
     const messages: ChatMessage[] = promptFor(opts.seed, index, opts.promptTokens);
     const seed = seedFor(opts.seed, index);
     const startMs = this.clock.nowMs();
     const controller = new AbortController();
     let timedOut = false;
+    let disconnected = false;
     const timer = this.clock.setTimer(opts.timeoutMs, () => {
       timedOut = true;
       controller.abort(new Error('timeout'));
@@ -82,8 +95,10 @@ export class BuiltinDriver implements LoadDriver {
         method: 'POST',
         dispatcher,
         signal: controller.signal,
-        headers: { 'content-type': 'application/json', ...(opts.clientRegion ? { 'x-halab-client-region': opts.clientRegion } : {}) },
-        body: JSON.stringify({
+        headers: { 'content-type': 'application/json', [CLIENT_ID_HEADER]: behaviour?.clientClass ?? WELL_BEHAVED_CLIENT_ID, ...(opts.clientRegion ? { 'x-halab-client-region': opts.clientRegion } : {}) },
+        body:
+          behaviour?.body ??
+          JSON.stringify({
           model: opts.model,
           messages,
           max_tokens: opts.maxTokens,
@@ -103,6 +118,12 @@ export class BuiltinDriver implements LoadDriver {
         res.body.setEncoding('utf8');
         for await (const text of res.body as AsyncIterable<string>) {
           for (const data of parser.push(text)) applySseData(o, data, onContent);
+          if (behaviour?.disconnectAfterTokens !== undefined && o.tokens >= behaviour.disconnectAfterTokens) {
+            disconnected = true;
+            controller.abort(new Error('client disconnected'));
+            break;
+          }
+          if (behaviour?.readDelayMs) await this.clock.sleep(behaviour.readDelayMs);
         }
       } else {
         const body = JSON.parse(await res.body.text()) as Chunk;
@@ -113,15 +134,19 @@ export class BuiltinDriver implements LoadDriver {
         onChunk({ ...body, choices: body.choices?.map((c) => ({ ...c, delta: {} })) ?? [] });
       }
     } catch (err) {
-      if (!timedOut) o.error = `connection error: ${(err as Error).message}`;
+      if (!timedOut && !disconnected) o.error = `connection error: ${(err as Error).message}`;
     } finally {
       timer.cancel();
     }
     const endMs = this.clock.nowMs();
     const expected = o.version && opts.answersKnown !== false ? expectedAnswer(o.version, messages, seed, opts.maxTokens) : undefined;
-    const verdict = timedOut ? { outcome: 'timeout' as const, reason: `no end within ${opts.timeoutMs}ms`, correct: null } : classify(o, expected, opts.streaming);
+    const verdict = timedOut
+      ? { outcome: 'timeout' as const, reason: `no end within ${opts.timeoutMs}ms`, correct: null }
+      : disconnected
+        ? { outcome: 'failed' as const, reason: `the client disconnected after ${o.tokens} tokens`, correct: null }
+        : classify(o, expected, opts.streaming);
     return {
-      id: `r${index}`,
+      id: behaviour?.id ?? `r${index}`,
       startMs,
       ...(o.firstTokenMs !== undefined ? { firstTokenMs: o.firstTokenMs } : {}),
       endMs,
@@ -139,6 +164,7 @@ export class BuiltinDriver implements LoadDriver {
       ...answeredBy(o),
       ...(opts.clientRegion ? { clientRegion: opts.clientRegion } : {}),
       ...(opts.store && verdict.outcome === 'ok' && o.id ? { storedId: o.id, ...(o.halab?.region ? { storedRegion: o.halab.region } : {}) } : {}),
+      ...(behaviour ? { clientClass: behaviour.clientClass } : {}),
     };
   }
 }

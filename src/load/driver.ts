@@ -5,6 +5,18 @@ import type { K6Result } from './k6-exit.js';
 
 export type DriverName = 'builtin' | 'k6';
 
+/** A client-side fault (load.*) from the run's fault schedule: a class of misbehaving clients for a window. */
+export interface ClientFault {
+  readonly faultId: string;
+  readonly kind: string;
+  /** Start, ms after the load starts. */
+  readonly atMs: number;
+  /** Window length; absent: until the load ends. */
+  readonly forMs?: number;
+  /** The kind's parameters, defaults applied (factor, count, afterTokens, latencyMs). */
+  readonly params: Readonly<Record<string, number>>;
+}
+
 export interface LoadRunOptions {
   /** Base URL of the service (the gateway or global load balancer). */
   readonly entrypoint: string;
@@ -28,6 +40,10 @@ export interface LoadRunOptions {
   readonly answersKnown?: boolean;
   /** Ask for stored completions (`store: true`); ok answers then carry `storedId`. */
   readonly store?: boolean;
+  /** Client-side faults the driver applies (built-in driver only). */
+  readonly clientFaults?: readonly ClientFault[];
+  /** Told when a client-side fault's window starts and ends (epoch ms), to record it. */
+  readonly onClientFault?: (phase: 'injected' | 'healed', fault: ClientFault, atMs: number) => void;
 }
 
 export interface LoadRunSummary {

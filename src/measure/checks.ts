@@ -73,5 +73,11 @@ export function evaluateTargets(targets: Targets, m: RunMetrics, expectations: D
   checks.push(...atMost('lostWrites', targets.lostWrites, m.lostWrites ?? null, '', 'no stored writes were read back (load.store off?)'));
   checks.push(...atMost('restoreMs', targets.restoreMs, m.restoreMs ?? null, 'ms', 'no restore finished after controlplane.disaster'));
   checks.push(...deployChecks(targets, m, expectations));
+  checks.push(...atMost('clientFaultTtftRatio', targets.clientFaultTtftRatio, m.clientFaults?.ttftRatio ?? null, '', 'no well-behaved request produced a token during a client-side fault, or none outside every fault'));
+  if (targets.shedShare !== undefined) {
+    const shedding = (m.clientFaults?.classes ?? []).filter((c) => c.clientClass === 'load.surge' || c.clientClass === 'load.retry-storm');
+    const actual = shedding.length ? Math.min(...shedding.map((c) => c.shedShare)) : null;
+    checks.push({ name: 'shedShare', target: `>= ${targets.shedShare}`, actual, pass: actual !== null && actual >= targets.shedShare, ...(actual === null ? { detail: 'no load.surge or load.retry-storm clients ran' } : {}) });
+  }
   return { pass: checks.every((c) => c.pass), checks };
 }

@@ -2,7 +2,8 @@
 import type { LabEvent } from '../record/events.js';
 import type { RequestRecord } from '../record/records.js';
 import type { Targets } from '../config/scenario.js';
-import { measureFaults, type FaultFigures } from './faults.js';
+import { faultWindows, measureFaults, type FaultFigures } from './faults.js';
+import { isWellBehaved, measureClientFaults, type ClientFaultFigures } from './client-classes.js';
 import type { ReadbackRecord } from '../record/records.js';
 import { measureState, type StateFigures } from './state-figures.js';
 import { measureDeploys, type DeployFigures } from './deploys.js';
@@ -21,12 +22,17 @@ export interface RunMetrics extends StateFigures {
   readonly answersByGroup: readonly GroupShare[];
   /** Deployments the run started (none: empty). */
   readonly deploys: readonly DeployFigures[];
+  /** Client-side faults: the misbehaving classes' figures (every other figure is the well-behaved clients'). */
+  readonly clientFaults?: ClientFaultFigures;
 }
 
 export function measureRun(records: readonly RequestRecord[], events: readonly LabEvent[], targets: Targets, readback?: readonly ReadbackRecord[]): RunMetrics {
-  const sorted = [...records].sort((a, b) => a.startMs - b.startMs || a.id.localeCompare(b.id));
+  const everyone = [...records].sort((a, b) => a.startMs - b.startMs || a.id.localeCompare(b.id));
+  // misbehaving clients (client-side faults) are measured apart: every figure below is the well-behaved clients'
+  const sorted = everyone.filter(isWellBehaved);
   const buckets = perSecond(sorted);
-  const runEndMs = Math.max(sorted.reduce((m, r) => Math.max(m, r.endMs), 0), events.reduce((m, e) => Math.max(m, e.atMs), 0));
+  const runEndMs = Math.max(everyone.reduce((m, r) => Math.max(m, r.endMs), 0), events.reduce((m, e) => Math.max(m, e.atMs), 0));
+  const clientFaults = measureClientFaults(everyone, faultWindows(events), runEndMs);
   const faults = measureFaults(events, sorted, buckets, targets, runEndMs);
   const during = sorted.filter((r) => faults.some((f) => r.startMs < (f.healedAtMs ?? runEndMs) && r.endMs > f.injectedAtMs));
   return {
@@ -43,5 +49,6 @@ export function measureRun(records: readonly RequestRecord[], events: readonly L
     answersByGroup: answersByGroup(sorted),
     ...measureState(events, readback),
     deploys: measureDeploys(events, sorted, targets, runEndMs),
+    ...(clientFaults ? { clientFaults } : {}),
   };
 }

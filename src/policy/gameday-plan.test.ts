@@ -27,4 +27,13 @@ describe('game-day plans', () => {
       }
     }
   });
+
+  it('draw client-side faults against the clients, beside the blast radius of the others', () => {
+    const catalogue = [{ kind: 'load.surge', weight: 1 }, { kind: 'replica.crash', weight: 1 }];
+    const plan = planGameday(topology, { ...opts, catalogue }, createRng(5));
+    const clients = plan.filter((f) => f.kind === 'load.surge');
+    expect(clients.length).toBeGreaterThan(0);
+    expect(clients.every((f) => f.target === 'clients' && f.replicas.length === 0)).toBe(true);
+    expect(plan.some((f) => f.kind === 'replica.crash')).toBe(true);
+  });
 });

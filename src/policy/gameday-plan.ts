@@ -89,15 +89,16 @@ export function planGameday(topology: Topology, opts: GamedayPlanOptions, rng: R
     const forMs = Math.min(Math.round(rng.uniform(opts.minFaultMs, opts.maxFaultMs)), opts.durationMs - opts.tailMs - at);
     const scope = faultKindInfo(kind)!.target;
     const count = 1;
-    const pool = scope === 'replica' ? topology.replicas.map((r) => r.id) : scope === 'cluster' ? topology.clusters.map((c) => c.id) : topology.regions.map((r) => r.name);
-    const live = plan.filter((f) => f.atMs < at + forMs && f.atMs + f.forMs > at);
+    const pool = scope === 'replica' ? topology.replicas.map((r) => r.id) : scope === 'cluster' ? topology.clusters.map((c) => c.id) : scope === 'clients' ? ['clients'] : topology.regions.map((r) => r.name);
+    // client-side faults (load.*) touch no replica and no region: they take no part in the blast radius
+    const live = plan.filter((f) => f.atMs < at + forMs && f.atMs + f.forMs > at && f.region !== 'clients');
     const liveReplicas = new Set(live.flatMap((f) => f.replicas));
     const liveRegions = new Set(live.map((f) => f.region));
     const allowed = pool.filter((target) => {
       const hit = affected(kind, target, topology, count);
       const region = target.split('/')[0]!;
       const overlap = hit.some((id) => liveReplicas.has(id));
-      return !overlap && liveReplicas.size + hit.length <= opts.maxReplicas && (liveRegions.size === 0 || liveRegions.has(region)) && (opts.injectable?.(kind, target) ?? true);
+      return !overlap && liveReplicas.size + hit.length <= opts.maxReplicas && (scope === 'clients' || liveRegions.size === 0 || liveRegions.has(region)) && (opts.injectable?.(kind, target) ?? true);
     });
     if (allowed.length === 0) continue; // the blast radius is full: this arrival is skipped
     const target = rng.pick(allowed);

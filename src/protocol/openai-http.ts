@@ -74,6 +74,14 @@ export async function listenHttp(server: Server, host: string, port: number): Pr
   };
 }
 
+/** Header naming the client (a tenant, an integration) for fair-share load shedding. */
+export const CLIENT_ID_HEADER = 'x-client-id';
+
+/** A client id from a request header: at most 128 printable characters, else undefined. */
+export function clientIdFrom(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' && /^[\x21-\x7e]{1,128}$/.test(value) ? value : undefined;
+}
+
 /** Header by which the global load balancer tells a regional gateway the completion id its client sees. */
 export const COMPLETION_ID_HEADER = 'x-halab-completion-id';
 

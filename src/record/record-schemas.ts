@@ -29,6 +29,7 @@ export const requestRecordSchema: ZodType<RequestRecord> = z.looseObject({
   clientRegion: z.string().optional(),
   storedId: z.string().optional(),
   storedRegion: z.string().optional(),
+  clientClass: z.string().optional(),
 });
 
 export const labEventSchema: ZodType<LabEvent> = z.looseObject({

@@ -47,6 +47,8 @@ export interface RequestRecord {
   readonly storedId?: string;
   /** Region that acknowledged the stored write (from the answer's halab.region). */
   readonly storedRegion?: string;
+  /** The misbehaving client class that sent it (a client-side fault kind, e.g. load.poison); absent: a well-behaved client. */
+  readonly clientClass?: string;
 }
 
 /** Extension the gateway adds to the final chunk (or response body) of every answer. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../core/clock.js';
-import { Engine, EngineOverloadError } from './engine.js';
+import { Engine, EngineOverloadError, SequenceTooLongError } from './engine.js';
 import type { EngineProfile } from './profiles.js';
 
 const profile: EngineProfile = {
@@ -11,6 +11,7 @@ const profile: EngineProfile = {
   maxRunningSeqs: 2,
   kvCapacityTokens: 1000,
   waitingQueueMax: 2,
+  maxModelLenTokens: 8192,
   modelLoadMs: 0,
 };
 
@@ -63,11 +64,11 @@ describe('Engine', () => {
     const clock = new VirtualClock();
     const log: string[] = [];
     const engine = new Engine(profile, clock);
-    expect(() => engine.submit(seq('huge', 2000, log))).toThrow(EngineOverloadError);
+    expect(() => engine.submit(seq('huge', 2000, log))).toThrow(SequenceTooLongError);
     engine.submit(seq('a', 600, log, 0));
     engine.submit(seq('b', 600, log, 0)); // does not fit next to a
     engine.submit(seq('c', 1, log, 0));
-    expect(() => engine.submit(seq('d', 1, log, 0))).toThrow(/waiting queue full/);
+    expect(() => engine.submit(seq('d', 1, log, 0))).toThrow(EngineOverloadError);
     clock.advanceTo(10);
     expect(engine.stats().running).toBe(1);
     expect(engine.stats().kvUsage).toBeCloseTo(0.6);

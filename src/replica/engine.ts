@@ -31,6 +31,13 @@ export class EngineOverloadError extends HalabError {
   }
 }
 
+/** A sequence that can never fit (more KV than the GPU has): the request's fault, not the engine's. */
+export class SequenceTooLongError extends HalabError {
+  constructor(message: string) {
+    super('REQUEST_INVALID', message);
+  }
+}
+
 export interface EngineStats {
   readonly running: number;
   readonly waiting: number;
@@ -51,11 +58,11 @@ export class Engine {
     private readonly slowFactor: () => number = () => 1,
   ) {}
 
-  /** Queues a sequence; throws EngineOverloadError when the waiting queue is full or it can never fit. */
+  /** Queues a sequence; throws EngineOverloadError when the waiting queue is full, SequenceTooLongError when it can never fit. */
   submit(spec: SequenceSpec): void {
     const kvTokens = spec.prefillTokens + spec.newTokens;
     if (kvTokens > this.profile.kvCapacityTokens) {
-      throw new EngineOverloadError(`sequence needs ${kvTokens} KV tokens, capacity is ${this.profile.kvCapacityTokens}`);
+      throw new SequenceTooLongError(`sequence needs ${kvTokens} KV tokens, capacity is ${this.profile.kvCapacityTokens}`);
     }
     if (this.waiting.length >= this.profile.waitingQueueMax) {
       throw new EngineOverloadError(`waiting queue full (${this.profile.waitingQueueMax})`);

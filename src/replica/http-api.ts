@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { validateChatRequest } from '../protocol/chat-request.js';
 import { BodyTooLargeError, listenHttp, readBody, sendError } from '../protocol/openai-http.js';
 import { sseData } from '../protocol/sse.js';
-import { EngineOverloadError } from './engine.js';
+import { EngineOverloadError, SequenceTooLongError } from './engine.js';
 import { guardHandler, requestPath } from '../protocol/http-guard.js';
 import { EV } from '../record/event-types.js';
 import type { ReplicaMetrics } from './metrics.js';
@@ -14,6 +14,13 @@ import { answerPlan, countTokens, promptKey, promptTokens, tokenAt } from '../pr
 
 export const BODY_MAX_BYTES = 1 << 20;
 export const XID_MESSAGE = 'GPU error: Xid 79, GPU has fallen off the bus';
+
+/** vLLM's answer to a prompt plus max_tokens beyond the model's context, or undefined when it fits. */
+export function contextLengthError(promptTokenCount: number, maxTokens: number | undefined, maxModelLenTokens: number): string | undefined {
+  const asked = promptTokenCount + (maxTokens ?? 0);
+  if (asked <= maxModelLenTokens) return undefined;
+  return `This model's maximum context length is ${maxModelLenTokens} tokens. However, you requested ${asked} tokens (${promptTokenCount} in the messages, ${maxTokens ?? 0} in the completion). Please reduce the length of the messages or completion.`;
+}
 
 export interface HttpApi {
   readonly url: string;
@@ -50,6 +57,17 @@ export async function startHttpApi(core: ReplicaCore, metrics: ReplicaMetrics, h
     if (!core.loaded) return fail(res, 503, 'model is loading', 'model_loading');
     // a draining replica still answers the control plane's probes: draining is not ill health
     if (core.draining && req.headers['x-halab-probe'] !== '1') return fail(res, 503, 'replica is draining', 'draining');
+
+    // A continuation (vLLM assistant prefill) resumes an answer at the position its prefix ends.
+    const last = body.messages[body.messages.length - 1]!;
+    const continuation = body.continue_final_message === true && last.role === 'assistant';
+    const promptMessages = continuation ? body.messages.slice(0, -1) : body.messages;
+    const startPosition = continuation ? countTokens(last.content) : 0;
+    const prefillTokens = promptTokens(promptMessages) + startPosition;
+    const maxTokens = body.max_tokens ?? body.max_completion_tokens;
+    // Too long for the model is the client's error, a 400 as vLLM answers it: never a sign of ill health.
+    const contextError = contextLengthError(prefillTokens, maxTokens, core.opts.profile.maxModelLenTokens);
+    if (contextError) return fail(res, 400, contextError, 'context_length_exceeded', 'messages');
     core.begin();
     let finished = false;
     const finish = (failed: boolean): void => {
@@ -66,17 +84,10 @@ export async function startHttpApi(core: ReplicaCore, metrics: ReplicaMetrics, h
       return fail(res, 500, 'internal server error (injected)', 'internal_error');
     }
 
-    // A continuation (vLLM assistant prefill) resumes an answer at the position its prefix ends.
-    const last = body.messages[body.messages.length - 1]!;
-    const continuation = body.continue_final_message === true && last.role === 'assistant';
-    const promptMessages = continuation ? body.messages.slice(0, -1) : body.messages;
-    const startPosition = continuation ? countTokens(last.content) : 0;
     const key = promptKey(promptMessages);
     const seed = body.seed ?? 0;
-    const maxTokens = body.max_tokens ?? body.max_completion_tokens;
     const plan = answerPlan(core.version, key, seed, maxTokens === undefined ? undefined : startPosition + maxTokens);
     const newTokens = Math.max(0, plan.length - startPosition);
-    const prefillTokens = promptTokens(promptMessages) + startPosition;
     const id = `chatcmpl-${replicaId.replace(/\W/g, '')}-${(seq++).toString(36)}`;
     const created = Math.floor(clock.nowMs() / 1000);
     const startedMs = clock.monoMs();
@@ -89,10 +100,12 @@ export async function startHttpApi(core: ReplicaCore, metrics: ReplicaMetrics, h
     const chunk = (delta: Record<string, unknown>, finishReason: string | null) =>
       sseData({ id, object: 'chat.completion.chunk', created, model: modelName, system_fingerprint: core.version, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] });
 
-    if (stream) {
+    // The 200 is committed only once the engine has taken the sequence, so a full queue is a 429.
+    const commit = (): void => {
+      if (!stream || res.headersSent) return;
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', ...replicaHeader });
       res.write(chunk({ role: 'assistant', content: '' }, null));
-    }
+    };
     res.on('close', () => {
       if (!finished) {
         core.engine.cancel(id);
@@ -109,6 +122,7 @@ export async function startHttpApi(core: ReplicaCore, metrics: ReplicaMetrics, h
       metrics.success.inc({ ...labels, finished_reason: plan.finishReason });
       finish(false);
       if (stream) {
+        commit();
         res.write(chunk({}, plan.finishReason));
         if (includeUsage) res.write(sseData({ id, object: 'chat.completion.chunk', created, model: modelName, system_fingerprint: core.version, choices: [], usage: usage() }));
         res.end(sseData('[DONE]'));
@@ -155,17 +169,18 @@ export async function startHttpApi(core: ReplicaCore, metrics: ReplicaMetrics, h
         onDone,
         onError(err) {
           finish(true);
-          if (stream) res.end(sseData({ error: { message: err.message, type: 'server_error', param: null, code: 'gpu_error' } }));
+          if (stream && res.headersSent) res.end(sseData({ error: { message: err.message, type: 'server_error', param: null, code: 'gpu_error' } }));
           else fail(res, 500, err.message, 'gpu_error');
         },
       });
+      commit();
     } catch (err) {
-      finish(true);
-      if (err instanceof EngineOverloadError) {
-        if (stream) res.end(sseData({ error: { message: err.message, type: 'rate_limit_error', param: null, code: 'overloaded' } }));
-        else fail(res, 429, err.message, 'overloaded');
-        return;
+      if (err instanceof SequenceTooLongError) {
+        finish(false);
+        return fail(res, 400, `This model's KV cache holds ${core.opts.profile.kvCapacityTokens} tokens; ${err.message}. Please reduce the length of the messages or completion.`, 'context_length_exceeded', 'messages');
       }
+      finish(true);
+      if (err instanceof EngineOverloadError) return fail(res, 429, err.message, 'overloaded');
       throw err;
     }
   }
@@ -184,7 +199,7 @@ export async function startHttpApi(core: ReplicaCore, metrics: ReplicaMetrics, h
     }
     if (req.method === 'GET' && url === '/v1/models') {
       res.writeHead(200, { 'content-type': 'application/json', ...replicaHeader });
-      return void res.end(JSON.stringify({ object: 'list', data: [{ id: modelName, object: 'model', created: 0, owned_by: 'halab', root: modelName, max_model_len: 8192 }] }));
+      return void res.end(JSON.stringify({ object: 'list', data: [{ id: modelName, object: 'model', created: 0, owned_by: 'halab', root: modelName, max_model_len: core.opts.profile.maxModelLenTokens }] }));
     }
     if (req.method === 'GET' && url === '/metrics') {
       metrics.registry

@@ -15,6 +15,8 @@ export interface EngineProfile {
   readonly kvCapacityTokens: number;
   /** Requests allowed to wait before new ones get 429. */
   readonly waitingQueueMax: number;
+  /** vLLM's max_model_len: prompt plus max_tokens beyond this is a 400 (context too long). */
+  readonly maxModelLenTokens: number;
   /** Time to load the weights and warm up before serving. */
   readonly modelLoadMs: number;
 }
@@ -22,6 +24,8 @@ export interface EngineProfile {
 // KV per token for Llama 3 8B: 2 (K,V) × 32 layers × 8 KV heads × 128 dims × 2 bytes = 128 KiB.
 const KV_BYTES_PER_TOKEN = 131_072;
 const WEIGHTS_BYTES = 16e9;
+/** Llama 3 8B's context length. */
+export const MAX_MODEL_LEN_TOKENS = 8192;
 
 function kvTokens(gpuBytes: number, utilization = 0.9): number {
   return Math.floor((gpuBytes * utilization - WEIGHTS_BYTES) / KV_BYTES_PER_TOKEN);
@@ -38,6 +42,7 @@ export const PROFILES: Readonly<Record<string, EngineProfile>> = Object.freeze({
     maxRunningSeqs: 256,
     kvCapacityTokens: kvTokens(80e9),
     waitingQueueMax: 1024,
+    maxModelLenTokens: MAX_MODEL_LEN_TOKENS,
     modelLoadMs: 25_000,
   },
   // A100 80GB: ~2 TB/s → ~11 ms per step; prefill ~6k tokens/s.
@@ -49,6 +54,7 @@ export const PROFILES: Readonly<Record<string, EngineProfile>> = Object.freeze({
     maxRunningSeqs: 256,
     kvCapacityTokens: kvTokens(80e9),
     waitingQueueMax: 1024,
+    maxModelLenTokens: MAX_MODEL_LEN_TOKENS,
     modelLoadMs: 30_000,
   },
   // L4 24GB: ~300 GB/s → ~55 ms per step; little room left for KV after 16 GB of weights.
@@ -60,6 +66,7 @@ export const PROFILES: Readonly<Record<string, EngineProfile>> = Object.freeze({
     maxRunningSeqs: 64,
     kvCapacityTokens: kvTokens(24e9),
     waitingQueueMax: 256,
+    maxModelLenTokens: MAX_MODEL_LEN_TOKENS,
     modelLoadMs: 45_000,
   },
 });

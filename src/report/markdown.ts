@@ -1,6 +1,7 @@
 // report.md: the run for people — verdict first, then checks, requests, faults and latency.
 import type { RunReport } from './run-report.js';
 import { stateMarkdown } from './markdown-state.js';
+import { clientsMarkdown } from './markdown-clients.js';
 
 const ms = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : `${v} ms`);
 
@@ -46,6 +47,7 @@ export function renderMarkdown(r: RunReport): string {
     ...(r.metrics.answersByGroup?.length
       ? ['## Answers by route group', '', table(['group', 'model', 'answers', 'share'], r.metrics.answersByGroup.map((g) => [g.group, g.model ?? '', g.answers, `${(g.share * 100).toFixed(2)}%`])), '']
       : []),
+    ...clientsMarkdown(r),
     ...stateMarkdown(r),
     ...renderDeploys(r),
     '## Latency',

@@ -125,6 +125,12 @@ export function formatSummary(r: RunReport): string {
       (f) => `fault ${f.kind} on ${f.target}: detected ${f.detectionMs ?? '-'}ms, failover ${f.failoverMs ?? '-'}ms, RTO ${f.rtoMs}ms, failed ${f.failedRequests}, truncated ${f.truncatedRequests}, resumed ${f.resumedRequests}, worst TTFT ${f.worstTtftMs ?? '-'}ms`,
     ),
     ...stateSummary(r),
+    ...(r.metrics.clientFaults
+      ? [
+          `well-behaved clients' TTFT p99 ${r.metrics.clientFaults.wellBehavedTtftP99DuringMs ?? '-'}ms during client-side faults vs ${r.metrics.clientFaults.wellBehavedTtftP99SteadyMs ?? '-'}ms steady (ratio ${r.metrics.clientFaults.ttftRatio ?? '-'})`,
+          ...r.metrics.clientFaults.classes.map((c) => `clients ${c.clientClass}: ${c.requests.total} requests, ok ${c.requests.ok}, shed ${c.shed} (${(c.shedShare * 100).toFixed(1)}%), statuses ${JSON.stringify(c.statuses)}`),
+        ]
+      : []),
     ...r.deploys.map(
       (d) => `deploy ${d.strategy} ${d.fromVersion} -> ${d.version} (${d.behaviour}): ${d.outcome} in ${d.durationMs ?? '-'}ms${d.detectionMs !== null ? `, detected in ${d.detectionMs}ms` : ''}; during it failed ${d.failedRequests}, truncated ${d.truncatedRequests}, wrong ${d.wrongAnswers}, SLO-breaching ${d.sloBreachingRequests}, TTFT p99 ${d.ttftP99Ms ?? '-'}ms vs steady ${d.steadyTtftP99Ms ?? '-'}ms, new version answered ${(d.newVersionShare * 100).toFixed(1)}%`,
     ),

@@ -25,6 +25,8 @@ import { Progress } from './progress.js';
 import { validatedSchedule } from './validate-scenario.js';
 import { ProcessWatch } from './process-watch.js';
 import { readFaults, type ActiveFault } from '../chaos/faults-store.js';
+import { isClientFaultKind } from '../config/fault-kinds.js';
+import { clientFaultRecorder, clientFaultsOf } from './client-fault-schedule.js';
 import { readBackAfterRun } from './readback-phase.js';
 import { checkPrerequisites } from './prerequisites.js';
 import { formatRecords } from '../record/record-io.js';
@@ -112,7 +114,10 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   let k6Result: K6Result | undefined;
   // every fault must be injectable here (Toxiproxy or root where needed; a command for each kind on
   // external endpoints) before anything starts
-  const schedule = validatedSchedule(scenario, topology, scheduleFor(scenario, topology, seed));
+  const fullSchedule = validatedSchedule(scenario, topology, scheduleFor(scenario, topology, seed));
+  // client-side faults are applied by the load driver; the chaos engine injects the rest
+  const schedule = fullSchedule.filter((f) => !isClientFaultKind(f.kind));
+  const clientFaults = clientFaultsOf(fullSchedule);
   if (!topology.external) checkPrerequisites(schedule.map((f) => f.kind), opts.scenarioFile);
   const state = await startLab(topology, paths, clock, { seed });
   const events = fileEventSink(eventsFile(paths.labDir, 'chaos'), 'chaos', clock);
@@ -145,8 +150,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   );
   let monitor: TimerHandle | undefined;
   try {
-    writeFileSync(join(runDir, 'schedule.json'), JSON.stringify(schedule, null, 2));
-    log(`lab up; entrypoint ${state.entrypoint}; ${schedule.length} fault(s) scheduled: ${schedule.map((f) => `${f.kind}@${f.target}+${f.atMs}ms`).join(', ') || 'none'}`);
+    writeFileSync(join(runDir, 'schedule.json'), JSON.stringify(fullSchedule, null, 2));
+    log(`lab up; entrypoint ${state.entrypoint}; ${fullSchedule.length} fault(s) scheduled: ${fullSchedule.map((f) => `${f.kind}@${f.target}+${f.atMs}ms`).join(', ') || 'none'}`);
 
     const driver = createDriver(scenario.load.driver);
     driverName = driver.name;
@@ -164,8 +169,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     deploys.start(scenario.deploys);
     const onRecord = (r: RequestRecord): void => {
       recordsOut.write(formatRecords([r]));
-      progress.record(r);
-      if (opts.abort) records.push(r);
+      // progress and abort conditions follow the well-behaved clients
+      if (r.clientClass === undefined) progress.record(r);
+      if (opts.abort && r.clientClass === undefined) records.push(r);
       if (r.storedId) storedWrites.push(r);
     };
     const policy = opts.abort;
@@ -201,6 +207,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         ...(scenario.load.store ? { store: true } : {}),
         // real llama.cpp engines: what they answer is not computable by the client
         ...(topology.clusters.some((c) => c.runtime === 'llamacpp') ? { answersKnown: false } : {}),
+        ...(clientFaults.length ? { clientFaults, onClientFault: clientFaultRecorder(events) } : {}),
       },
       onRecord,
       loadAbort.signal,

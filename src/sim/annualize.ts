@@ -64,6 +64,12 @@ export function defaultFaultRates(t: SimTopology, fm: FailureModel): Record<stri
     'controlplane.kill-leader': 4,
     'controlplane.disaster': 0.2,
     'region.state-loss': 0.1 * regions,
+    // client-side faults (fleet-wide): traffic surges, poison floods, retry and disconnect storms
+    'load.surge': 12,
+    'load.poison': 12,
+    'load.retry-storm': 4,
+    'load.disconnect-storm': 12,
+    'load.slow-reader': 12,
   };
 }
 

@@ -2,6 +2,7 @@
 // one of them. A kind without an injector, or with two, is an error when this module loads.
 import { faultKindNames } from '../../config/fault-kinds.js';
 import { agentInjector } from './agent.js';
+import { clientInjector } from './client.js';
 import { commandInjector } from './command.js';
 import { firewallInjector } from './firewall.js';
 import type { Injector } from './injector.js';
@@ -9,7 +10,7 @@ import { linkInjector } from './link.js';
 import { processInjector } from './process.js';
 import { stateInjector } from './state.js';
 
-export const INJECTORS: readonly Injector[] = [processInjector, agentInjector, linkInjector, firewallInjector, stateInjector, commandInjector];
+export const INJECTORS: readonly Injector[] = [processInjector, agentInjector, linkInjector, firewallInjector, stateInjector, commandInjector, clientInjector];
 
 /** Each kind's injector; throws when a catalogue kind has none or several, or an injector claims an unknown kind. */
 export function injectorTable(injectors: readonly Injector[], kinds: readonly string[]): ReadonlyMap<string, Injector> {

@@ -15,7 +15,7 @@ import { loadScenario } from '../../config/scenario.js';
 import { loadTopology } from '../../config/topology.js';
 import { DEFAULT_CATALOGUE, DEFAULT_GAMEDAY_PLAN, MAX_GAMEDAY_ARRIVALS, planGameday, type WeightedKind } from '../../policy/gameday-plan.js';
 import { parseNumberFlag } from './number-flags.js';
-import { faultKindInfo, faultKindNames } from '../../config/fault-kinds.js';
+import { faultKindInfo, faultKindNames, isClientFaultKind } from '../../config/fault-kinds.js';
 import { runScenario } from '../../run/runner.js';
 import { resolveFault } from '../../chaos/injectors.js';
 import { labPaths } from '../../process/paths.js';
@@ -97,6 +97,8 @@ export function registerGameday(program: Command): void {
         ...(f.kinds ? { catalogue: catalogueOf(f.kinds) } : {}),
         // only targets the kind can be applied to (external endpoints need a configured command)
         injectable: (kind: string, target: string) => {
+          // client-side faults are applied by the load driver, to the clients
+          if (isClientFaultKind(kind)) return target === 'clients';
           try {
             resolveFault(kind, target, topology);
             return true;

@@ -11,6 +11,7 @@ import type { GlbConfig } from './config.js';
 import type { GlbRegions } from './regions.js';
 import { upstreamPayload, type AttemptSummary, type CompletionOutcome, type CompletionSink } from '../regional/completion.js';
 import { runAttempt, type AttemptResult } from '../regional/upstream-attempt.js';
+import type { RetryBudget } from '../../policy/retry-budget.js';
 import { COMPLETION_ID_HEADER } from '../../protocol/openai-http.js';
 import { labAuthHeaders } from '../../protocol/http-guard.js';
 
@@ -26,6 +27,10 @@ export interface GlbCompletionContext {
   readonly completionId?: string;
   /** The client's Authorization header, passed on (a stored completion is bound to its key). */
   readonly authorization?: string;
+  /** The client's id (fair-share shedding), passed on to the regional gateway. */
+  readonly clientId?: string;
+  /** Bounds cross-region retries before the first token to a share of the requests in flight. */
+  readonly retryBudget?: RetryBudget;
 }
 
 export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbCompletionContext, sink: CompletionSink): Promise<void> {
@@ -42,6 +47,7 @@ export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbC
   const attempts: AttemptSummary[] = [];
   let answered: { model?: string; group?: string } = {};
   const outcome = (): CompletionOutcome => ({ replicas, resumes, ...(version ? { version } : {}), ...(answered.model ? { model: answered.model } : {}), ...(answered.group ? { group: answered.group } : {}), attempts });
+  let budgetSpent = false;
 
   for (let attempt = 1; attempt <= config.maxAttempts; attempt++) {
     let target = regions.pick(home, tried);
@@ -56,6 +62,15 @@ export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbC
       target = regions.pick(home, tried);
     }
     if (!target) break;
+    // a retry before the first token spends the budget; resuming an answer already started does not
+    let releaseRetry: (() => void) | undefined;
+    if (previous !== undefined && sentTokens === 0 && ctx.retryBudget) {
+      releaseRetry = ctx.retryBudget.tryRetry();
+      if (!releaseRetry) {
+        budgetSpent = true;
+        break;
+      }
+    }
     tried.add(target.region);
     ctx.onRegion?.(target.region);
     if (previous !== undefined) {
@@ -68,7 +83,7 @@ export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbC
     const tokensBefore = sentTokens;
     let result: AttemptResult;
     try {
-      const upstream = { replicaId: `gateway/${target.region}`, region: target.region, cluster: '', httpUrl: target.url, modelVersion: version ?? '', headers: { ...labAuthHeaders(), ...(ctx.completionId ? { [COMPLETION_ID_HEADER]: ctx.completionId } : {}), ...(ctx.authorization ? { authorization: ctx.authorization } : {}) } };
+      const upstream = { replicaId: `gateway/${target.region}`, region: target.region, cluster: '', httpUrl: target.url, modelVersion: version ?? '', headers: { ...labAuthHeaders(), ...(ctx.completionId ? { [COMPLETION_ID_HEADER]: ctx.completionId } : {}), ...(ctx.authorization ? { authorization: ctx.authorization } : {}), ...(ctx.clientId ? { [config.clientIdHeader]: ctx.clientId } : {}) } };
       result = await runAttempt(upstream, upstreamPayload(req, sentText, sentTokens), config, clock, signal, (text, v, model) => {
         if (v) version = v;
         if (model) answered = { ...answered, model };
@@ -78,6 +93,7 @@ export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbC
       });
     } finally {
       release();
+      releaseRetry?.();
     }
     if (result.kind === 'aborted') return;
     if (result.kind === 'done') {
@@ -105,7 +121,7 @@ export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbC
     // is evidence against the whole region.
     if (failed.failure !== 'overload' && !(failed.failure === 'status' && failed.status === 503)) regions.eject(target.region, failed.failure, failed.reason);
   }
-  const why = last ? last.reason : 'no region is available';
+  const why = (last ? last.reason : 'no region is available') + (budgetSpent ? `; no retry in another region: the retry budget (${config.retryBudgetRatio} of requests in flight, at least ${config.retryBudgetMinRetries}) is spent` : '');
   const message = sentTokens > 0 ? `stream interrupted after ${sentTokens} tokens and could not be resumed in any region: ${why}` : `no region could serve the request: ${why}`;
   sink.fail(last?.status === 429 ? 429 : 503, message, outcome());
 }

@@ -2,6 +2,7 @@
 // topology's `entry:` section (src/config/topology-gateway.ts) overrides any of them.
 import type { GlbPolicyConfig } from '../../policy/region-choice.js';
 import { checkOrdered, type EntrySection } from '../../config/topology-gateway.js';
+import { CLIENT_ID_HEADER } from '../../protocol/openai-http.js';
 
 export interface GlbConfig extends GlbPolicyConfig {
   /** Active health check of each regional gateway (GET /health) every this long. */
@@ -34,6 +35,21 @@ export interface GlbConfig extends GlbPolicyConfig {
   readonly retryAfterS: number;
   /** Client header naming the client's region (geo-routing). */
   readonly regionHeader: string;
+  /** Admission control: completions served at once (each holds one connection to a region). */
+  readonly activeMax: number;
+  /** Admission control: completions waiting for a slot (bodies not yet read); beyond it, 429. */
+  readonly queueMax: number;
+  /** Longest a completion waits in the admission queue before it is shed (429). */
+  readonly queueWaitMaxMs: number;
+  /** Shed new completions (429) while the event loop's p99 delay is above this; 0: off. */
+  readonly loopDelayShedMs: number;
+  /** Retry budget across regions: retries in flight ≤ max(retryBudgetMinRetries, retryBudgetRatio × requests in flight). */
+  readonly retryBudgetRatio: number;
+  readonly retryBudgetMinRetries: number;
+  /** A streaming client that has not read this much of its answer is cut (a reader too slow). */
+  readonly clientBufferMaxBytes: number;
+  /** Header naming the client (tenant) for fair-share shedding, passed on to the regional gateways. */
+  readonly clientIdHeader: string;
 }
 
 export const DEFAULT_GLB_CONFIG: GlbConfig = Object.freeze({
@@ -54,6 +70,14 @@ export const DEFAULT_GLB_CONFIG: GlbConfig = Object.freeze({
   bodyMaxBytes: 1 << 20,
   retryAfterS: 1,
   regionHeader: 'x-halab-client-region',
+  activeMax: 512,
+  queueMax: 1024,
+  queueWaitMaxMs: 1000,
+  loopDelayShedMs: 200,
+  retryBudgetRatio: 0.2,
+  retryBudgetMinRetries: 10,
+  clientBufferMaxBytes: 256 * 1024,
+  clientIdHeader: CLIENT_ID_HEADER,
 });
 
 /** The defaults with the topology's `entry:` overrides; bases above their caps name the field. */

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Clock } from '../../core/clock.js';
 import type { EventSink } from '../../record/events.js';
 import { validateChatRequest } from '../../protocol/chat-request.js';
-import { BodyTooLargeError, listenHttp, readBody, sendError } from '../../protocol/openai-http.js';
+import { BodyTooLargeError, clientIdFrom, listenHttp, readBody, sendError } from '../../protocol/openai-http.js';
 import type { GlbConfig } from './config.js';
 import { runGlbCompletion } from './completion.js';
 import { fetchStoredCompletion } from './stored.js';
@@ -17,6 +17,8 @@ import type { GlbMetrics } from './metrics.js';
 import { decodePathPart, guardHandler, requestPath, stripLabHeaders } from '../../protocol/http-guard.js';
 import { newCompletionId } from '../../protocol/openai-http.js';
 import { EV } from '../../record/event-types.js';
+import { AdmissionGate } from '../regional/admission-gate.js';
+import { RetryBudget } from '../../policy/retry-budget.js';
 
 /** Counts each completion's outcome by home and serving region. */
 function counted(sink: CompletionSink, metrics: GlbMetrics | undefined, home: string, region: () => string): CompletionSink {
@@ -67,6 +69,8 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
   const models = opts.models && opts.models.length > 0 ? opts.models : [opts.modelName];
   opts.metrics?.bindRegions(() => regions.status().map((r) => ({ region: String(r.region), available: r.available === true })));
   let inFlight = 0;
+  const gate = new AdmissionGate(config, clock);
+  const budget = new RetryBudget({ ratio: config.retryBudgetRatio, minRetries: config.retryBudgetMinRetries });
 
   const handlerFailed = (err: unknown, req: IncomingMessage): void => {
     events.emit(EV.httpHandlerFailed, 'glb', err instanceof Error ? err.message : String(err), { method: String(req.method), path: requestPath(req).slice(0, 200) });
@@ -82,7 +86,21 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
         return sendError(res, 429, `global load balancer is at its limit of ${config.inFlightMax} requests in flight`, 'overloaded', null, config.retryAfterS);
       }
       inFlight += 1;
+      const controller = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+      });
+      let release: (() => void) | undefined;
+      let endRequest: (() => void) | undefined;
       (async () => {
+        const client = clientIdFrom(req.headers[config.clientIdHeader]);
+        const admission = await gate.enter(controller.signal, client);
+        if (!admission.admitted) {
+          req.resume();
+          return sendError(res, 429, `global load balancer is shedding load: ${admission.reason}`, 'overloaded', null, admission.retryAfterS);
+        }
+        release = admission.release;
+        endRequest = budget.beginRequest();
         let raw: string;
         try {
           raw = await readBody(req, config.bodyMaxBytes);
@@ -98,18 +116,18 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
         }
         const model = request.model ?? models[0]!;
         const home = homeRegion(req.headers[config.regionHeader], regions, opts.defaultRegion);
-        const controller = new AbortController();
-        res.on('close', () => {
-          if (!res.writableFinished) controller.abort(new Error('client disconnected'));
-        });
         // The final chunk names the region that finished the answer.
-        const meta = { id: newCompletionId(), model, createdS: Math.floor(clock.nowMs() / 1000), region: home, includeUsage: request.stream_options?.include_usage === true };
+        const meta = { id: newCompletionId(), model, createdS: Math.floor(clock.nowMs() / 1000), region: home, includeUsage: request.stream_options?.include_usage === true, bufferMaxBytes: config.clientBufferMaxBytes };
         const sink = counted(request.stream ? streamingSink(res, meta) : bufferedSink(res, meta), opts.metrics, home, () => meta.region);
         res.setHeader('x-halab-home-region', home);
-        await runGlbCompletion({ ...request, model }, home, { regions, config, clock, events, signal: controller.signal, onRegion: (r) => (meta.region = r), completionId: meta.id, ...(authorization ? { authorization } : {}) }, sink);
+        await runGlbCompletion({ ...request, model }, home, { regions, config, clock, events, signal: controller.signal, retryBudget: budget, onRegion: (r) => (meta.region = r), completionId: meta.id, ...(authorization ? { authorization } : {}), ...(client ? { clientId: client } : {}) }, sink);
       })()
         .catch((err) => sendError(res, 500, `global load balancer error: ${(err as Error).message}`, 'internal_error'))
-        .finally(() => (inFlight -= 1));
+        .finally(() => {
+          endRequest?.();
+          release?.();
+          inFlight -= 1;
+        });
       return;
     }
     if (req.method === 'GET' && url === '/v1/models') {
@@ -137,10 +155,17 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
     }
     if (req.method === 'GET' && url === '/status') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      return void res.end(JSON.stringify({ defaultRegion: opts.defaultRegion, inFlight, regions: regions.status() }));
+      return void res.end(JSON.stringify({ defaultRegion: opts.defaultRegion, inFlight, admission: { ...gate.stats(), retryBudget: budget.stats() }, regions: regions.status() }));
     }
     sendError(res, 404, `no route for ${req.method} ${url.slice(0, 200)}`, 'not_found');
   }, handlerFailed));
   const bound = await listenHttp(server, host, port);
-  return { ...bound, server };
+  return {
+    ...bound,
+    server,
+    close: async () => {
+      gate.close();
+      await bound.close();
+    },
+  };
 }

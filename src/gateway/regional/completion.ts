@@ -15,6 +15,7 @@ import type { ChatRequest } from '../../protocol/chat-request.js';
 import { defaultRoute, type ModelRoute, type UpstreamGroup } from '../../config/model-routes.js';
 import { ReplayCheck } from '../../policy/replay-check.js';
 import { continuationMode, errorReason, failureDecision, type ContinuationMode } from '../../policy/retry.js';
+import type { RetryBudget } from '../../policy/retry-budget.js';
 import { runAttempt, type AttemptResult, type Usage } from './upstream-attempt.js';
 import type { Upstream, UpstreamPool } from './upstream-pool.js';
 
@@ -56,6 +57,8 @@ export interface CompletionContext {
   readonly signal: AbortSignal;
   /** The client's model route (default: every upstream, one group). */
   readonly route?: ModelRoute;
+  /** Bounds retries before the first token to a share of the requests in flight (absent: unbounded). */
+  readonly retryBudget?: RetryBudget;
   /** Called once per upstream attempt with its group and outcome (metrics). */
   readonly onAttempt?: (group: string, outcome: string) => void;
 }
@@ -144,6 +147,8 @@ export async function runCompletion(req: ChatRequest, ctx: CompletionContext, si
   };
 
   let attemptNo = 0;
+  /** A retry was due but the gateway's retry budget was spent. */
+  let budgetExhausted = false;
   const choose = (): Choice | { waitMs: number } | undefined => {
     let waitMs: number | undefined;
     for (let gi = 0; gi < route.groups.length; gi++) {
@@ -190,6 +195,15 @@ export async function runCompletion(req: ChatRequest, ctx: CompletionContext, si
       }
       if (signal.aborted) return;
     }
+    // a retry before the first token spends the budget; resuming an answer already started does not
+    let releaseRetry: (() => void) | undefined;
+    if (attemptNo > 1 && sentTokens === 0 && ctx.retryBudget) {
+      releaseRetry = ctx.retryBudget.tryRetry();
+      if (!releaseRetry) {
+        budgetExhausted = true;
+        break;
+      }
+    }
     if (attemptNo > 1) pool.noteRetry(upstream.replicaId);
     attemptsOn.set(upstream.replicaId, (attemptsOn.get(upstream.replicaId) ?? 0) + 1);
     replicas.push(upstream.replicaId);
@@ -223,6 +237,7 @@ export async function runCompletion(req: ChatRequest, ctx: CompletionContext, si
       });
     } finally {
       release();
+      releaseRetry?.();
     }
     const ms = Math.round(clock.monoMs() - startedMs);
     const note = (what: string): void => {
@@ -291,7 +306,8 @@ export async function runCompletion(req: ChatRequest, ctx: CompletionContext, si
   }
   const original = first?.reason ?? 'no routable replica';
   const limit = bounded.size ? `; retries to ${[...bounded].join(', ')} are at their bound of ${config.retriesPerWindowMax} per ${config.retryWindowMs}ms` : '';
-  const also = (last && last !== first && last.reason !== first?.reason ? `; last attempt: ${last.reason}` : '') + limit;
+  const spent = budgetExhausted ? `; no retry: the gateway's retry budget (${config.retryBudgetRatio} of requests in flight, at least ${config.retryBudgetMinRetries}) is spent` : '';
+  const also = (last && last !== first && last.reason !== first?.reason ? `; last attempt: ${last.reason}` : '') + limit + spent;
   if (sentTokens > 0) {
     const why =
       (continuationNote ?? (last !== interruption && last ? `last attempt: ${last.reason}` : bounded.size ? 'no fallback was free to continue the answer' : 'no fallback could continue the answer (none deterministic for this request or supporting assistant prefill)')) + limit;

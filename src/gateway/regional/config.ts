@@ -2,6 +2,7 @@
 // `gateway:` section (src/config/topology-gateway.ts) overrides any of them.
 import type { GatewaySection, RetryAfterPolicy } from '../../config/topology-gateway.js';
 import { checkOrdered } from '../../config/topology-gateway.js';
+import { CLIENT_ID_HEADER } from '../../protocol/openai-http.js';
 
 export interface GatewayConfig {
   /** An attempt that has produced no token after this long is abandoned (hung upstream). */
@@ -44,6 +45,21 @@ export interface GatewayConfig {
   readonly retryWaitMaxMs: number;
   /** After the finish reason, how long to wait for usage and [DONE] before ending the answer. */
   readonly doneGraceMs: number;
+  /** Admission control: completions served at once (each holds one upstream connection). */
+  readonly activeMax: number;
+  /** Admission control: completions waiting for a slot (bodies not yet read); beyond it, 429. */
+  readonly queueMax: number;
+  /** Longest a completion waits in the admission queue before it is shed (429). */
+  readonly queueWaitMaxMs: number;
+  /** Shed new completions (429) while the event loop's p99 delay is above this; 0: off. */
+  readonly loopDelayShedMs: number;
+  /** Retry budget: retries in flight ≤ max(retryBudgetMinRetries, retryBudgetRatio × requests in flight). */
+  readonly retryBudgetRatio: number;
+  readonly retryBudgetMinRetries: number;
+  /** A streaming client that has not read this much of its answer is cut (a reader too slow). */
+  readonly clientBufferMaxBytes: number;
+  /** Header naming the client (tenant) for fair-share shedding; requests without it share one anonymous share. */
+  readonly clientIdHeader: string;
 }
 
 export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
@@ -67,6 +83,14 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
   retryWindowMs: 1000,
   retryWaitMaxMs: 2000,
   doneGraceMs: 200,
+  activeMax: 256,
+  queueMax: 512,
+  queueWaitMaxMs: 1000,
+  loopDelayShedMs: 200,
+  retryBudgetRatio: 0.2,
+  retryBudgetMinRetries: 10,
+  clientBufferMaxBytes: 256 * 1024,
+  clientIdHeader: CLIENT_ID_HEADER,
 });
 
 /** The defaults with the topology's `gateway:` overrides; bases above their caps name the field. */

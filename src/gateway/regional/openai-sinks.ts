@@ -13,6 +13,8 @@ interface SinkMeta {
   readonly createdS: number;
   readonly region: string;
   readonly includeUsage: boolean;
+  /** A client that leaves more than this unread is cut (bounded memory per stream); absent: no bound. */
+  readonly bufferMaxBytes?: number;
 }
 
 function extension(outcome: CompletionOutcome, region: string): Record<string, unknown> {
@@ -53,6 +55,8 @@ export function streamingSink(res: ServerResponse, meta: SinkMeta): CompletionSi
       if (answeredBy) model = answeredBy;
       commit(version, firstReplica);
       res.write(chunk({ content: text }, null, version));
+      // a reader this slow would make the proxy buffer its whole answer: cut it, with the upstream attempt
+      if (meta.bufferMaxBytes !== undefined && res.writableLength > meta.bufferMaxBytes) res.destroy();
     },
     done(finishReason, usage: Usage, outcome) {
       if (outcome.model) model = outcome.model;

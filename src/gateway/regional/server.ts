@@ -6,11 +6,14 @@ import type { EventSink } from '../../record/events.js';
 import type { GatewayConfig } from './config.js';
 import { runCompletion } from './completion.js';
 import { bufferedSink, streamingSink } from './openai-sinks.js';
-import { BodyTooLargeError, COMPLETION_ID_HEADER, completionIdFrom, listenHttp, newCompletionId, readBody, sendError } from '../../protocol/openai-http.js';
+import { BodyTooLargeError, clientIdFrom, COMPLETION_ID_HEADER, completionIdFrom, listenHttp, newCompletionId, readBody, sendError } from '../../protocol/openai-http.js';
 import type { UpstreamPool } from './upstream-pool.js';
+import { AdmissionGate } from './admission-gate.js';
+import { RetryBudget } from '../../policy/retry-budget.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { CompletionSink } from './completion.js';
-import { validateChatRequest } from '../../protocol/chat-request.js';
+import { validateChatRequest, type ChatRequest } from '../../protocol/chat-request.js';
+import { promptTokens } from '../../protocol/tokens.js';
 import { findRoute, type ModelRoute } from '../../config/model-routes.js';
 import type { StoredCompletions } from '../stored/stored-completions.js';
 import { storingSink } from './storing-sink.js';
@@ -43,7 +46,23 @@ export interface GatewayServer {
   readonly url: string;
   readonly server: Server;
   inFlight(): number;
+  /** Admission control and retry budget counters. */
+  admission(): Record<string, unknown>;
   close(): Promise<void>;
+}
+
+/**
+ * When every group of the route declares its context length, a request too long for all of them
+ * is answered 400 here, without touching an upstream.
+ */
+function overContext(route: ModelRoute, req: ChatRequest): string | undefined {
+  const lengths = route.groups.map((g) => g.contextLengthTokens);
+  if (lengths.length === 0 || lengths.some((l) => l === undefined)) return undefined;
+  const largest = Math.max(...(lengths as number[]));
+  const prompt = promptTokens(req.messages);
+  const maxTokens = req.max_tokens ?? req.max_completion_tokens ?? 0;
+  if (prompt + maxTokens <= largest) return undefined;
+  return `This model's maximum context length is ${largest} tokens. However, you requested ${prompt + maxTokens} tokens (${prompt} in the messages, ${maxTokens} in the completion). Please reduce the length of the messages or completion.`;
 }
 
 /** Counts each completion's outcome and time to first token. */
@@ -76,7 +95,10 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
   metrics?.bindGauges(() => inFlight, () => pool.available().length);
   let inFlight = 0;
 
-  async function completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const gate = new AdmissionGate(config, clock);
+  const budget = new RetryBudget({ ratio: config.retryBudgetRatio, minRetries: config.retryBudgetMinRetries });
+
+  async function completions(req: IncomingMessage, res: ServerResponse, controller: AbortController): Promise<void> {
     let raw: string;
     try {
       raw = await readBody(req, config.bodyMaxBytes);
@@ -95,10 +117,11 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
       const served = opts.routes ? opts.routes.map((r) => `\`${r.model}\``).join(', ') : `\`${opts.modelName}\``;
       return sendError(res, 404, `The model \`${request.model}\` does not exist; this service serves ${served}`, 'model_not_found', 'model');
     }
-    const controller = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) controller.abort(new Error('client disconnected'));
-    });
+    const tooLong = route ? overContext(route, request) : undefined;
+    if (tooLong) {
+      invalid();
+      return sendError(res, 400, tooLong, 'context_length_exceeded', 'messages');
+    }
     const meta = {
       // only a lab component (the global load balancer) names the id; its x-halab-* headers survive stripping
       id: completionIdFrom(req.headers[COMPLETION_ID_HEADER]) ?? newCompletionId(),
@@ -106,6 +129,7 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
       createdS: Math.floor(clock.nowMs() / 1000),
       region: opts.region,
       includeUsage: request.stream_options?.include_usage === true,
+      bufferMaxBytes: config.clientBufferMaxBytes,
     };
     let base = request.stream ? streamingSink(res, meta) : bufferedSink(res, meta);
     if (request.store === true && opts.completions) {
@@ -116,7 +140,7 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
     const model = route?.model ?? opts.modelName;
     await runCompletion(
       { ...request, model },
-      { pool, config, clock, events, signal: controller.signal, ...(route ? { route } : {}), ...(metrics ? { onAttempt: (group: string, outcome: string) => metrics.attempts.inc({ group, outcome }) } : {}) },
+      { pool, config, clock, events, signal: controller.signal, retryBudget: budget, ...(route ? { route } : {}), ...(metrics ? { onAttempt: (group: string, outcome: string) => metrics.attempts.inc({ group, outcome }) } : {}) },
       sink,
     );
   }
@@ -138,9 +162,28 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
         return sendError(res, 429, `gateway ${opts.id} is at its limit of ${config.inFlightMax} requests in flight`, 'overloaded', null, config.retryAfterS);
       }
       inFlight += 1;
-      completions(req, res)
+      const controller = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+      });
+      let release: (() => void) | undefined;
+      gate
+        .enter(controller.signal, clientIdFrom(req.headers[config.clientIdHeader]))
+        .then((admission) => {
+          if (!admission.admitted) {
+            req.resume();
+            metrics?.requests.inc({ region: opts.region, outcome: 'rejected' });
+            return sendError(res, 429, `gateway ${opts.id} is shedding load: ${admission.reason}`, 'overloaded', null, admission.retryAfterS);
+          }
+          release = admission.release;
+          const endRequest = budget.beginRequest();
+          return completions(req, res, controller).finally(endRequest);
+        })
         .catch((err) => sendError(res, 500, `gateway error: ${(err as Error).message}`, 'internal_error'))
-        .finally(() => (inFlight -= 1));
+        .finally(() => {
+          release?.();
+          inFlight -= 1;
+        });
       return;
     }
     if (opts.completions && req.method === 'GET' && url.startsWith('/v1/chat/completions/')) {
@@ -174,5 +217,14 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
     sendError(res, 404, `no route for ${req.method} ${url.slice(0, 200)}`, 'not_found');
   }, handlerFailed));
   const bound = await listenHttp(server, host, port);
-  return { ...bound, server, inFlight: () => inFlight };
+  return {
+    ...bound,
+    server,
+    inFlight: () => inFlight,
+    admission: () => ({ ...gate.stats(), retryBudget: budget.stats() }),
+    close: async () => {
+      gate.close();
+      await bound.close();
+    },
+  };
 }

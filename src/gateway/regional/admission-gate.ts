@@ -1,0 +1,135 @@
+// Admission control at an HTTP edge (the I/O half of src/policy/admission.ts): counts requests
+// running and queued, holds queued ones in FIFO order until a slot frees (at most queueWaitMaxMs),
+// and tells the caller to shed the rest with a reason and a Retry-After. Queued requests have not
+// had their bodies read, so a flood costs sockets, not buffers. Shared by the gateway and the GLB.
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import { startLoopDelayMonitor, type LoopDelayMonitor } from '../../core/loop-delay.js';
+import { admissionDecision, shedRetryAfterS, type AdmissionConfig, type AdmissionState } from '../../policy/admission.js';
+
+export interface AdmissionGateConfig extends AdmissionConfig {
+  /** Longest a request waits in the queue before it is shed. */
+  readonly queueWaitMaxMs: number;
+  /** Retry-After (s) sent with a shed request (doubled under deep event-loop lag). */
+  readonly retryAfterS: number;
+}
+
+export type Admission = { readonly admitted: true; readonly release: () => void } | { readonly admitted: false; readonly reason: string; readonly retryAfterS: number };
+
+interface Waiter {
+  readonly admit: (a: Admission) => void;
+  readonly signal: AbortSignal;
+  timer?: TimerHandle;
+  onAbort?: () => void;
+}
+
+export class AdmissionGate {
+  private active = 0;
+  private readonly queue: Waiter[] = [];
+  private readonly monitor: LoopDelayMonitor | undefined;
+  private shedTotal = 0;
+  /** Requests running or queued per client key (fair-share shedding). */
+  private readonly perClient = new Map<string, number>();
+
+  constructor(
+    private readonly config: AdmissionGateConfig,
+    private readonly clock: Clock,
+  ) {
+    this.monitor = config.loopDelayShedMs > 0 ? startLoopDelayMonitor(clock) : undefined;
+  }
+
+  state(client?: string): AdmissionState {
+    const base = { active: this.active, queued: this.queue.length, loopDelayMs: this.monitor?.sustainedMs() ?? 0 };
+    return client === undefined ? base : { ...base, clientInFlight: this.perClient.get(client) ?? 0, clients: this.perClient.size };
+  }
+
+  stats(): AdmissionState & { readonly shed: number } {
+    return { ...this.state(), shed: this.shedTotal };
+  }
+
+  /**
+   * Admits now, after a wait in the queue, or not (shed; also when `signal` aborts while queued).
+   * `client` names the caller (absent: one anonymous client) for fair-share shedding.
+   */
+  async enter(signal: AbortSignal, client?: string): Promise<Admission> {
+    const state = this.state(client);
+    if (client === undefined) return this.decide(signal, state);
+    this.perClient.set(client, (this.perClient.get(client) ?? 0) + 1);
+    let counted = true;
+    const uncount = (): void => {
+      if (!counted) return;
+      counted = false;
+      const n = (this.perClient.get(client) ?? 1) - 1;
+      if (n > 0) this.perClient.set(client, n);
+      else this.perClient.delete(client);
+    };
+    const admission = await this.decide(signal, state);
+    if (!admission.admitted) {
+      uncount();
+      return admission;
+    }
+    return {
+      admitted: true,
+      release: () => {
+        uncount();
+        admission.release();
+      },
+    };
+  }
+
+  private decide(signal: AbortSignal, state: AdmissionState): Promise<Admission> {
+    const decision = admissionDecision(state, this.config);
+    if (decision.kind === 'admit') return Promise.resolve(this.admitOne());
+    if (decision.kind === 'shed') return Promise.resolve(this.shed(decision.reason, shedRetryAfterS(state, this.config, this.config.retryAfterS)));
+    return new Promise<Admission>((resolve) => {
+      const waiter: Waiter = { admit: resolve, signal };
+      const leave = (reason: string): void => {
+        const i = this.queue.indexOf(waiter);
+        if (i < 0) return;
+        this.queue.splice(i, 1);
+        waiter.timer?.cancel();
+        signal.removeEventListener('abort', waiter.onAbort!);
+        resolve(this.shed(reason, this.config.retryAfterS));
+      };
+      waiter.timer = this.clock.setTimer(this.config.queueWaitMaxMs, () => leave(`no slot freed within ${this.config.queueWaitMaxMs}ms (${this.active} requests running)`));
+      waiter.onAbort = () => leave('client left while queued');
+      signal.addEventListener('abort', waiter.onAbort, { once: true });
+      this.queue.push(waiter);
+    });
+  }
+
+  close(): void {
+    this.monitor?.stop();
+    for (const w of this.queue.splice(0)) {
+      w.timer?.cancel();
+      w.admit(this.shed('shutting down', this.config.retryAfterS));
+    }
+  }
+
+  private shed(reason: string, retryAfterS: number): Admission {
+    this.shedTotal += 1;
+    return { admitted: false, reason, retryAfterS };
+  }
+
+  private admitOne(): Admission {
+    this.active += 1;
+    let released = false;
+    return {
+      admitted: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.active -= 1;
+        this.next();
+      },
+    };
+  }
+
+  private next(): void {
+    while (this.active < this.config.activeMax && this.queue.length > 0) {
+      const w = this.queue.shift()!;
+      w.timer?.cancel();
+      if (w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
+      w.admit(this.admitOne());
+    }
+  }
+}

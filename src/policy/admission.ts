@@ -1,0 +1,53 @@
+// Admission control at an HTTP edge (regional gateway, global load balancer), pure: a new request
+// runs at once while fewer than `activeMax` run, waits in a bounded queue while the queue has
+// room, and is shed (429 + Retry-After) when the queue is full or the process's event loop lags —
+// the sign that this process is past its capacity and latency is about to collapse. While it lags,
+// a client below its fair share of the requests in flight is still admitted (fair-share shedding):
+// the clients that flood pay for the overload, not the ones that keep their usual pace.
+
+export interface AdmissionConfig {
+  /** Requests served at once (each holds an upstream connection and its stream's buffers). */
+  readonly activeMax: number;
+  /** Requests waiting for a slot; beyond this new ones are shed. */
+  readonly queueMax: number;
+  /** Event-loop delay (p99 over two sample windows in a row) above which new requests are shed; 0: off. */
+  readonly loopDelayShedMs: number;
+}
+
+export interface AdmissionState {
+  readonly active: number;
+  readonly queued: number;
+  /** The latest measured event-loop delay p99, ms. */
+  readonly loopDelayMs: number;
+  /** The asking client's requests in flight (running or queued), when clients are told apart. */
+  readonly clientInFlight?: number;
+  /** Clients with requests in flight, the asking one not counted unless it has some. */
+  readonly clients?: number;
+}
+
+/** Whether the asking client holds less than an equal share of the requests in flight. */
+export function belowFairShare(state: AdmissionState): boolean {
+  if (state.clientInFlight === undefined || state.clients === undefined) return false;
+  const clients = state.clientInFlight === 0 ? state.clients + 1 : state.clients;
+  return clients > 1 && state.clientInFlight * clients < state.active + state.queued;
+}
+
+export type AdmissionDecision = { readonly kind: 'admit' } | { readonly kind: 'queue' } | { readonly kind: 'shed'; readonly reason: string };
+
+export function admissionDecision(state: AdmissionState, config: AdmissionConfig): AdmissionDecision {
+  if (config.loopDelayShedMs > 0 && state.loopDelayMs > config.loopDelayShedMs && !belowFairShare(state)) {
+    return { kind: 'shed', reason: `event loop delay ${Math.round(state.loopDelayMs)}ms is above ${config.loopDelayShedMs}ms` };
+  }
+  if (state.active < config.activeMax && state.queued === 0) return { kind: 'admit' };
+  if (state.queued < config.queueMax) return { kind: 'queue' };
+  return { kind: 'shed', reason: `${state.active} requests running and ${state.queued} queued (limits ${config.activeMax} and ${config.queueMax})` };
+}
+
+/**
+ * Retry-After (s) for a shed request: the base, doubled while the event loop lags past twice its
+ * limit, so clients back off harder the deeper the overload. Whole seconds, at least 1.
+ */
+export function shedRetryAfterS(state: AdmissionState, config: AdmissionConfig, baseS: number): number {
+  const lagging = config.loopDelayShedMs > 0 && state.loopDelayMs > 2 * config.loopDelayShedMs;
+  return Math.max(1, Math.ceil(lagging ? baseS * 2 : baseS));
+}
