@@ -3,12 +3,14 @@ import { benchReplicaFaults } from './replica-faults.js';
 import { benchSimYears } from './sim-years.js';
 import { benchUpstreamMisbehaviour } from './upstream-misbehaviour.js';
 import { benchStateStore } from './state-store.js';
+import { benchVoprSweep } from './vopr-sweep.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'sim-years': () => benchSimYears(),
   'replica-faults': () => benchReplicaFaults(),
   'upstream-misbehaviour': () => benchUpstreamMisbehaviour(),
   'state-store': () => benchStateStore(),
+  'vopr-sweep': () => benchVoprSweep(),
 };
 
 const wanted = process.argv.slice(2);

@@ -161,3 +161,12 @@ export class VirtualClock implements Clock {
     return top;
   }
 }
+
+/**
+ * Resolves once every promise continuation queued so far has run (the next turn of the event
+ * loop): the virtual-time harness calls it after firing timers so that the real code's async
+ * steps finish at the virtual instant they belong to.
+ */
+export function settleMicrotasks(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

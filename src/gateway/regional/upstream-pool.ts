@@ -72,6 +72,8 @@ export class UpstreamPool {
     /** Draws the backoff jitter; derived from the run's seed. */
     private readonly rng: Rng,
     private readonly onEject?: (replicaId: string, kind: FailureKind, reason: string) => void,
+    /** The re-admission health check (HTTP by default; in-memory in the virtual-time harness). */
+    private readonly healthCheck?: (upstream: Upstream) => Promise<boolean>,
   ) {
     this.backoff = { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs, jitter: 0.5 };
   }
@@ -193,7 +195,7 @@ export class UpstreamPool {
 
   private async probeForReadmit(upstream: Upstream, ejection: Ejection): Promise<void> {
     if (this.closed || this.ejected.get(upstream.replicaId) !== ejection) return;
-    const ok = await this.healthOk(upstream);
+    const ok = await (this.healthCheck ? this.healthCheck(upstream) : this.healthOk(upstream));
     if (this.closed || this.ejected.get(upstream.replicaId) !== ejection) return;
     ejection.goodProbes = ok ? ejection.goodProbes + 1 : 0;
     if (ejection.goodProbes >= this.config.readmitSuccesses) {
