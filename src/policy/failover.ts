@@ -202,12 +202,18 @@ export function drainFinished(prev: FailoverState, cluster: string, result: Drai
   return { state: { clusters: next }, decisions, actions: [] };
 }
 
-/** When the policy needs to look again without any health change (failback hold time, drain bound). */
-export function nextWakeMs(state: FailoverState, cfg: FailoverConfig): number | undefined {
+/**
+ * When the policy needs to look again without any health change (failback hold time, drain
+ * bound): the earliest such time after `nowMs`. Times already past were looked at by the step
+ * just run; taking them as the earliest would hide the ones still to come (a backup standing by
+ * since the start would hide a recovered primary's failback time).
+ */
+export function nextWakeMs(state: FailoverState, cfg: FailoverConfig, nowMs = -Infinity): number | undefined {
   const times: number[] = [];
   for (const s of state.clusters.values()) {
     if (s.phase === 'draining') times.push(s.sinceMs + cfg.drainTimeoutMs + 1000);
     if (s.phase === 'standby' && cfg.failbackAfterMs !== null) times.push(s.sinceMs + cfg.failbackAfterMs);
   }
-  return times.length ? Math.min(...times) : undefined;
+  const future = times.filter((t) => t > nowMs);
+  return future.length ? Math.min(...future) : undefined;
 }

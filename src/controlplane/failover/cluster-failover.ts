@@ -141,8 +141,8 @@ export class ClusterFailover {
 
   private scheduleWake(): void {
     this.wake?.cancel();
-    const at = nextWakeMs(this.state, this.config);
     const now = this.clock.nowMs();
+    const at = nextWakeMs(this.state, this.config, now);
     if (this.stopped || at === undefined || at <= now) return;
     this.wake = this.clock.setTimer(at - now, () => this.onChange());
   }
