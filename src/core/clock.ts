@@ -88,11 +88,16 @@ export class VirtualClock implements Clock {
   sleep(delayMs: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const handle = this.setTimer(delayMs, resolve);
-      signal?.addEventListener('abort', () => {
+      // the listener goes when the timer fires: a long-lived signal must not collect one per sleep
+      const onAbort = (): void => {
         handle.cancel();
-        reject(signal.reason);
-      }, { once: true });
+        reject(signal?.reason);
+      };
+      const handle = this.setTimer(delayMs, () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

@@ -163,6 +163,7 @@ export class DeployController {
         events: this.opts.events,
         processes: this.opts.processes,
         sampler: this.opts.sampler,
+        ...(this.opts.agent ? { agent: this.opts.agent } : {}),
         signal: this.abort.signal,
         onNote: (type, subject, reason, data) => this.note(status, type, subject, reason, data),
         desire: (id, version, behaviour) => this.setDesired(id, version, behaviour),

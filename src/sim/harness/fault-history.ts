@@ -62,3 +62,27 @@ export function faultHistory(rng: Rng, topology: Topology, cfg: HistoryConfig = 
   }
   return out.sort((a, b) => a.atMs - b.atMs || a.faultId.localeCompare(b.faultId));
 }
+
+/** A deployment during the history: when, how, and whether the new version is bad. */
+export interface DeployPlan {
+  readonly atMs: number;
+  readonly strategy: 'rolling' | 'canary';
+  readonly modelVersion: string;
+  readonly behaviour: string;
+  /** Deploy options (durations in ms), short enough to end within the history. */
+  readonly options: Readonly<Record<string, number>>;
+}
+
+/** Share of histories with a deployment, and of those with a bad new version. */
+const DEPLOY_SHARE = 0.4;
+const BAD_VERSION_SHARE = 0.4;
+const BAD_BEHAVIOURS = ['crash-on-load', 'corrupt', 'error-rate', 'slow'] as const;
+export const SIM_DEPLOY_OPTIONS: Readonly<Record<string, number>> = Object.freeze({ drainMs: 2000, verifyTimeoutMs: 30_000, watchMs: 5000, canaryMs: 20_000, analysisMs: 10_000, stepMs: 10_000 });
+
+/** A deployment for some histories (drawn from its own fork of the seed), or none. */
+export function deployPlan(rng: Rng, cfg: HistoryConfig = DEFAULT_HISTORY): DeployPlan | undefined {
+  if (rng.next() >= DEPLOY_SHARE) return undefined;
+  const strategy = rng.next() < 0.5 ? 'rolling' : 'canary';
+  const behaviour = rng.next() < BAD_VERSION_SHARE ? rng.pick(BAD_BEHAVIOURS) : 'ok';
+  return { atMs: Math.round(rng.uniform(cfg.warmupMs, cfg.historyMs / 2)), strategy, modelVersion: 'v2', behaviour, options: SIM_DEPLOY_OPTIONS };
+}

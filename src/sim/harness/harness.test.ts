@@ -17,7 +17,7 @@ const at = (r: SeedResult, pattern: RegExp, fromMs = 0): number => Number(r.trac
 describe('the virtual-time harness', () => {
   it('runs a cluster outage through the real control plane: the backup is promoted at once and every invariant holds', async () => {
     const schedule: ScheduledFault[] = [{ faultId: 'f1', kind: 'cluster.outage', target: 'us-east-1/primary', atMs: 20_000, forMs: 30_000 }];
-    const r = await runSeed({ topology, seed: 1, history, schedule, keepTrace: true });
+    const r = await runSeed({ topology, seed: 1, history, schedule, deploy: null, keepTrace: true });
     expect(r.violations).toEqual([]);
     const injected = at(r, / chaos fault\.injected f1/);
     expect(injected).toBe(20_000);
@@ -31,7 +31,7 @@ describe('the virtual-time harness', () => {
 
   it('takes a hung replica out of routing within the detection bound', async () => {
     const schedule: ScheduledFault[] = [{ faultId: 'f1', kind: 'replica.hang', target: 'us-west-2/secondary/1', atMs: 15_000, forMs: 20_000 }];
-    const r = await runSeed({ topology, seed: 2, history, schedule, keepTrace: true });
+    const r = await runSeed({ topology, seed: 2, history, schedule, deploy: null, keepTrace: true });
     expect(r.violations).toEqual([]);
     const removed = at(r, / routing\.removed us-west-2\/secondary\/1/);
     expect(removed - 15_000).toBeGreaterThan(DEFAULT_HEALTH_POLICY.probeTimeoutMs);
@@ -40,7 +40,7 @@ describe('the virtual-time harness', () => {
 
   it('fails a region over in the GLB when its gateway dies, and back when it returns', async () => {
     const schedule: ScheduledFault[] = [{ faultId: 'f1', kind: 'gateway.crash', target: 'us-east-1', atMs: 20_000, forMs: 10_000 }];
-    const r = await runSeed({ topology, seed: 3, history, schedule, keepTrace: true });
+    const r = await runSeed({ topology, seed: 3, history, schedule, deploy: null, keepTrace: true });
     expect(r.violations).toEqual([]);
     const failover = at(r, / glb glb\.failover us-east-1/);
     expect(failover - 20_000).toBeLessThanOrEqual(200);
@@ -53,9 +53,21 @@ describe('the virtual-time harness', () => {
     const targetOf = (kind: string, i: number): string =>
       kind.startsWith('cluster.') ? 'us-west-2/backup' : kind.startsWith('region.') || kind === 'gateway.crash' ? 'us-west-2' : topology.replicas[i % topology.replicas.length]!.id;
     const schedule = kinds.map((kind, i) => ({ faultId: `f${i}`, kind, target: targetOf(kind, i), atMs: 12_000 + i * 3000, forMs: 8000 }));
-    const r = await runSeed({ topology, seed: 4, history, schedule, keepTrace: true });
+    const r = await runSeed({ topology, seed: 4, history, schedule, deploy: null, keepTrace: true });
     expect(r.violations).toEqual([]);
     expect(r.trace!.filter((l) => l.includes(` ${EV.faultHealed} `))).toHaveLength(kinds.length);
+  });
+
+  it('runs the real deploy executor: a good version rolls out, a bad one rolls back, never half-way', async () => {
+    const options = { drainMs: 2000, verifyTimeoutMs: 30_000, watchMs: 5000, canaryMs: 20_000, analysisMs: 10_000, stepMs: 10_000 };
+    const good = await runSeed({ topology, seed: 8, history, schedule: [], deploy: { atMs: 12_000, strategy: 'rolling', modelVersion: 'v2', behaviour: 'ok', options }, keepTrace: true });
+    expect(good.violations).toEqual([]);
+    expect(good.deployState).toBe('succeeded');
+    for (const behaviour of ['corrupt', 'crash-on-load']) {
+      const bad = await runSeed({ topology, seed: 9, history, schedule: [], deploy: { atMs: 12_000, strategy: 'canary', modelVersion: 'v2', behaviour, options }, keepTrace: true });
+      expect(bad.violations, behaviour).toEqual([]);
+      expect(bad.deployState, behaviour).toBe('rolled-back');
+    }
   });
 
   it('gives the same trace for the same seed, and the fast settle gives the strict one', async () => {

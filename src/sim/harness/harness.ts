@@ -20,7 +20,8 @@ import { GlbRegions } from '../../gateway/global/regions.js';
 import { DEFAULT_GLB_CONFIG } from '../../gateway/global/config.js';
 import { EV } from '../../record/event-types.js';
 import { DEFAULT_WORLD_TIMINGS, SimWorld } from './world.js';
-import { DEFAULT_HISTORY, faultHistory, type HistoryConfig } from './fault-history.js';
+import { DEFAULT_HISTORY, deployPlan, faultHistory, type DeployPlan, type HistoryConfig } from './fault-history.js';
+import { DeployController, type DeploymentStatus } from '../../controlplane/deploy/controller.js';
 import { INVARIANTS, SafetyChecks, detectionBoundMs, healthyBoundMs, type Violation } from './invariants.js';
 import { Trace } from './trace.js';
 
@@ -30,6 +31,8 @@ export interface HarnessOptions {
   readonly history?: HistoryConfig;
   /** Run this schedule instead of a random history. */
   readonly schedule?: readonly ScheduledFault[];
+  /** Run this deployment (null: none) instead of the seed's random one. */
+  readonly deploy?: DeployPlan | null;
   /** After the last heal, the service must be back within this long (ms). */
   readonly livenessMs?: number;
   /** Each home region sends a client request this often (ms). */
@@ -54,6 +57,9 @@ export interface RequestTally {
 export interface SeedResult {
   readonly seed: number;
   readonly schedule: readonly ScheduledFault[];
+  readonly deploy?: DeployPlan;
+  /** How the deployment ended (absent: none ran). */
+  readonly deployState?: DeploymentStatus['state'];
   readonly violations: readonly Violation[];
   readonly traceHash: string;
   readonly traceEvents: number;
@@ -65,6 +71,8 @@ export interface SeedResult {
 
 export const DEFAULT_LIVENESS_MS = 60_000;
 export const DEFAULT_REQUEST_INTERVAL_MS = 200;
+/** A deployment still running this long after the last heal has hung (virtual ms). */
+const DEPLOY_END_MAX_MS = 30 * 60_000;
 /** Bound on timer firings of one seed: a run that never goes quiet is a bug, not a hang. */
 const STEPS_MAX = 5_000_000;
 /** Microtask turns that settle a probe's, a check's or a re-admission's continuation. */
@@ -86,6 +94,8 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
   const rng = createRng(opts.seed);
   const trace = new Trace(clock, opts.keepTrace ?? false);
   const schedule = opts.schedule ?? faultHistory(rng.fork('history'), topology, history);
+  const plan = opts.deploy === null ? undefined : (opts.deploy ?? deployPlan(rng.fork('deploy'), history));
+  if (plan) trace.note(`schedule deploy ${plan.strategy} to ${plan.modelVersion} (${plan.behaviour}) at ${plan.atMs}ms`);
   for (const f of schedule) trace.note(`schedule ${f.faultId} ${f.kind} ${f.target} at ${f.atMs}ms for ${f.forMs ?? 'the run'}ms`);
 
   const world = new SimWorld(topology, clock, rng.fork('world'), policy, { ...DEFAULT_WORLD_TIMINGS, modelLoadMs: topology.modelLoadMs ?? 2000 });
@@ -103,6 +113,17 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
   const checkUrl = (r: string): string => `sim-http://gateway/${r}`;
   const glb = new GlbRegions({ regions, check: Object.fromEntries(regions.map((r) => [r, checkUrl(r)])), via: {} }, DEFAULT_GLB_CONFIG, clock, trace.sink('glb'), world.regionCheck((url) => url.slice(checkUrl('').length)));
   const engine = new ChaosEngine({ paths: { home: '/sim', labDir: '/sim/lab', stateFile: '/sim/lab/state.json', lockFile: '/sim/lab.lock', eventsDir: '/sim/lab/events', logsDir: '/sim/lab/logs', procsDir: '/sim/lab/procs' }, topology, clock, effects: world.effects() }, trace.sink('chaos'), clock, undefined, memoryFaultsStore());
+  const deployer = new DeployController({ cp, topology, clock, events: trace.sink('controlplane'), processes: world.deployProcesses(), sampler: world.deploySampler(), agent: world.deployAgent() });
+  let deployment: DeploymentStatus | undefined;
+  if (plan) {
+    clock.setTimer(plan.atMs, () => {
+      try {
+        deployment = deployer.start({ modelVersion: plan.modelVersion, strategy: plan.strategy, behaviour: plan.behaviour, options: plan.options });
+      } catch (err) {
+        trace.note(`deploy refused: ${(err as Error).message}`);
+      }
+    });
+  }
   const detectionMs = detectionBoundMs(policy);
   const checks = new SafetyChecks(topology, world, detectionMs, healthyBoundMs(policy));
 
@@ -193,6 +214,8 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
   let healed = false;
   void engine.stop().then(() => (healed = true));
   await runUntil(Number.MAX_SAFE_INTEGER, () => healed);
+  // a deployment under way ends (rolled out, rolled back or failed) before the liveness window
+  await runUntil(clock.nowMs() + DEPLOY_END_MAX_MS, () => deployment?.state !== 'running');
   const healedAtMs = clock.nowMs();
   await runUntil(healedAtMs + livenessMs);
   const endMs = clock.nowMs();
@@ -216,12 +239,26 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
     if (!glb.available().includes(region)) checks.report(INVARIANTS.recovered, `glb/${region}`, endMs, `the GLB does not send traffic to ${region} ${livenessMs}ms after the last heal`);
   }
 
+  if (deployment) {
+    const d = deployment;
+    const versions = new Set([...cp.registry.replicas.values()].map((e) => e.modelVersion));
+    if (d.state === 'running' || d.state === 'failed') {
+      checks.report(INVARIANTS.deployEnded, d.deployId, endMs, `deployment ${d.deployId} ${d.state === 'running' ? 'never ended' : `failed: ${d.reason}`}; replicas run ${[...versions].join(', ')}`);
+    } else {
+      const want = d.state === 'succeeded' ? d.modelVersion : d.fromVersion;
+      const off = [...cp.registry.replicas.values()].filter((e) => e.modelVersion !== want).map((e) => `${e.id} on ${e.modelVersion || 'nothing'}`);
+      if (off.length > 0) checks.report(INVARIANTS.deployEnded, d.deployId, endMs, `deployment ${d.deployId} ${d.state} but ${off.join(', ')} (every replica should run ${want})`);
+    }
+  }
+  deployer.stop();
   cp.stop();
   glb.close();
   for (const p of pools.values()) p.close();
   return {
     seed: opts.seed,
     schedule,
+    ...(plan ? { deploy: plan } : {}),
+    ...(deployment ? { deployState: deployment.state } : {}),
     violations: checks.violations,
     traceHash: trace.hash(),
     traceEvents: trace.count,

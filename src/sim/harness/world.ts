@@ -16,6 +16,7 @@ import type { ProbeResult, SignalResult } from '../../controlplane/health/prober
 import type { RegionCheck } from '../../gateway/global/regions.js';
 import type { Upstream } from '../../gateway/regional/upstream-pool.js';
 import type { FailureKind } from '../../policy/retry.js';
+import type { DeployAgent, DeployDeps } from '../../controlplane/deploy/executor.js';
 
 /** Timings of the simulated processes, ms. */
 export interface WorldTimings {
@@ -47,6 +48,10 @@ export interface SimReplica {
   /** When the process last died or started to hang (virtual ms); undefined while it answers. */
   deadSinceMs: number | undefined;
   loadedAtMs: number;
+  /** The model version and behaviour it serves, and those a restart starts it on (a deployment pins them). */
+  version: string;
+  behaviour: string;
+  pinned: { version: string; behaviour: string };
   readonly faults: Map<string, AgentFault>;
   requestsTotal: number;
   errorsTotal: number;
@@ -62,6 +67,9 @@ export type Answer = { readonly ok: true; readonly wrong: boolean } | { readonly
 
 const OK: SignalResult = Object.freeze({ ok: true });
 const SLOW_FACTOR_FAILS = 3;
+/** How a bad model version (a deployment's `behaviour`) misbehaves. */
+const BAD_MODEL_ERROR_RATE = 0.5;
+const BAD_MODEL_SLOWDOWN = 5;
 
 export class SimWorld {
   readonly replicas = new Map<string, SimReplica>();
@@ -100,6 +108,9 @@ export class SimWorld {
         alive: false,
         deadSinceMs: 0,
         loadedAtMs: Infinity,
+        version: topology.model.version,
+        behaviour: 'ok',
+        pinned: { version: topology.model.version, behaviour: 'ok' },
         faults: new Map(),
         requestsTotal: 0,
         errorsTotal: 0,
@@ -167,20 +178,29 @@ export class SimWorld {
         r.deadSinceMs = undefined;
         r.faults.clear();
         r.loadedAtMs = startedAt + this.timings.modelLoadMs;
+        r.version = r.pinned.version;
+        r.behaviour = r.pinned.behaviour;
+        if (r.behaviour === 'crash-on-load') this.crashOnLoad(r);
         this.setProcess({ name: `replica/${r.id}`, kind: 'replica', pid: r.pid, subject: r.id, url: r.httpUrl, address: r.address, args: [] });
-        this.cp?.register({ replicaId: r.id, httpUrl: r.httpUrl, agentAddress: r.address, pid: r.pid, modelVersion: this.topology.model.version });
+        this.cp?.register({ replicaId: r.id, httpUrl: r.httpUrl, agentAddress: r.address, pid: r.pid, modelVersion: r.version });
         this.heartbeat(r, r.pid);
         resolve();
       });
     });
   }
 
-  /** Heartbeats while the control plane does not yet count the replica live (a no-op once it does). */
+  /** A model that takes its process down as it loads. */
+  private crashOnLoad(r: SimReplica): void {
+    const pid = r.pid;
+    this.clock.setTimer(Math.max(1, r.loadedAtMs - this.clock.nowMs()), () => {
+      if (r.pid === pid) this.kill(pid);
+    });
+  }
+
+  /** The agent's heartbeat stream: a beat every interval while the process lives. */
   private heartbeat(r: SimReplica, pid: number): void {
     this.clock.setTimer(this.timings.heartbeatMs, () => {
       if (!r.alive || r.pid !== pid || !this.cp) return;
-      const entry = this.cp.registry.get(r.id);
-      if (entry?.signals.liveness.health === 'healthy') return;
       this.cp.heartbeat(r.id);
       this.heartbeat(r, pid);
     });
@@ -296,21 +316,22 @@ export class SimWorld {
 
   private hungProbe(r: SimReplica): ProbeResult {
     const timeout: SignalResult = { ok: false, reason: `no answer within ${this.policy.probeTimeoutMs}ms` };
-    return { gpu: OK, model: OK, inference: timeout, latency: timeout, errors: OK, modelVersion: this.topology.model.version, counters: { requestsTotal: r.requestsTotal, errorsTotal: r.errorsTotal } };
+    return { gpu: OK, model: OK, inference: timeout, latency: timeout, errors: OK, modelVersion: r.version, counters: { requestsTotal: r.requestsTotal, errorsTotal: r.errorsTotal } };
   }
 
   private probeOf(r: SimReplica): ProbeResult {
     const kinds = new Map([...r.faults.values()].map((f) => [f.kind, f]));
     const loading = this.clock.nowMs() < r.loadedAtMs;
-    const errorRate = kinds.get('replica.error-rate');
-    const slow = kinds.get('replica.slow');
+    const errorRate = kinds.get('replica.error-rate')?.probability ?? (r.behaviour === 'error-rate' ? BAD_MODEL_ERROR_RATE : 0);
+    const slow = kinds.get('replica.slow')?.factor ?? (r.behaviour === 'slow' ? BAD_MODEL_SLOWDOWN : 1);
+    const corrupt = kinds.has('model.corrupt') || r.behaviour === 'corrupt';
     return {
       gpu: kinds.has('gpu.xid') ? { ok: false, reason: 'GPU Xid 79: fallen off the bus', immediate: true } : OK,
       model: loading ? { ok: false, reason: 'model loading' } : OK,
-      inference: loading ? { ok: false, reason: 'model loading' } : kinds.has('model.corrupt') ? { ok: false, reason: 'wrong answer to the known-answer probe', immediate: true } : OK,
-      latency: slow && slow.factor >= SLOW_FACTOR_FAILS ? { ok: false, reason: `probe took ${slow.factor}x its usual time` } : OK,
-      errors: errorRate && errorRate.probability > this.policy.errorRatioMax ? { ok: false, reason: `error ratio ${errorRate.probability}` } : OK,
-      modelVersion: this.topology.model.version,
+      inference: loading ? { ok: false, reason: 'model loading' } : corrupt ? { ok: false, reason: 'wrong answer to the known-answer probe', immediate: true } : OK,
+      latency: slow >= SLOW_FACTOR_FAILS ? { ok: false, reason: `probe took ${slow}x its usual time` } : OK,
+      errors: errorRate > this.policy.errorRatioMax ? { ok: false, reason: `error ratio ${errorRate}` } : OK,
+      modelVersion: r.version,
       draining: false,
       counters: { requestsTotal: r.requestsTotal, errorsTotal: r.errorsTotal },
     };
@@ -389,6 +410,82 @@ export class SimWorld {
       if (f.kind === 'replica.stream-cut') return fail('cut', 'stream cut mid-answer');
       if (f.kind === 'model.corrupt') wrong = true;
     }
-    return { ok: true, wrong };
+    if (r.behaviour === 'error-rate' && this.rng.next() < BAD_MODEL_ERROR_RATE) return fail('status', '500 bad model version');
+    return { ok: true, wrong: wrong || r.behaviour === 'corrupt' };
+  }
+
+  /** The deployment's agent calls: bounded drains, model loads that take the model's load time. */
+  deployAgent(): DeployAgent {
+    const drain: DeployAgent['drain'] = (address, timeoutMs) => {
+      const r = this.agent(address);
+      const hung = r.deadSinceMs !== undefined;
+      const ms = hung ? timeoutMs : Math.min(timeoutMs, Math.floor(this.rng.next() * this.timings.drainMaxMs));
+      return new Promise((resolve) =>
+        this.clock.setTimer(ms, () => {
+          this.edgeCalls += 1;
+          resolve({ inFlight: hung ? 1 : 0, drained: !hung, waitedMs: ms });
+        }),
+      );
+    };
+    const loadModel: DeployAgent['loadModel'] = (address, version, behaviour) => {
+      const r = this.agent(address);
+      const pid = r.pid;
+      r.loadedAtMs = this.clock.nowMs() + this.timings.modelLoadMs;
+      return new Promise((resolve, reject) =>
+        this.clock.setTimer(this.timings.modelLoadMs, () => {
+          this.edgeCalls += 1;
+          this.version += 1;
+          if (r.pid !== pid || !r.alive) return reject(new Error(`load at ${address} failed: 14 UNAVAILABLE: the process exited`));
+          if (behaviour === 'crash-on-load') {
+            this.kill(pid);
+            return reject(new Error(`load at ${address} failed: 14 UNAVAILABLE: the process exited`));
+          }
+          r.version = version;
+          r.behaviour = behaviour;
+          resolve({ loaded: true, modelVersion: version, loadMs: this.timings.modelLoadMs, error: '' });
+        }),
+      );
+    };
+    return { drain, undrain: async (address) => (this.agent(address), { inFlight: 0, drained: false, waitedMs: 0 }), loadModel };
+  }
+
+  /** The deployment's process control over simulated replicas. */
+  deployProcesses(): DeployDeps['processes'] {
+    return {
+      spawn: () => {
+        throw new Error('the simulator does not start replicas outside the topology');
+      },
+      restart: async (id, version, behaviour) => {
+        const r = this.replicas.get(id);
+        if (!r) throw new Error(`no replica ${id}`);
+        r.pinned = { version, behaviour };
+        if (r.alive) this.kill(r.pid);
+        await this.startReplica(r);
+        return r.pid;
+      },
+      pin: (id, version, behaviour) => {
+        const r = this.replicas.get(id);
+        if (r) r.pinned = { version, behaviour };
+      },
+      isGone: (id) => this.replicas.get(id)?.alive === false,
+      stop: async (id) => {
+        const r = this.replicas.get(id);
+        if (r?.alive) this.kill(r.pid);
+      },
+    };
+  }
+
+  /** The deployment's own sampling client: checks a replica's answer against the version it should run. */
+  deploySampler(): DeployDeps['sampler'] {
+    return {
+      sample: (httpUrl, version) => {
+        const r = [...this.replicas.values()].find((x) => x.httpUrl === httpUrl);
+        if (!r || !this.answers(r)) return Promise.resolve({ ok: false, correct: null });
+        const a = this.answer(r.id);
+        if (!a.ok) return Promise.resolve({ ok: false, correct: null });
+        const slow = r.behaviour === 'slow' ? BAD_MODEL_SLOWDOWN : 1;
+        return Promise.resolve({ ok: true, correct: !a.wrong && r.version === version, ttftMs: 80 * slow, itlMs: 15 * slow });
+      },
+    };
   }
 }
