@@ -125,7 +125,7 @@ export class SimWorld {
   /** Connects the world to the control plane it registers with, and starts every process. */
   start(cp: ControlPlane): void {
     this.cp = cp;
-    for (const g of this.gateways.values()) this.startGateway(g);
+    for (const g of this.gateways.values()) void this.startGateway(g);
     for (const r of this.replicas.values()) void this.startReplica(r);
   }
 
