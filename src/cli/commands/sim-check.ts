@@ -5,12 +5,23 @@ import type { Topology } from '../../config/topology.js';
 import { runSeed } from '../../sim/harness/harness.js';
 import { sweep } from '../../sim/harness/sweep.js';
 import { realClock } from '../../core/clock.js';
+import { HalabError } from '../../core/errors.js';
+import { FAILOVER_POLICIES } from '../../sim/harness/broken-policies.js';
+import type { stepFailover } from '../../policy/failover.js';
+
+/** The failover policy named on the command line (`live`, or a deliberately broken one). */
+export function failoverPolicy(name: string): typeof stepFailover {
+  const step = FAILOVER_POLICIES[name];
+  if (!step) throw new HalabError('USAGE', `--failover-policy must be one of ${Object.keys(FAILOVER_POLICIES).join(', ')}, got "${name}"`);
+  return step;
+}
 
 const line = (s = ''): void => void process.stdout.write(s + '\n');
 
-export async function checkCommand(topology: Topology, opts: { seeds: number; firstSeed: number; json: boolean }): Promise<void> {
+export async function checkCommand(topology: Topology, opts: { seeds: number; firstSeed: number; json: boolean; policy: string }): Promise<void> {
+  const failoverStep = failoverPolicy(opts.policy);
   const t0 = realClock.monoMs();
-  const result = await sweep({ topology, seeds: opts.seeds, firstSeed: opts.firstSeed });
+  const result = await sweep({ topology, seeds: opts.seeds, firstSeed: opts.firstSeed, failoverStep });
   const wallS = (realClock.monoMs() - t0) / 1000;
   if (result.violations.length > 0) process.exitCode = EXIT.failed;
   if (opts.json) return line(JSON.stringify({ ...result, wallS }, null, 2));
@@ -19,11 +30,11 @@ export async function checkCommand(topology: Topology, opts: { seeds: number; fi
   line(`client requests: ${result.requests.served}/${result.requests.total} served, ${result.requests.failed} failed, ${result.requests.wrong} wrong answers`);
   for (const v of result.violations) line(`VIOLATED ${v.check} (seed ${v.seed}, t=${v.atMs}ms): ${v.message}`);
   if (result.violations.length === 0) line('every invariant held on every seed');
-  else line(`replay one with: halab simulate ${topology.file} --replay <seed>`);
+  else line(`replay one with: halab simulate ${topology.file} --replay <seed>${opts.policy !== 'live' ? ` --failover-policy ${opts.policy}` : ''}`);
 }
 
-export async function replayCommand(topology: Topology, seed: number, json: boolean): Promise<void> {
-  const r = await runSeed({ topology, seed, keepTrace: true });
+export async function replayCommand(topology: Topology, seed: number, json: boolean, policy: string): Promise<void> {
+  const r = await runSeed({ topology, seed, keepTrace: true, failoverStep: failoverPolicy(policy) });
   if (r.violations.length > 0) process.exitCode = EXIT.failed;
   if (json) return line(JSON.stringify(r, null, 2));
   for (const l of r.trace ?? []) line(l);

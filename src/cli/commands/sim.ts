@@ -107,10 +107,11 @@ export function registerSimulate(program: Command): void {
     .option('--seeds <n>', 'with --check: how many seeds (one fault history each)', '200')
     .option('--first-seed <n>', 'with --check: the first seed', '1')
     .option('--replay <seed>', 'run one seed through the virtual-time harness and print every decision')
+    .option('--failover-policy <name>', 'with --check/--replay: live, or never-promote (a deliberately broken policy the checks must catch)', 'live')
     .option('--json', 'print JSON')
-    .action(async (file: string, opts: { years: string; seed: string; failureModel?: string; transients: boolean; impacts?: string[]; rates?: string; json?: boolean; check?: boolean; seeds: string; firstSeed: string; replay?: string }) => {
-      if (opts.replay !== undefined) return replayCommand(loadTopology(file), int(opts.replay, '--replay'), opts.json ?? false);
-      if (opts.check) return checkCommand(loadTopology(file), { seeds: int(opts.seeds, '--seeds', 1), firstSeed: int(opts.firstSeed, '--first-seed'), json: opts.json ?? false });
+    .action(async (file: string, opts: { years: string; seed: string; failureModel?: string; transients: boolean; impacts?: string[]; rates?: string; json?: boolean; check?: boolean; seeds: string; firstSeed: string; replay?: string; failoverPolicy: string }) => {
+      if (opts.replay !== undefined) return replayCommand(loadTopology(file), int(opts.replay, '--replay'), opts.json ?? false, opts.failoverPolicy);
+      if (opts.check) return checkCommand(loadTopology(file), { seeds: int(opts.seeds, '--seeds', 1), firstSeed: int(opts.firstSeed, '--first-seed'), json: opts.json ?? false, policy: opts.failoverPolicy });
       const topology = simTopology(loadTopology(file));
       const fm = failureModelFor(opts, file);
       if (opts.impacts) {

@@ -213,12 +213,27 @@ export class DeployController {
     } catch (err) {
       outcome = { state: 'failed', reason: `deployment error: ${errorMessage(err)}` };
     }
+    // replicas the deployment skipped while they were down still want the new version: after a
+    // rollback (or a failure) they must come back on the old one, not move the fleet half-way
+    // (one a reconcile already moved to the new version while the rollback ran is moved back)
+    const strays: string[] = [];
+    if (outcome.state !== 'succeeded') {
+      for (const [id, want] of this.desired) {
+        if (want.version !== req.modelVersion) continue;
+        this.setDesired(id, status.fromVersion, 'ok');
+        strays.push(id);
+      }
+    }
     status.state = outcome.state;
     status.reason = outcome.reason;
     status.endedAtMs = this.opts.clock.nowMs();
     this.running = undefined;
     const versions = Object.fromEntries([...this.opts.cp.registry.replicas.values()].map((e) => [e.id, e.modelVersion]));
     this.record(status, `deploy.${outcome.state}`, status.deployId, outcome.reason, { durationMs: Math.round(status.endedAtMs - status.startedAtMs), versions });
+    for (const id of strays) {
+      const e = this.opts.cp.registry.get(id);
+      if (e?.connected) this.onRegistered(id, e.modelVersion);
+    }
   }
 
   /** A replica registered: bring it to its desired version when it runs another one. */

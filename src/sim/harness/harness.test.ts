@@ -7,7 +7,7 @@ import { runSeed, type SeedResult } from './harness.js';
 import { sweep } from './sweep.js';
 import { INVARIANTS, detectionBoundMs } from './invariants.js';
 import { neverPromote } from './broken-policies.js';
-import { SIM_FAULT_KINDS } from './fault-history.js';
+import { SIM_DEPLOY_OPTIONS, SIM_FAULT_KINDS } from './fault-history.js';
 
 const topology = loadTopology('cluster/two-region.yaml');
 const history = { warmupMs: 10_000, historyMs: 60_000, faultsMax: 3, faultMinMs: 2_000, faultMaxMs: 30_000 };
@@ -68,6 +68,18 @@ describe('the virtual-time harness', () => {
       expect(bad.violations, behaviour).toEqual([]);
       expect(bad.deployState, behaviour).toBe('rolled-back');
     }
+  });
+
+  it('brings replicas a rolled-back deployment skipped (they were down) back on the old version (sweep seed 113)', async () => {
+    const schedule: ScheduledFault[] = [
+      { faultId: 'f4', kind: 'cluster.outage', target: 'us-west-2/backup', atMs: 13_656, forMs: 59_882 },
+      { faultId: 'f3', kind: 'cluster.outage', target: 'us-west-2/secondary', atMs: 62_105, forMs: 10_538 },
+    ];
+    const plan = { atMs: 10_078, strategy: 'rolling' as const, modelVersion: 'v2', behaviour: 'ok', options: SIM_DEPLOY_OPTIONS };
+    const r = await runSeed({ topology, seed: 113, history: { ...history, historyMs: 120_000 }, schedule, deploy: plan, keepTrace: true });
+    expect(r.trace!.some((l) => /deploy\.replica-skipped us-west-2\/backup\/0/.test(l))).toBe(true);
+    expect(r.deployState).toBe('rolled-back');
+    expect(r.violations).toEqual([]);
   });
 
   it('gives the same trace for the same seed, and the fast settle gives the strict one', async () => {
