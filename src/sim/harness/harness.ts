@@ -5,7 +5,7 @@
 // timer; after each instant the real code's promise continuations run to completion and the
 // safety invariants are checked. Then every fault heals and the liveness window checks that the
 // service came back. Same seed, same trace.
-import { VirtualClock, settleMicrotasks } from '../../core/clock.js';
+import { VirtualClock, settleMicrotasks, type Clock } from '../../core/clock.js';
 import { createRng } from '../../core/rng.js';
 import type { Topology } from '../../config/topology.js';
 import { DEFAULT_HEALTH_POLICY, type HealthPolicyConfig } from '../../policy/health.js';
@@ -113,10 +113,27 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
   const checkUrl = (r: string): string => `sim-http://gateway/${r}`;
   const glb = new GlbRegions({ regions, check: Object.fromEntries(regions.map((r) => [r, checkUrl(r)])), via: {} }, DEFAULT_GLB_CONFIG, clock, trace.sink('glb'), world.regionCheck((url) => url.slice(checkUrl('').length)));
   const engine = new ChaosEngine({ paths: { home: '/sim', labDir: '/sim/lab', stateFile: '/sim/lab/state.json', lockFile: '/sim/lab.lock', eventsDir: '/sim/lab/events', logsDir: '/sim/lab/logs', procsDir: '/sim/lab/procs' }, topology, clock, effects: world.effects() }, trace.sink('chaos'), clock, undefined, memoryFaultsStore());
-  const deployer = new DeployController({ cp, topology, clock, events: trace.sink('controlplane'), processes: world.deployProcesses(), sampler: world.deploySampler(), agent: world.deployAgent() });
+  // the deployment's steps are long promise chains woken by its own sleeps and timers: each wake-up
+  // counts as edge activity, so the instant settles fully
+  const deployClock: Clock = {
+    nowMs: () => clock.nowMs(),
+    monoMs: () => clock.monoMs(),
+    setTimer: (ms, fn) =>
+      clock.setTimer(ms, () => {
+        world.edgeCalls += 1;
+        fn();
+      }),
+    sleep: (ms, signal) => sleepCounted(ms, signal),
+  };
+  const sleepCounted = (ms: number, signal?: AbortSignal): Promise<void> =>
+    clock.sleep(ms, signal).finally(() => {
+      world.edgeCalls += 1;
+    });
+  const deployer = new DeployController({ cp, topology, clock: deployClock, events: trace.sink('controlplane'), processes: world.deployProcesses(), sampler: world.deploySampler(), agent: world.deployAgent() });
   let deployment: DeploymentStatus | undefined;
   if (plan) {
     clock.setTimer(plan.atMs, () => {
+      world.edgeCalls += 1;
       try {
         deployment = deployer.start({ modelVersion: plan.modelVersion, strategy: plan.strategy, behaviour: plan.behaviour, options: plan.options });
       } catch (err) {

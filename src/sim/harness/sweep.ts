@@ -1,6 +1,7 @@
 // The seed sweep: many short randomized fault histories through the harness, each violated
 // invariant reported with the seed that reproduces it. Every `recheckEvery`-th seed runs twice and
-// its two traces must hash the same (same seed → same trace).
+// its two traces must hash the same (same seed → same trace; the second run settles every instant
+// fully, so this also checks the harness's fast settle).
 import type { Topology } from '../../config/topology.js';
 import { runSeed, type HarnessOptions, type RequestTally, type SeedResult } from './harness.js';
 import { INVARIANTS, type Violation } from './invariants.js';
@@ -45,7 +46,8 @@ export async function sweep(opts: SweepOptions): Promise<SweepResult> {
     for (const k of ['total', 'served', 'failed', 'wrong'] as const) requests[k] += r.requests[k];
     for (const v of r.violations) violations.push({ ...v, seed });
     if (recheck > 0 && i % recheck === 0) {
-      const again = await runSeed({ ...opts, seed });
+      // the rerun also settles the event loop fully after every instant: the fast path must agree
+      const again = await runSeed({ ...opts, seed, strictSettle: true });
       if (again.traceHash !== r.traceHash) {
         violations.push({ seed, check: INVARIANTS.sameTrace, atMs: 0, message: `seed ${seed} gave two traces (${r.traceHash} then ${again.traceHash})` });
       }
