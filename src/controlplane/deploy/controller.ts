@@ -264,6 +264,11 @@ export class DeployController {
     void this.drive(policy, this.executor(status, cfg))
       .then((o) => this.opts.events.emit(o.state === 'succeeded' ? 'deploy.reconciled' : 'deploy.reconcile-failed', id, o.reason, { desired: want.version }))
       .catch((err) => this.opts.events.emit('deploy.reconcile-failed', id, errorMessage(err)))
-      .finally(() => this.reconciling.delete(id));
+      .finally(() => {
+        // a reconcile that failed half-way (the replica died while held) must not keep it out of
+        // routing for good: from here its health alone decides
+        this.opts.cp.setHeld(id, false);
+        this.reconciling.delete(id);
+      });
   }
 }

@@ -82,6 +82,18 @@ describe('the virtual-time harness', () => {
     expect(r.violations).toEqual([]);
   });
 
+  it('releases the hold of a reconcile that failed because its replica died (sweep seed 2820)', async () => {
+    const schedule: ScheduledFault[] = [
+      { faultId: 'f3', kind: 'cluster.outage', target: 'us-east-1/primary', atMs: 14_031, forMs: 55_923 },
+      { faultId: 'f1', kind: 'gpu.xid', target: 'us-west-2/secondary/3', atMs: 55_438, forMs: 9059 },
+      { faultId: 'f2', kind: 'cluster.outage', target: 'us-east-1/primary', atMs: 77_415, forMs: 6279 },
+    ];
+    const plan = { atMs: 41_667, strategy: 'rolling' as const, modelVersion: 'v2', behaviour: 'slow', options: SIM_DEPLOY_OPTIONS };
+    const r = await runSeed({ topology, seed: 2820, history: { ...history, historyMs: 120_000 }, schedule, deploy: plan, keepTrace: true });
+    expect(r.trace!.some((l) => / deploy\.reconcile-failed us-east-1\/primary\/0/.test(l))).toBe(true);
+    expect(r.violations).toEqual([]);
+  });
+
   it('gives the same trace for the same seed, and the fast settle gives the strict one', async () => {
     for (const seed of [5, 6]) {
       const a = await runSeed({ topology, seed, history });
