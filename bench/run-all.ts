@@ -7,6 +7,7 @@ import { benchLabAuth } from './lab-auth.js';
 import { benchFidelity } from './fidelity.js';
 import { benchGatePower } from './gate-power.js';
 import { benchEntrypointCapacity } from './entrypoint-capacity.js';
+import { benchVoprSweep } from './vopr-sweep.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'sim-years': () => benchSimYears(),
@@ -17,6 +18,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   fidelity: () => benchFidelity(),
   'gate-power': () => benchGatePower(),
   'entrypoint-capacity': () => benchEntrypointCapacity(),
+  'vopr-sweep': () => benchVoprSweep(),
 };
 
 const wanted = process.argv.slice(2);

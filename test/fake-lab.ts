@@ -44,6 +44,7 @@ export interface FakeLab {
  */
 export function fakeLab(opts: { failAt?: number; failing?: readonly string[]; topology?: Topology; state?: LabState } = {}): FakeLab {
   const calls: string[] = [];
+  const killed = new Set<number>();
   let actions = 0;
   const act = (call: string): void => {
     calls.push(call);
@@ -56,8 +57,11 @@ export function fakeLab(opts: { failAt?: number; failing?: readonly string[]; to
   const state = opts.state ?? labState();
   const effects: Effects = {
     labState: () => state,
-    kill: (pid) => act(`kill ${state.processes.find((p) => p.pid === pid)?.name ?? pid}`),
-    isAlive: () => false,
+    kill: (pid) => {
+      killed.add(pid);
+      act(`kill ${state.processes.find((p) => p.pid === pid)?.name ?? pid}`);
+    },
+    isAlive: (pid) => !killed.has(pid),
     restart: async (_paths, name) => undo(`restart ${name}`),
     agentInject: async (address, spec) => act(`agent-inject ${spec.kind} ${address}`),
     agentClear: async (address, faultId) => undo(`agent-clear ${faultId} ${address}`),

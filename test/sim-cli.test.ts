@@ -33,4 +33,21 @@ describe('availability, simulate and plan', () => {
       expect(r.stderr).toMatch(/^halab: /);
     }
   });
+
+  it('sweeps seeds through the virtual-time harness, and replays a broken policy\'s violation from its seed', async () => {
+    const ok = await halab(home, ['simulate', '--check', '--seeds', '3']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^3 seeds \(1\.\.3\) of cluster\/two-region\.yaml/);
+    expect(ok.stdout).toMatch(/every invariant held on every seed/);
+    const broken = await halab(home, ['simulate', '--check', '--seeds', '20', '--failover-policy', 'never-promote']);
+    expect(broken.code).toBe(1);
+    const m = /VIOLATED healthy-standby-serves \(seed (\d+), t=(\d+)ms\): (.*)/.exec(broken.stdout);
+    expect(m, broken.stdout).not.toBeNull();
+    const replay = await halab(home, ['simulate', '--replay', m![1]!, '--failover-policy', 'never-promote']);
+    expect(replay.code).toBe(1);
+    expect(replay.stdout).toContain(`VIOLATED healthy-standby-serves (t=${m![2]}ms): ${m![3]}`);
+    expect(replay.stdout).toMatch(/chaos fault\.injected/);
+    expect((await halab(home, ['simulate', '--check', '--failover-policy', 'nope'])).code).toBe(2);
+  }, 120_000);
 });
+

@@ -25,6 +25,14 @@ export interface ScheduledFault {
   readonly params?: FaultParams;
 }
 
+/** Where active faults are kept for `halab heal` (the lab directory's faults.json by default). */
+export interface FaultsStore {
+  read(labDir: string): ActiveFault[];
+  write(labDir: string, faults: readonly ActiveFault[]): void;
+}
+
+const fileFaultsStore: FaultsStore = { read: readFaults, write: writeFaults };
+
 export class ChaosEngine {
   private readonly active = new Map<string, ActiveFault>();
   private readonly timers: TimerHandle[] = [];
@@ -39,6 +47,7 @@ export class ChaosEngine {
     private readonly events: EventSink,
     private readonly clock: Clock,
     private readonly onChange?: () => void,
+    private readonly store: FaultsStore = fileFaultsStore,
   ) {}
 
   /** Schedules every fault relative to now. Returns at once. */
@@ -105,7 +114,7 @@ export class ChaosEngine {
   }
 
   private persist(): void {
-    const others = readFaults(this.ctx.paths.labDir).filter((f) => !this.mine.has(f.id));
-    writeFaults(this.ctx.paths.labDir, [...others, ...this.active.values()]);
+    const others = this.store.read(this.ctx.paths.labDir).filter((f) => !this.mine.has(f.id));
+    this.store.write(this.ctx.paths.labDir, [...others, ...this.active.values()]);
   }
 }

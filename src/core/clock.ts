@@ -130,11 +130,16 @@ export class VirtualClock implements Clock {
   sleep(delayMs: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const handle = this.setTimer(delayMs, resolve);
-      signal?.addEventListener('abort', () => {
+      // the listener goes when the timer fires: a long-lived signal must not collect one per sleep
+      const onAbort = (): void => {
         handle.cancel();
-        reject(signal.reason);
-      }, { once: true });
+        reject(signal?.reason);
+      };
+      const handle = this.setTimer(delayMs, () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -202,4 +207,13 @@ export class VirtualClock implements Clock {
     }
     return top;
   }
+}
+
+/**
+ * Resolves once every promise continuation queued so far has run (the next turn of the event
+ * loop): the virtual-time harness calls it after firing timers so that the real code's async
+ * steps finish at the virtual instant they belong to.
+ */
+export function settleMicrotasks(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

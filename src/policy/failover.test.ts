@@ -44,6 +44,25 @@ describe('stepFailover', () => {
     expect(drained.decisions[1]!.data).toMatchObject({ inFlight: 2, drained: false, failed: ['r/p/1'] });
   });
 
+  it('hands a failed active cluster over to a cluster that recovers in the same step (sweep seed 1719)', () => {
+    const failed = stepFailover([c('r/p', 'primary', 1, 4), c('r/b', 'backup', 2, 2)], healthyStart(), 1000, cfg);
+    const rec = drainFinished(failed.state, 'r/p', { inFlight: 0, waitedMs: 0, failed: [] }, 1000, cfg);
+    const bothDown = stepFailover([c('r/p', 'primary', 0, 4), c('r/b', 'backup', 0, 2)], rec.state, 2000, cfg);
+    expect([...servingClusters(bothDown.state)]).toEqual(['r/b']);
+    const back = stepFailover([c('r/p', 'primary', 2, 4), c('r/b', 'backup', 0, 2)], bothDown.state, 3000, cfg);
+    expect([...servingClusters(back.state)]).toEqual(['r/p']);
+    expect(types(back)).toEqual(['cluster.recovered r/p', 'cluster.standby r/p', 'cluster.failed r/b', 'cluster.promoted r/p', 'cluster.draining r/b']);
+  });
+
+  it("wakes for a recovered primary's failback even when another region's backup has stood by since the start", () => {
+    const start = stepFailover([c('r/p', 'primary', 4, 4), c('r/b', 'backup', 2, 2), c('s/p', 'primary', 4, 4), c('s/b', 'backup', 2, 2)], initialFailoverState([c('r/p', 'primary', 0, 4), c('r/b', 'backup', 0, 2), c('s/p', 'primary', 0, 4), c('s/b', 'backup', 0, 2)], 0), 0, cfg);
+    const failed = stepFailover([c('r/p', 'primary', 0, 4), c('r/b', 'backup', 2, 2), c('s/p', 'primary', 4, 4), c('s/b', 'backup', 2, 2)], start.state, 60_000, cfg);
+    const rec = drainFinished(failed.state, 'r/p', { inFlight: 0, waitedMs: 0, failed: [] }, 60_100, cfg);
+    const standby = stepFailover([c('r/p', 'primary', 4, 4), c('r/b', 'backup', 2, 2), c('s/p', 'primary', 4, 4), c('s/b', 'backup', 2, 2)], rec.state, 90_000, cfg);
+    // s/b's hold ran out at 10 s; as the earliest time it would leave no wake-up at all after 90 s
+    expect(nextWakeMs(standby.state, cfg, 90_000)).toBe(100_000);
+  });
+
   it('fails back to the primary by a drain-first switchover after the hold time, or never when off', () => {
     const failed = stepFailover([c('r/p', 'primary', 0, 4), c('r/b', 'backup', 2, 2)], healthyStart(), 1000, cfg);
     const rec = drainFinished(failed.state, 'r/p', { inFlight: 0, waitedMs: 0, failed: [] }, 1000, cfg);

@@ -131,6 +131,16 @@ export function stepFailover(clusters: readonly ClusterHealth[], prev: FailoverS
       inRegion
         .filter((c) => get(c.id).phase === 'standby' && clusterOk(c))
         .sort((a, b) => (a.role === b.role ? b.healthy - a.healthy : a.role === 'primary' ? -1 : 1));
+    // Recovering clusters that are healthy again stand by — first, so that a failed active cluster
+    // can hand over to one in this same step rather than at some later, unrelated change.
+    for (const c of inRegion) {
+      if (get(c.id).phase === 'recovering' && clusterOk(c)) {
+        set(c.id, { phase: 'standby' });
+        decisions.push({ type: 'cluster.recovered', cluster: c.id, reason: describe(c) });
+        decisions.push({ type: 'cluster.standby', cluster: c.id, reason: 'returned as the standby cluster' });
+        actions.push({ type: 'undrain', cluster: c.id });
+      }
+    }
     // Failed active clusters hand over to the best healthy standby.
     for (const c of inRegion) {
       const s = get(c.id);
@@ -156,15 +166,6 @@ export function stepFailover(clusters: readonly ClusterHealth[], prev: FailoverS
         set(c.id, { phase: 'recovering' });
         decisions.push({ type: 'cluster.drained', cluster: c.id, reason: 'drain bound reached without a report', data: { inFlight: null, waitedMs: nowMs - s.sinceMs, bounded: true, drained: false } });
         decisions.push({ type: 'cluster.recovering', cluster: c.id, reason: 'waiting for its replicas to be healthy again' });
-      }
-    }
-    // Recovering clusters that are healthy again stand by.
-    for (const c of inRegion) {
-      if (get(c.id).phase === 'recovering' && clusterOk(c)) {
-        set(c.id, { phase: 'standby' });
-        decisions.push({ type: 'cluster.recovered', cluster: c.id, reason: describe(c) });
-        decisions.push({ type: 'cluster.standby', cluster: c.id, reason: 'returned as the standby cluster' });
-        actions.push({ type: 'undrain', cluster: c.id });
       }
     }
     // Planned failback: a primary standing by and healthy long enough replaces an active backup.
@@ -202,12 +203,18 @@ export function drainFinished(prev: FailoverState, cluster: string, result: Drai
   return { state: { clusters: next }, decisions, actions: [] };
 }
 
-/** When the policy needs to look again without any health change (failback hold time, drain bound). */
-export function nextWakeMs(state: FailoverState, cfg: FailoverConfig): number | undefined {
+/**
+ * When the policy needs to look again without any health change (failback hold time, drain
+ * bound): the earliest such time after `nowMs`. Times already past were looked at by the step
+ * just run; taking them as the earliest would hide the ones still to come (a backup standing by
+ * since the start would hide a recovered primary's failback time).
+ */
+export function nextWakeMs(state: FailoverState, cfg: FailoverConfig, nowMs = -Infinity): number | undefined {
   const times: number[] = [];
   for (const s of state.clusters.values()) {
     if (s.phase === 'draining') times.push(s.sinceMs + cfg.drainTimeoutMs + 1000);
     if (s.phase === 'standby' && cfg.failbackAfterMs !== null) times.push(s.sinceMs + cfg.failbackAfterMs);
   }
-  return times.length ? Math.min(...times) : undefined;
+  const future = times.filter((t) => t > nowMs);
+  return future.length ? Math.min(...future) : undefined;
 }

@@ -87,3 +87,16 @@ describe('capacity planning and annualizing', () => {
     expect(() => readImpacts([join(dir, 'missing')])).toThrow(/report\.json is missing/);
   });
 });
+
+describe('the year simulator counts what the policy serves', () => {
+  it('a failover policy that never promotes a standby lowers the simulated nines', async () => {
+    const { neverPromote } = await import('./harness/broken-policies.js');
+    const { loadTopology } = await import('../config/topology.js');
+    const { simTopology } = await import('./model.js');
+    const topology = simTopology(loadTopology('cluster/two-region.yaml'));
+    const live = simulate({ topology, failureModel: DEFAULT_FAILURE_MODEL }, 300, 11).summary;
+    const broken = simulate({ topology, failureModel: DEFAULT_FAILURE_MODEL, failoverStep: neverPromote }, 300, 11).summary;
+    expect(broken.availability.mean).toBeLessThan(live.availability.mean);
+    expect(broken.outagesPerYear).toBeGreaterThan(live.outagesPerYear);
+  });
+});

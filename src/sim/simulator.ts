@@ -1,12 +1,17 @@
 // A discrete-event simulator of the service over years, on a VirtualClock (one event queue ordered
 // by time and sequence) and one seeded Rng. Components fail and are repaired; the live control
-// plane's failover policy decides promotions; the live health policy gives each failure's detection time. Time only
-// moves from event to event, so healthy hours cost nothing.
+// plane's failover policy decides which clusters serve, and the service counts as up only while
+// the global load balancer's region choice finds a region whose *serving* clusters can carry the
+// traffic — what the policy actually serves, not whether some cluster somewhere is healthy. The
+// live health policy gives each failure's detection time (its client-visible transient). Time only
+// moves from event to event, so healthy hours cost nothing. The virtual-time harness
+// (src/sim/harness/) runs the whole real control plane for minutes; this runs its policies for years.
 import { VirtualClock } from '../core/clock.js';
 import type { Rng } from '../core/rng.js';
 import { createRng } from '../core/rng.js';
 import { DEFAULT_HEALTH_POLICY, type HealthPolicyConfig } from '../policy/health.js';
 import { DEFAULT_FAILOVER_CONFIG, drainFinished, initialFailoverState, servingClusters, stepFailover, type FailoverState } from '../policy/failover.js';
+import { initialRegionState, preferredTargets, type RegionState } from '../policy/region-choice.js';
 import { HOURS_PER_YEAR } from './conversions.js';
 import { detectionMs, type FailureSignature } from './detection.js';
 import { gpuFailuresPerYear, type FailureModel } from './failure-model.js';
@@ -30,6 +35,8 @@ export interface SimOptions {
   readonly policy?: HealthPolicyConfig;
   /** Count the detection + failover seconds of failures that carried traffic (default true). */
   readonly failoverTransients?: boolean;
+  /** The failover policy's step (the live one by default; a test swaps in a broken one). */
+  readonly failoverStep?: typeof stepFailover;
   /** Leave out components for exact comparisons with analytical models. */
   readonly include?: Partial<Record<'gpu' | 'replicaSoftware' | 'cluster' | 'region' | 'badDeploy', boolean>>;
 }
@@ -67,6 +74,9 @@ export function simulateYear(opts: SimOptions, rng: Rng): YearResult {
   const policy = opts.policy ?? DEFAULT_HEALTH_POLICY;
   const include = { gpu: true, replicaSoftware: true, cluster: true, region: true, badDeploy: true, ...opts.include };
   const transients = opts.failoverTransients ?? true;
+  const stepPolicy = opts.failoverStep ?? stepFailover;
+  /** Bound on policy steps per event: the live edge re-steps on every change until nothing moves. */
+  const stepsPerEventMax = 8;
   const clock = new VirtualClock(0);
 
   // state: per replica count of active failures (hardware and software can overlap)
@@ -95,19 +105,28 @@ export function simulateYear(opts: SimOptions, rng: Rng): YearResult {
   const healthyIn = (c: SimCluster): number =>
     clusterDown.get(c.id)! > 0 || regionDown.get(c.region)! > 0 ? 0 : replicasOf.get(c.id)!.filter((id) => replicaDown.get(id) === 0).length;
   const clusterOk = (c: SimCluster): boolean => healthyIn(c) >= Math.ceil(c.minHealthyFraction * c.gpus);
-  const regionUp = (r: string): boolean => regionDown.get(r) === 0 && topology.clusters.some((c) => c.region === r && clusterOk(c));
+  /** A region serves while its infrastructure is up and a cluster the policy serves meets its threshold. */
+  const regionServes = (r: string): boolean => regionDown.get(r) === 0 && topology.clusters.some((c) => c.region === r && serving.has(c.id) && clusterOk(c));
+  /** Up while the GLB's region choice has a region that serves for every home region. */
+  const served = (): boolean => {
+    const states: RegionState[] = topology.regions.map((r) => ({ ...initialRegionState(r), health: regionServes(r) ? 'healthy' : 'unhealthy' }));
+    return [...preferredTargets(states, clock.nowMs()).values()].every((t) => t !== undefined);
+  };
 
   const update = (): void => {
     const health = topology.clusters.map((c) => ({ id: c.id, region: c.region, role: c.role, healthy: healthyIn(c), total: c.gpus, minHealthyFraction: c.minHealthyFraction }));
     // The live control plane's failover policy; in virtual time a drain ends at once (its cost is
     // the transient charge), after which a recovered cluster can stand by right away.
-    const step = stepFailover(health, failover, clock.nowMs(), DEFAULT_FAILOVER_CONFIG);
-    failover = step.state;
-    const drains = step.actions.filter((a) => a.type === 'drain');
-    for (const a of drains) failover = drainFinished(failover, a.cluster, { inFlight: 0, waitedMs: 0, failed: [] }, clock.nowMs(), DEFAULT_FAILOVER_CONFIG).state;
-    if (drains.length > 0) failover = stepFailover(health, failover, clock.nowMs(), DEFAULT_FAILOVER_CONFIG).state;
+    // (the live edge steps again after every decision, drain end and wake-up: step to a fixpoint)
+    for (let i = 0; i < stepsPerEventMax; i++) {
+      const step = stepPolicy(health, failover, clock.nowMs(), DEFAULT_FAILOVER_CONFIG);
+      failover = step.state;
+      const drains = step.actions.filter((a) => a.type === 'drain');
+      for (const a of drains) failover = drainFinished(failover, a.cluster, { inFlight: 0, waitedMs: 0, failed: [] }, clock.nowMs(), DEFAULT_FAILOVER_CONFIG).state;
+      if (step.decisions.length === 0 && drains.length === 0) break;
+    }
     serving = servingClusters(failover);
-    const nowUp = topology.regions.some(regionUp);
+    const nowUp = served();
     const now = clock.nowMs();
     if (up && !nowUp) {
       downSinceMs = now;
@@ -121,7 +140,7 @@ export function simulateYear(opts: SimOptions, rng: Rng): YearResult {
   };
 
   /** Share of traffic a failing replica / cluster / region carried when it failed. */
-  const upRegions = (): number => Math.max(1, topology.regions.filter(regionUp).length);
+  const upRegions = (): number => Math.max(1, topology.regions.filter(regionServes).length);
   const servingReplicas = (region: string): number =>
     topology.clusters.filter((c) => c.region === region && serving.has(c.id)).reduce((s, c) => s + healthyIn(c), 0);
   const charge = (share: number, signature: FailureSignature): void => {
@@ -162,7 +181,7 @@ export function simulateYear(opts: SimOptions, rng: Rng): YearResult {
     }
     if (include.cluster) {
       schedule(fm.cluster.perYear, fm.cluster.mttrHours, fm.cluster.repair, () => {
-        if (serving.has(c.id) && regionUp(c.region)) charge(servingReplicas(c.region) > 0 ? healthyIn(c) / servingReplicas(c.region) / upRegions() : 0, 'timeout');
+        if (serving.has(c.id) && regionServes(c.region)) charge(servingReplicas(c.region) > 0 ? healthyIn(c) / servingReplicas(c.region) / upRegions() : 0, 'timeout');
         bump(clusterDown, c.id, 1);
         return () => bump(clusterDown, c.id, -1);
       });
@@ -171,7 +190,7 @@ export function simulateYear(opts: SimOptions, rng: Rng): YearResult {
   for (const r of topology.regions) {
     if (!include.region) break;
     schedule(fm.region.perYear, fm.region.mttrHours, fm.region.repair, () => {
-      if (regionUp(r)) charge(1 / upRegions(), 'timeout');
+      if (regionServes(r)) charge(1 / upRegions(), 'timeout');
       bump(regionDown, r, 1);
       return () => bump(regionDown, r, -1);
     });

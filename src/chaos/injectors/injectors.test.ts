@@ -9,6 +9,7 @@ import { loadTopology } from '../../config/topology.js';
 import { injectFault } from '../injectors.js';
 import { agentInjector } from './agent.js';
 import { applyInjector } from './apply.js';
+import { runUndoSteps } from './undo.js';
 
 describe('process injector', () => {
   it('a region outage failing at its third kill restarts the gateway and replica it killed, last first', async () => {
@@ -122,5 +123,17 @@ regions:
     const fault = await injectFault(lab.ctx, { id: 'f12', kind: 'cluster.outage', target: 'us-east-1/primary' });
     expect(fault.output).toBe('ran down http://a\nran down http://b\nran down http://c');
     expect(fault.undo.map((s) => s.type === 'command' && s.command)).toEqual(['heal http://a', 'heal http://b', 'heal http://c']);
+  });
+});
+
+describe('healing an agent fault', () => {
+  it('skips the ClearFault of a replica whose process has died: the fault went with it', async () => {
+    const lab = fakeLab();
+    const state = lab.ctx.effects.labState(lab.ctx.paths)!;
+    const dead = state.processes.find((p) => p.name === 'replica/us-east-1/primary/0')!;
+    lab.ctx.effects.kill(dead.pid);
+    const failures = await runUndoSteps(lab.ctx, [{ type: 'clear-agent-fault', replicaId: 'us-east-1/primary/0', faultId: 'f1' }, { type: 'clear-agent-fault', replicaId: 'us-east-1/primary/1', faultId: 'f1' }], 'f1');
+    expect(failures).toEqual([]);
+    expect(lab.calls.filter((c) => c.startsWith('agent-clear'))).toEqual([`agent-clear f1 ${state.processes.find((p) => p.name === 'replica/us-east-1/primary/1')!.address}`]);
   });
 });

@@ -42,7 +42,9 @@ async function runStep(ctx: InjectorContext, step: UndoStep): Promise<void> {
     }
     case 'clear-agent-fault': {
       const entry = fx.labState(ctx.paths)?.processes.find((p) => p.name === `replica/${step.replicaId}`);
-      if (entry?.address) await fx.agentClear(entry.address, step.faultId, ctx.clock);
+      // an agent fault lives in its replica process: one that has died took the fault with it, and
+      // its restart (the crash's own heal) starts clean, so there is nothing left to clear
+      if (entry?.address && fx.isAlive(entry.pid)) await fx.agentClear(entry.address, step.faultId, ctx.clock);
     }
   }
 }

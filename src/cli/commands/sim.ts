@@ -11,6 +11,7 @@ import { analyticalAvailability, simTopology } from '../../sim/model.js';
 import { plan } from '../../sim/plan.js';
 import { simulate } from '../../sim/simulator.js';
 import { DEFAULT_TOPOLOGY } from './lab-commands.js';
+import { checkCommand, replayCommand } from './sim-check.js';
 
 function num(text: string, what: string): number {
   const n = Number(text);
@@ -102,8 +103,15 @@ export function registerSimulate(program: Command): void {
     .option('--no-transients', 'leave out the detection and failover seconds of each failure')
     .option('--impacts <run-dir...>', 'annualize the measured per-fault impact of these `halab run` directories')
     .option('--rates <file>', 'yearly rates per fault kind for --impacts (YAML map kind: perYear)')
+    .option('--check', 'run the real control plane, chaos engine and routing in virtual time over random fault histories and check every invariant')
+    .option('--seeds <n>', 'with --check: how many seeds (one fault history each)', '200')
+    .option('--first-seed <n>', 'with --check: the first seed', '1')
+    .option('--replay <seed>', 'run one seed through the virtual-time harness and print every decision')
+    .option('--failover-policy <name>', 'with --check/--replay: live, or never-promote (a deliberately broken policy the checks must catch)', 'live')
     .option('--json', 'print JSON')
-    .action((file: string, opts: { years: string; seed: string; failureModel?: string; transients: boolean; impacts?: string[]; rates?: string; json?: boolean }) => {
+    .action(async (file: string, opts: { years: string; seed: string; failureModel?: string; transients: boolean; impacts?: string[]; rates?: string; json?: boolean; check?: boolean; seeds: string; firstSeed: string; replay?: string; failoverPolicy: string }) => {
+      if (opts.replay !== undefined) return replayCommand(loadTopology(file), int(opts.replay, '--replay'), opts.json ?? false, opts.failoverPolicy);
+      if (opts.check) return checkCommand(loadTopology(file), { seeds: int(opts.seeds, '--seeds', 1), firstSeed: int(opts.firstSeed, '--first-seed'), json: opts.json ?? false, policy: opts.failoverPolicy });
       const topology = simTopology(loadTopology(file));
       const fm = failureModelFor(opts, file);
       if (opts.impacts) {

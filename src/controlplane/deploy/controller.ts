@@ -163,6 +163,7 @@ export class DeployController {
         events: this.opts.events,
         processes: this.opts.processes,
         sampler: this.opts.sampler,
+        ...(this.opts.agent ? { agent: this.opts.agent } : {}),
         signal: this.abort.signal,
         onNote: (type, subject, reason, data) => this.note(status, type, subject, reason, data),
         desire: (id, version, behaviour) => this.setDesired(id, version, behaviour),
@@ -212,12 +213,27 @@ export class DeployController {
     } catch (err) {
       outcome = { state: 'failed', reason: `deployment error: ${errorMessage(err)}` };
     }
+    // replicas the deployment skipped while they were down still want the new version: after a
+    // rollback (or a failure) they must come back on the old one, not move the fleet half-way
+    // (one a reconcile already moved to the new version while the rollback ran is moved back)
+    const strays: string[] = [];
+    if (outcome.state !== 'succeeded') {
+      for (const [id, want] of this.desired) {
+        if (want.version !== req.modelVersion) continue;
+        this.setDesired(id, status.fromVersion, 'ok');
+        strays.push(id);
+      }
+    }
     status.state = outcome.state;
     status.reason = outcome.reason;
     status.endedAtMs = this.opts.clock.nowMs();
     this.running = undefined;
     const versions = Object.fromEntries([...this.opts.cp.registry.replicas.values()].map((e) => [e.id, e.modelVersion]));
     this.record(status, `deploy.${outcome.state}`, status.deployId, outcome.reason, { durationMs: Math.round(status.endedAtMs - status.startedAtMs), versions });
+    for (const id of strays) {
+      const e = this.opts.cp.registry.get(id);
+      if (e?.connected) this.onRegistered(id, e.modelVersion);
+    }
   }
 
   /** A replica registered: bring it to its desired version when it runs another one. */
@@ -248,6 +264,11 @@ export class DeployController {
     void this.drive(policy, this.executor(status, cfg))
       .then((o) => this.opts.events.emit(o.state === 'succeeded' ? 'deploy.reconciled' : 'deploy.reconcile-failed', id, o.reason, { desired: want.version }))
       .catch((err) => this.opts.events.emit('deploy.reconcile-failed', id, errorMessage(err)))
-      .finally(() => this.reconciling.delete(id));
+      .finally(() => {
+        // a reconcile that failed half-way (the replica died while held) must not keep it out of
+        // routing for good: from here its health alone decides
+        this.opts.cp.setHeld(id, false);
+        this.reconciling.delete(id);
+      });
   }
 }

@@ -26,14 +26,25 @@ const STOP_SPACING_MS = 200;
 /** Drains past the bound go in steps of at least this long. */
 const DRAIN_EXTENSION_MIN_MS = 250;
 
+/** The replica agent calls a deployment makes (gRPC by default; in memory in the virtual-time harness). */
+export interface DeployAgent {
+  readonly drain: typeof agentDrain;
+  readonly undrain: typeof agentUndrain;
+  readonly loadModel: typeof agentLoadModel;
+}
+
+export const GRPC_DEPLOY_AGENT: DeployAgent = Object.freeze({ drain: agentDrain, undrain: agentUndrain, loadModel: agentLoadModel });
+
 /** What deployments act on: the control plane, its processes and the deployment's own sampler. */
 export interface DeployDeps {
   readonly cp: ControlPlane;
   readonly topology: Topology;
   readonly clock: Clock;
   readonly events: EventSink;
-  readonly processes: DeployProcesses;
-  readonly sampler: DeploySampler;
+  readonly processes: Pick<DeployProcesses, 'spawn' | 'restart' | 'pin' | 'isGone' | 'stop'>;
+  readonly sampler: Pick<DeploySampler, 'sample'>;
+  /** Absent: the agents over gRPC. */
+  readonly agent?: DeployAgent;
 }
 
 export interface ExecutorContext extends DeployDeps {
@@ -50,6 +61,10 @@ export class DeployExecutor {
     private readonly deployId: string,
     private readonly cfg: DeployConfig,
   ) {}
+
+  private get agent(): DeployAgent {
+    return this.ctx.agent ?? GRPC_DEPLOY_AGENT;
+  }
 
   private entry(id: string): ReplicaEntry | undefined {
     return this.ctx.cp.registry.get(id);
@@ -127,7 +142,7 @@ export class DeployExecutor {
               const ms = round === 0 ? action.drainMs : Math.max(action.drainMs, DRAIN_EXTENSION_MIN_MS);
               let r;
               try {
-                r = await agentDrain(e.agentAddress, ms, clock);
+                r = await this.agent.drain(e.agentAddress, ms, clock);
               } catch (err) {
                 drainFailed.add(id);
                 this.emit(EV.deployDrainFailed, id, errorMessage(err), { inFlight: null, drained: false });
@@ -163,7 +178,7 @@ export class DeployExecutor {
     const e = this.entry(id);
     if (!e?.connected) return { kind: 'drained', inFlight: 0, drained: true, peerAvailable: true };
     try {
-      const r = await agentDrain(e.agentAddress, timeoutMs, this.ctx.clock);
+      const r = await this.agent.drain(e.agentAddress, timeoutMs, this.ctx.clock);
       return { kind: 'drained', inFlight: r.inFlight, drained: r.drained, peerAvailable: this.peerAvailable(id, fromVersion) };
     } catch (err) {
       return { kind: 'drained', inFlight: null, drained: false, peerAvailable: this.peerAvailable(id, fromVersion), error: errorMessage(err) };
@@ -172,7 +187,7 @@ export class DeployExecutor {
 
   /** After a load: admitting again (it is still held) and fresh health, so only new probes count. */
   private async afterLoad(e: ReplicaEntry): Promise<void> {
-    await agentUndrain(e.agentAddress, this.ctx.clock).catch((err) => this.emit(EV.deployUndrainFailed, e.id, errorMessage(err)));
+    await this.agent.undrain(e.agentAddress, this.ctx.clock).catch((err) => this.emit(EV.deployUndrainFailed, e.id, errorMessage(err)));
     this.ctx.cp.resetHealth(e.id);
   }
 
@@ -180,7 +195,7 @@ export class DeployExecutor {
     const e = this.entry(id);
     if (!e?.connected) return { kind: 'loaded', ok: false, error: `${id} is not connected` };
     try {
-      const r = await agentLoadModel(e.agentAddress, version, behaviour, this.ctx.clock, this.cfg.verifyTimeoutMs + 10_000);
+      const r = await this.agent.loadModel(e.agentAddress, version, behaviour, this.ctx.clock, this.cfg.verifyTimeoutMs + 10_000);
       if (!r.loaded) return { kind: 'loaded', ok: false, error: r.error || 'not loaded' };
       await this.afterLoad(e);
       return { kind: 'loaded', ok: true };
@@ -194,7 +209,7 @@ export class DeployExecutor {
     const e = this.entry(id);
     try {
       if (e?.connected && !this.ctx.processes.isGone(id)) {
-        const r = await agentLoadModel(e.agentAddress, version, 'ok', this.ctx.clock, this.cfg.verifyTimeoutMs + 10_000);
+        const r = await this.agent.loadModel(e.agentAddress, version, 'ok', this.ctx.clock, this.cfg.verifyTimeoutMs + 10_000);
         if (!r.loaded) return { kind: 'loaded', ok: false, error: r.error || 'not loaded' };
         await this.afterLoad(e);
       } else {

@@ -66,6 +66,9 @@ export function agentDrainer(clock: Clock): Drainer {
   };
 }
 
+/** The failover policy's step (src/policy/failover.ts); the harness swaps in a broken one to prove its checks can fail. */
+export type FailoverStepFn = typeof stepFailover;
+
 export class ClusterFailover {
   private state: FailoverState;
   private wake: TimerHandle | undefined;
@@ -81,13 +84,14 @@ export class ClusterFailover {
     private readonly members: (clusterId: string) => DrainTarget[],
     /** Something changed outside a health change (a drain ended, a wake-up): recompute. */
     private readonly onChange: () => void,
+    private readonly stepPolicy: FailoverStepFn = stepFailover,
   ) {
     this.state = initialFailoverState(clusters, clock.nowMs());
   }
 
   /** Runs the policy on the current cluster health; returns the serving clusters. */
   step(health: readonly ClusterHealth[]): { serving: ReadonlySet<string>; changed: boolean } {
-    const step = stepFailover(health, this.state, this.clock.nowMs(), this.config);
+    const step = this.stepPolicy(health, this.state, this.clock.nowMs(), this.config);
     this.apply(step);
     return { serving: servingClusters(this.state), changed: step.decisions.length > 0 };
   }
@@ -137,8 +141,8 @@ export class ClusterFailover {
 
   private scheduleWake(): void {
     this.wake?.cancel();
-    const at = nextWakeMs(this.state, this.config);
     const now = this.clock.nowMs();
+    const at = nextWakeMs(this.state, this.config, now);
     if (this.stopped || at === undefined || at <= now) return;
     this.wake = this.clock.setTimer(at - now, () => this.onChange());
   }

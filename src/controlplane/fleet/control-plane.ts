@@ -7,8 +7,8 @@ import { EV } from '../../record/event-types.js';
 import type { Topology } from '../../config/topology.js';
 import { initialSignals, observe, nextProbeDelayMs, unhealthyReason, type HealthPolicyConfig, type SignalName } from '../../policy/health.js';
 import { Registry, type ReplicaEntry } from '../health/registry.js';
-import { ClusterFailover, agentDrainer, type Drainer } from '../failover/cluster-failover.js';
-import { DEFAULT_FAILOVER_CONFIG, type FailoverConfig } from '../../policy/failover.js';
+import { ClusterFailover, agentDrainer, type Drainer, type FailoverStepFn } from '../failover/cluster-failover.js';
+import { DEFAULT_FAILOVER_CONFIG, stepFailover, type FailoverConfig } from '../../policy/failover.js';
 import type { ProbeResult, ProbeTarget } from '../health/prober.js';
 
 export interface RoutableSnapshot {
@@ -69,6 +69,7 @@ export class ControlPlane {
     private readonly events: EventSink,
     failoverConfig: FailoverConfig = DEFAULT_FAILOVER_CONFIG,
     drainer: Drainer = agentDrainer(clock),
+    failoverStep: FailoverStepFn = stepFailover,
   ) {
     this.registry = new Registry(topology);
     this.failover = new ClusterFailover(
@@ -79,6 +80,7 @@ export class ControlPlane {
       drainer,
       (cluster) => [...this.registry.replicas.values()].filter((r) => r.clusterKey === cluster),
       () => this.recompute(),
+      failoverStep,
     );
     this.snapshot = { version: 0, atMs: clock.nowMs(), replicas: [] };
   }
@@ -240,7 +242,9 @@ export class ControlPlane {
 
   private applySignal(entry: ReplicaEntry, signal: SignalName, ok: boolean, reason?: string, immediate = false): void {
     const { state, transition } = observe(entry.signals[signal], ok, this.policy, reason, immediate);
-    const change = this.registry.setSignals(entry, { ...entry.signals, [signal]: state });
+    const signals = { ...entry.signals, [signal]: state };
+    // the replica's health is a function of its signals' healths: without a transition it stands
+    const change = transition ? this.registry.setSignals(entry, signals) : void (entry.signals = signals);
     if (transition) this.events.emit(EV.healthSignal, entry.id, reason, { signal, from: transition.from, to: transition.to });
     if (transition) this.persistHook?.(entry);
     if (change?.to === 'unhealthy') this.events.emit(EV.healthUnhealthy, entry.id, unhealthyReason(entry.signals));

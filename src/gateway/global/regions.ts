@@ -24,6 +24,9 @@ export interface RegionTarget {
   readonly url: string;
 }
 
+/** One active health check of a regional gateway's /health. */
+export type RegionCheck = (baseUrl: string) => Promise<{ ok: boolean; immediate?: boolean; reason: string }>;
+
 export class GlbRegions {
   private states: RegionState[];
   private targets = new Map<string, string | undefined>();
@@ -36,6 +39,8 @@ export class GlbRegions {
     private readonly config: GlbConfig,
     private readonly clock: Clock,
     private readonly events: EventSink,
+    /** HTTP by default; in-memory in the virtual-time harness. */
+    private readonly checkRegion?: RegionCheck,
   ) {
     this.states = routes.regions.map(initialRegionState);
     for (const r of routes.regions) this.targets.set(r, r);
@@ -114,7 +119,8 @@ export class GlbRegions {
   }
 
   private async check(region: string): Promise<void> {
-    const result = await this.probe(this.routes.check[region]!);
+    const url = this.routes.check[region]!;
+    const result = await (this.checkRegion ? this.checkRegion(url) : this.probe(url));
     if (this.closed) return;
     const s = this.state(region)!;
     const { state, transition } = observeCheck(s, result.ok, this.config, result.immediate);

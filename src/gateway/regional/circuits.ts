@@ -19,6 +19,22 @@ import type { GatewayConfig } from './config.js';
 import { cheapCheckOk, completionProbe } from './circuit-probes.js';
 import type { Upstream } from './upstream-pool.js';
 
+/** How an open circuit is checked: over HTTP by default, in memory in the virtual-time harness. */
+export interface CircuitProbes {
+  /** A cheap check (/health or /v1/models). */
+  cheapCheck(upstream: Upstream): Promise<boolean>;
+  /** A one-token completion of the model. */
+  completion(upstream: Upstream, model: string | undefined): Promise<{ ok: boolean; reason: string }>;
+}
+
+/** The HTTP probes, with the gateway's timeouts. */
+export function httpCircuitProbes(config: GatewayConfig, clock: Clock): CircuitProbes {
+  return {
+    cheapCheck: (upstream) => cheapCheckOk(upstream, clock, config.firstTokenTimeoutMs),
+    completion: (upstream, model) => completionProbe(upstream, model, clock, config.firstTokenTimeoutMs + config.stallTimeoutMs),
+  };
+}
+
 interface Circuit {
   readonly replicaId: string;
   readonly model: string | undefined;
@@ -50,6 +66,7 @@ export class Circuits {
     private readonly config: GatewayConfig,
     private readonly clock: Clock,
     private readonly events: EventSink,
+    private readonly probes: CircuitProbes = httpCircuitProbes(config, clock),
   ) {}
 
   /** Whether new traffic may go to the upstream for this model (closed, or half-open with no trial running). */
@@ -127,7 +144,7 @@ export class Circuits {
 
   private async probe(upstream: Upstream, key: string, c: Circuit): Promise<void> {
     if (!this.current(key, c)) return;
-    const ok = await cheapCheckOk(upstream, this.clock, this.config.firstTokenTimeoutMs);
+    const ok = await this.probes.cheapCheck(upstream);
     if (!this.current(key, c)) return;
     c.goodChecks = ok ? c.goodChecks + 1 : 0;
     const last = this.evidenceAtMs.get(key);
@@ -135,7 +152,7 @@ export class Circuits {
     if (ok && c.goodChecks >= this.config.readmitSuccesses && due && !c.trial) {
       this.evidenceAtMs.set(key, this.clock.monoMs());
       this.probesSent += 1;
-      const result = await completionProbe(upstream, c.model, this.clock, this.config.firstTokenTimeoutMs + this.config.stallTimeoutMs);
+      const result = await this.probes.completion(upstream, c.model);
       if (!this.current(key, c)) return;
       if (result.ok) return this.succeeded(c.replicaId, c.model, result.reason);
     }

@@ -11,7 +11,7 @@ import type { GatewayConfig } from './config.js';
 import type { Rng } from '../../core/rng.js';
 import { failureDecision, type FailureKind } from '../../policy/retry.js';
 import { backoffDelayMs, type BackoffConfig } from '../../policy/backoff.js';
-import { Circuits } from './circuits.js';
+import { Circuits, type CircuitProbes } from './circuits.js';
 import { pickReplica } from '../../policy/routing.js';
 import { pickWeighted, weightsActive } from '../../policy/weighted-pick.js';
 import { acquireOutstanding } from './outstanding.js';
@@ -63,9 +63,11 @@ export class UpstreamPool {
     /** Draws the backoff jitter; derived from the run's seed. */
     private readonly rng: Rng,
     private readonly onEject?: (replicaId: string, kind: FailureKind, reason: string) => void,
+    /** How open circuits are checked (HTTP by default; in memory in the virtual-time harness). */
+    probes?: CircuitProbes,
   ) {
     this.backoff = { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs, jitter: 0.5 };
-    this.circuits = new Circuits(config, clock, events);
+    this.circuits = new Circuits(config, clock, events, probes);
   }
 
   /** Replaces the routable set with the control plane's latest topology. */

@@ -1,0 +1,286 @@
+// The virtual-time harness (TigerBeetle's VOPR, FoundationDB's simulator): the real ControlPlane
+// (health state machine, cluster failover), the real chaos engine and injectors, the real
+// upstream pools (routing, passive ejection, re-admission) and the real GLB region choice run
+// against a simulated world on one VirtualClock and one seeded Rng. Time jumps from timer to
+// timer; after each instant the real code's promise continuations run to completion and the
+// safety invariants are checked. Then every fault heals and the liveness window checks that the
+// service came back. Same seed, same trace.
+import { VirtualClock, settleMicrotasks, type Clock } from '../../core/clock.js';
+import { createRng } from '../../core/rng.js';
+import type { Topology } from '../../config/topology.js';
+import { DEFAULT_HEALTH_POLICY, type HealthPolicyConfig } from '../../policy/health.js';
+import { DEFAULT_FAILOVER_CONFIG, stepFailover } from '../../policy/failover.js';
+import { ControlPlane, type RoutableSnapshot } from '../../controlplane/fleet/control-plane.js';
+import type { FailoverStepFn } from '../../controlplane/failover/cluster-failover.js';
+import { ChaosEngine, type FaultsStore, type ScheduledFault } from '../../chaos/engine.js';
+import type { ActiveFault } from '../../chaos/faults-store.js';
+import { UpstreamPool } from '../../gateway/regional/upstream-pool.js';
+import { DEFAULT_GATEWAY_CONFIG } from '../../gateway/regional/config.js';
+import { GlbRegions } from '../../gateway/global/regions.js';
+import { DEFAULT_GLB_CONFIG } from '../../gateway/global/config.js';
+import { EV } from '../../record/event-types.js';
+import { DEFAULT_WORLD_TIMINGS, SimWorld } from './world.js';
+import { DEFAULT_HISTORY, deployPlan, faultHistory, type DeployPlan, type HistoryConfig } from './fault-history.js';
+import { DeployController, type DeploymentStatus } from '../../controlplane/deploy/controller.js';
+import { INVARIANTS, SafetyChecks, detectionBoundMs, healthyBoundMs, type Violation } from './invariants.js';
+import { Trace } from './trace.js';
+
+export interface HarnessOptions {
+  readonly topology: Topology;
+  readonly seed: number;
+  readonly history?: HistoryConfig;
+  /** Run this schedule instead of a random history. */
+  readonly schedule?: readonly ScheduledFault[];
+  /** Run this deployment (null: none) instead of the seed's random one. */
+  readonly deploy?: DeployPlan | null;
+  /** After the last heal, the service must be back within this long (ms). */
+  readonly livenessMs?: number;
+  /** Each home region sends a client request this often (ms). */
+  readonly requestIntervalMs?: number;
+  readonly policy?: HealthPolicyConfig;
+  /** The failover policy's step; a test swaps in a broken one. */
+  readonly failoverStep?: FailoverStepFn;
+  /** Keep every trace line (a replay); a sweep keeps only the hash. */
+  readonly keepTrace?: boolean;
+  /** Settle the event loop fully after every instant (slower; the fast path must give the same trace). */
+  readonly strictSettle?: boolean;
+}
+
+export interface RequestTally {
+  readonly total: number;
+  readonly served: number;
+  readonly failed: number;
+  /** Served with a wrong answer (a corrupt model): not an error the client can see. */
+  readonly wrong: number;
+}
+
+export interface SeedResult {
+  readonly seed: number;
+  readonly schedule: readonly ScheduledFault[];
+  readonly deploy?: DeployPlan;
+  /** How the deployment ended (absent: none ran). */
+  readonly deployState?: DeploymentStatus['state'];
+  readonly violations: readonly Violation[];
+  readonly traceHash: string;
+  readonly traceEvents: number;
+  readonly trace?: readonly string[];
+  /** Virtual time the run covered, ms. */
+  readonly simulatedMs: number;
+  readonly requests: RequestTally;
+}
+
+export const DEFAULT_LIVENESS_MS = 60_000;
+export const DEFAULT_REQUEST_INTERVAL_MS = 200;
+/** A deployment still running this long after the last heal has hung (virtual ms). */
+const DEPLOY_END_MAX_MS = 30 * 60_000;
+/** Bound on timer firings of one seed: a run that never goes quiet is a bug, not a hang. */
+const STEPS_MAX = 5_000_000;
+/** Microtask turns that settle a probe's, a check's or a re-admission's continuation. */
+const SHALLOW_TURNS = 4;
+
+function memoryFaultsStore(): FaultsStore {
+  let faults: ActiveFault[] = [];
+  return { read: () => faults, write: (_dir, next) => void (faults = [...next]) };
+}
+
+/** Runs one seed's fault history through the real classes; resolves with what the checks found. */
+export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
+  const { topology } = opts;
+  const policy = opts.policy ?? DEFAULT_HEALTH_POLICY;
+  const history = opts.history ?? DEFAULT_HISTORY;
+  const livenessMs = opts.livenessMs ?? DEFAULT_LIVENESS_MS;
+  const requestIntervalMs = opts.requestIntervalMs ?? DEFAULT_REQUEST_INTERVAL_MS;
+  const clock = new VirtualClock(0);
+  const rng = createRng(opts.seed);
+  const trace = new Trace(clock, opts.keepTrace ?? false);
+  const schedule = opts.schedule ?? faultHistory(rng.fork('history'), topology, history);
+  const plan = opts.deploy === null ? undefined : (opts.deploy ?? deployPlan(rng.fork('deploy'), history));
+  if (plan) trace.note(`schedule deploy ${plan.strategy} to ${plan.modelVersion} (${plan.behaviour}) at ${plan.atMs}ms`);
+  for (const f of schedule) trace.note(`schedule ${f.faultId} ${f.kind} ${f.target} at ${f.atMs}ms for ${f.forMs ?? 'the run'}ms`);
+
+  const world = new SimWorld(topology, clock, rng.fork('world'), policy, { ...DEFAULT_WORLD_TIMINGS, modelLoadMs: topology.modelLoadMs ?? 2000 });
+  const cp = new ControlPlane(topology, world.prober(), policy, clock, trace.sink('controlplane'), DEFAULT_FAILOVER_CONFIG, world.drainer(), opts.failoverStep ?? stepFailover);
+  const regions = topology.regions.map((r) => r.name);
+  const pools = new Map(regions.map((r) => [r, new UpstreamPool(DEFAULT_GATEWAY_CONFIG, clock, trace.sink(`gateway/${r}`), rng.fork(`gateway/${r}`), undefined, world.circuitProbes())]));
+  let routable: ReadonlySet<string> = new Set();
+  let routableVersion = 0;
+  cp.watch((s: RoutableSnapshot) => {
+    routableVersion += 1;
+    routable = new Set(s.replicas.filter((x) => x.routable).map((x) => x.replicaId));
+    for (const [region, pool] of pools) pool.setTopology(s.replicas.filter((x) => x.routable && x.region === region));
+  });
+  world.gatewayAvailable = (region) => pools.get(region)?.available().length ?? 0;
+  const checkUrl = (r: string): string => `sim-http://gateway/${r}`;
+  const glb = new GlbRegions({ regions, check: Object.fromEntries(regions.map((r) => [r, checkUrl(r)])), via: {} }, DEFAULT_GLB_CONFIG, clock, trace.sink('glb'), world.regionCheck((url) => url.slice(checkUrl('').length)));
+  const engine = new ChaosEngine({ paths: { home: '/sim', labDir: '/sim/lab', stateFile: '/sim/lab/state.json', lockFile: '/sim/lab.lock', eventsDir: '/sim/lab/events', logsDir: '/sim/lab/logs', procsDir: '/sim/lab/procs' }, topology, clock, effects: world.effects() }, trace.sink('chaos'), clock, undefined, memoryFaultsStore());
+  // the deployment's steps are long promise chains woken by its own sleeps and timers: each wake-up
+  // counts as edge activity, so the instant settles fully
+  const deployClock: Clock = {
+    nowMs: () => clock.nowMs(),
+    monoMs: () => clock.monoMs(),
+    setTimer: (ms, fn) =>
+      clock.setTimer(ms, () => {
+        world.edgeCalls += 1;
+        fn();
+      }),
+    sleep: (ms, signal) => sleepCounted(ms, signal),
+  };
+  const sleepCounted = (ms: number, signal?: AbortSignal): Promise<void> =>
+    clock.sleep(ms, signal).finally(() => {
+      world.edgeCalls += 1;
+    });
+  const deployer = new DeployController({ cp, topology, clock: deployClock, events: trace.sink('controlplane'), processes: world.deployProcesses(), sampler: world.deploySampler(), agent: world.deployAgent() });
+  let deployment: DeploymentStatus | undefined;
+  if (plan) {
+    clock.setTimer(plan.atMs, () => {
+      world.edgeCalls += 1;
+      try {
+        deployment = deployer.start({ modelVersion: plan.modelVersion, strategy: plan.strategy, behaviour: plan.behaviour, options: plan.options });
+      } catch (err) {
+        trace.note(`deploy refused: ${(err as Error).message}`);
+      }
+    });
+  }
+  const detectionMs = detectionBoundMs(policy);
+  const checks = new SafetyChecks(topology, world, detectionMs, healthyBoundMs(policy));
+
+  let total = 0;
+  let served = 0;
+  let wrong = 0;
+  let clientsOn = true;
+  const serve = (home: string): void => {
+    total += 1;
+    const tried = new Set<string>();
+    for (let attempt = 0; attempt < DEFAULT_GLB_CONFIG.maxAttempts; attempt++) {
+      const target = glb.pick(home, tried);
+      if (!target) break;
+      tried.add(target.region);
+      const gw = world.gateways.get(target.region);
+      if (!gw?.alive) {
+        glb.eject(target.region, 'connect', 'connection refused');
+        continue;
+      }
+      const pool = pools.get(target.region)!;
+      const excluded = new Set<string>();
+      for (let a = 0; a < DEFAULT_GATEWAY_CONFIG.maxAttempts; a++) {
+        const u = pool.pick(excluded);
+        if (!u) break;
+        checks.routed(u.replicaId, target.region, clock.nowMs());
+        const answer = world.answer(u.replicaId);
+        if (answer.ok) {
+          pool.recordSuccess(u.replicaId);
+          served += 1;
+          if (answer.wrong) wrong += 1;
+          return;
+        }
+        excluded.add(u.replicaId);
+        pool.recordFailure(u, answer.kind, answer.reason);
+      }
+      glb.eject(target.region, 'status', 'the region could not answer');
+    }
+    trace.note(`request from ${home} failed (tried ${[...tried].join(', ') || 'no region'})`);
+  };
+  regions.forEach((home) => {
+    const tick = (): void => {
+      if (!clientsOn) return;
+      serve(home);
+      clock.setTimer(requestIntervalMs, tick);
+    };
+    clock.setTimer(history.warmupMs / 2, tick);
+  });
+
+  let steps = 0;
+  const strict = opts.strictSettle ?? false;
+  let checkedVersion = -1;
+  let checkedRoutable = -1;
+  /** Fires timers instant by instant until `untilMs`, or until `done()` holds. */
+  const runUntil = async (untilMs: number, done: () => boolean = () => false): Promise<void> => {
+    for (;;) {
+      if (done()) return;
+      const next = clock.nextAtMs();
+      if (next === undefined || next > untilMs) break;
+      const edges = world.edgeCalls;
+      while (clock.nextAtMs() === next) {
+        clock.step();
+        if (++steps > STEPS_MAX) throw new Error(`seed ${opts.seed}: over ${STEPS_MAX} timer firings`);
+      }
+      // a probe's, a check's or a re-admission's continuation is one microtask turn away; chaos
+      // steps, drains and process starts run longer chains: settle the event loop until they stop
+      for (let i = 0; i < SHALLOW_TURNS; i++) await null;
+      if (strict || world.edgeCalls !== edges) {
+        let seen: number;
+        do {
+          seen = world.edgeCalls;
+          await settleMicrotasks();
+        } while (world.edgeCalls !== seen);
+      }
+      if (world.version !== checkedVersion || routableVersion !== checkedRoutable || clock.nowMs() >= checks.nextDeadlineMs) {
+        checkedVersion = world.version;
+        checkedRoutable = routableVersion;
+        checks.step(clock.nowMs(), routable);
+      }
+    }
+    if (!done()) clock.advanceTo(untilMs);
+  };
+
+  world.start(cp);
+  glb.start();
+  engine.start(schedule);
+  await runUntil(history.historyMs);
+  // every fault heals: what has not healed on schedule heals now, on the same clock
+  let healed = false;
+  void engine.stop().then(() => (healed = true));
+  await runUntil(Number.MAX_SAFE_INTEGER, () => healed);
+  // a deployment under way ends (rolled out, rolled back or failed) before the liveness window
+  await runUntil(clock.nowMs() + DEPLOY_END_MAX_MS, () => deployment?.state !== 'running');
+  const healedAtMs = clock.nowMs();
+  await runUntil(healedAtMs + livenessMs);
+  const endMs = clock.nowMs();
+  clientsOn = false;
+
+  // liveness: the record says every fault healed, the world is whole again, the service is back
+  const injected = trace.events.filter((e) => e.type === EV.faultInjected).map((e) => e.subject);
+  for (const id of injected) {
+    const heal = trace.events.find((e) => e.subject === id && (e.type === EV.faultHealed || e.type === EV.faultHealFailed));
+    if (heal?.type !== EV.faultHealed) checks.report(INVARIANTS.faultHealed, id, endMs, `fault ${id} ${heal ? `failed to heal: ${heal.reason ?? ''}` : 'was never healed'}`);
+  }
+  for (const r of world.replicas.values()) {
+    if (!r.alive || r.faults.size > 0) checks.report(INVARIANTS.worldRestored, r.id, endMs, `${r.id} is ${!r.alive ? 'not running' : `still under ${[...r.faults.values()].map((f) => f.kind).join(', ')}`} after every fault healed`);
+  }
+  for (const g of world.gateways.values()) if (!g.alive) checks.report(INVARIANTS.worldRestored, `gateway/${g.region}`, endMs, `gateway/${g.region} is not running after every fault healed`);
+  for (const e of cp.registry.replicas.values()) {
+    if (!e.connected || e.health !== 'healthy') checks.report(INVARIANTS.recovered, e.id, endMs, `${e.id} is ${!e.connected ? 'disconnected' : e.health} ${livenessMs}ms after the last heal`);
+  }
+  for (const region of regions) {
+    if (![...routable].some((id) => world.replicas.get(id)?.region === region)) checks.report(INVARIANTS.recovered, region, endMs, `${region} has no routable replica ${livenessMs}ms after the last heal`);
+    if (!glb.available().includes(region)) checks.report(INVARIANTS.recovered, `glb/${region}`, endMs, `the GLB does not send traffic to ${region} ${livenessMs}ms after the last heal`);
+  }
+
+  if (deployment) {
+    const d = deployment;
+    const versions = new Set([...cp.registry.replicas.values()].map((e) => e.modelVersion));
+    if (d.state === 'running' || d.state === 'failed') {
+      checks.report(INVARIANTS.deployEnded, d.deployId, endMs, `deployment ${d.deployId} ${d.state === 'running' ? 'never ended' : `failed: ${d.reason}`}; replicas run ${[...versions].join(', ')}`);
+    } else {
+      const want = d.state === 'succeeded' ? d.modelVersion : d.fromVersion;
+      const off = [...cp.registry.replicas.values()].filter((e) => e.modelVersion !== want).map((e) => `${e.id} on ${e.modelVersion || 'nothing'}`);
+      if (off.length > 0) checks.report(INVARIANTS.deployEnded, d.deployId, endMs, `deployment ${d.deployId} ${d.state} but ${off.join(', ')} (every replica should run ${want})`);
+    }
+  }
+  deployer.stop();
+  cp.stop();
+  glb.close();
+  for (const p of pools.values()) p.close();
+  return {
+    seed: opts.seed,
+    schedule,
+    ...(plan ? { deploy: plan } : {}),
+    ...(deployment ? { deployState: deployment.state } : {}),
+    violations: checks.violations,
+    traceHash: trace.hash(),
+    traceEvents: trace.count,
+    ...(trace.lines ? { trace: trace.lines } : {}),
+    simulatedMs: endMs,
+    requests: { total, served, failed: total - served, wrong },
+  };
+}
