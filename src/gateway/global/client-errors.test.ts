@@ -6,13 +6,12 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realClock } from '../../core/clock.js';
 import { createRng } from '../../core/rng.js';
-import { fileEventSink, memoryEventSink, type LabEvent } from '../../record/events.js';
+import { fileEventSink, type LabEvent } from '../../record/events.js';
 import { EV } from '../../record/event-types.js';
-import { createLogger } from '../../core/log.js';
 import { BuiltinDriver } from '../../load/builtin-driver.js';
 import type { RequestRecord } from '../../record/records.js';
-import { scaledProfile } from '../../replica/profiles.js';
-import { startReplica, type RunningReplica } from '../../replica/replica-server.js';
+import type { RunningReplica } from '../../replica/replica-server.js';
+import { startTestReplicas } from '../../../test/replica-kit.js';
 import { DEFAULT_GATEWAY_CONFIG } from '../regional/config.js';
 import { DEFAULT_GLB_CONFIG } from './config.js';
 import { GlbRegions } from './regions.js';
@@ -21,7 +20,6 @@ import { startGatewayServer, type GatewayServer } from '../regional/server.js';
 import { UpstreamPool } from '../regional/upstream-pool.js';
 
 const MODEL = 'test-model';
-const log = createLogger('test', undefined, 'silent');
 const dispatcher = new Agent();
 const replicas: RunningReplica[] = [];
 const gateways: { server: GatewayServer; pool: UpstreamPool }[] = [];
@@ -40,24 +38,7 @@ async function post(url: string, body: unknown, raw = false) {
 const longPrompt = (words: number) => [{ role: 'user', content: 'the '.repeat(words) }];
 
 beforeAll(async () => {
-  for (let i = 0; i < 3; i++) {
-    const r = await startReplica({
-      id: `r${i}`,
-      region: 'x',
-      cluster: 'p',
-      host: '127.0.0.1',
-      modelName: MODEL,
-      modelVersion: 'v1',
-      profile: scaledProfile('h100-llama3-8b', 0.3, 0),
-      seed: 1,
-      clock: realClock,
-      events: memoryEventSink(`replica/${i}`, realClock),
-      log,
-      exit: () => undefined,
-    });
-    await r.ready;
-    replicas.push(r);
-  }
+  replicas.push(...(await startTestReplicas(3, MODEL)));
   const urls: Record<string, string> = {};
   for (const region of ['a', 'b']) {
     const events = sink(`gateway/${region}`);

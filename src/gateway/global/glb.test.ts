@@ -7,11 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realClock } from '../../core/clock.js';
 import { createRng } from '../../core/rng.js';
 import { fileEventSink, memoryEventSink, type LabEvent } from '../../record/events.js';
-import { createLogger } from '../../core/log.js';
 import { BuiltinDriver } from '../../load/builtin-driver.js';
 import type { LoadRunOptions } from '../../load/driver.js';
-import { scaledProfile } from '../../replica/profiles.js';
-import { startReplica, type RunningReplica } from '../../replica/replica-server.js';
+import type { RunningReplica } from '../../replica/replica-server.js';
+import { startTestReplicas } from '../../../test/replica-kit.js';
 import { DEFAULT_GATEWAY_CONFIG } from '../regional/config.js';
 import { DEFAULT_GLB_CONFIG } from './config.js';
 import { createGlbMetrics } from './metrics.js';
@@ -21,7 +20,6 @@ import { startGatewayServer, type GatewayServer } from '../regional/server.js';
 import { UpstreamPool } from '../regional/upstream-pool.js';
 
 const MODEL = 'test-model';
-const log = createLogger('test', undefined, 'silent');
 const dispatcher = new Agent();
 const driver = new BuiltinDriver();
 const replicas: RunningReplica[] = [];
@@ -68,24 +66,7 @@ async function until(what: () => boolean, timeoutMs = 5000): Promise<void> {
 }
 
 beforeAll(async () => {
-  for (let i = 0; i < 3; i++) {
-    const r = await startReplica({
-      id: `r${i}`,
-      region: 'x',
-      cluster: 'p',
-      host: '127.0.0.1',
-      modelName: MODEL,
-      modelVersion: 'v1',
-      profile: scaledProfile('h100-llama3-8b', 0.3, 0),
-      seed: 1,
-      clock: realClock,
-      events: memoryEventSink(`replica/${i}`, realClock),
-      log,
-      exit: () => undefined,
-    });
-    await r.ready;
-    replicas.push(r);
-  }
+  replicas.push(...(await startTestReplicas(3, MODEL)));
   const a = await startGateway('a');
   const b = await startGateway('b');
   const config = { ...DEFAULT_GLB_CONFIG, checkIntervalMs: 50, checkTimeoutMs: 300, firstTokenTimeoutMs: 1000, stallTimeoutMs: 1000, baseEjectionMs: 200 };

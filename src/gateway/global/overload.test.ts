@@ -8,11 +8,10 @@ import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { realClock } from '../../core/clock.js';
 import { createRng } from '../../core/rng.js';
-import { fileEventSink, memoryEventSink, type LabEvent } from '../../record/events.js';
+import { fileEventSink, type LabEvent } from '../../record/events.js';
 import { EV } from '../../record/event-types.js';
-import { createLogger } from '../../core/log.js';
-import { scaledProfile } from '../../replica/profiles.js';
-import { startReplica, type RunningReplica } from '../../replica/replica-server.js';
+import type { RunningReplica } from '../../replica/replica-server.js';
+import { startTestReplicas } from '../../../test/replica-kit.js';
 import { DEFAULT_GATEWAY_CONFIG, type GatewayConfig } from '../regional/config.js';
 import { DEFAULT_GLB_CONFIG, type GlbConfig } from './config.js';
 import { GlbRegions } from './regions.js';
@@ -21,7 +20,6 @@ import { startGatewayServer, type GatewayServer } from '../regional/server.js';
 import { UpstreamPool } from '../regional/upstream-pool.js';
 
 const MODEL = 'test-model';
-const log = createLogger('test', undefined, 'silent');
 const dispatcher = new Agent({ connections: 256 });
 const replicas: RunningReplica[] = [];
 let recorded: LabEvent[] = [];
@@ -76,24 +74,7 @@ async function burst(url: string, n: number): Promise<{ status: number; retryAft
 }
 
 beforeAll(async () => {
-  for (let i = 0; i < 2; i++) {
-    const r = await startReplica({
-      id: `r${i}`,
-      region: 'x',
-      cluster: 'p',
-      host: '127.0.0.1',
-      modelName: MODEL,
-      modelVersion: 'v1',
-      profile: scaledProfile('h100-llama3-8b', 0.3, 0),
-      seed: 1,
-      clock: realClock,
-      events: memoryEventSink(`replica/${i}`, realClock),
-      log,
-      exit: () => undefined,
-    });
-    await r.ready;
-    replicas.push(r);
-  }
+  replicas.push(...(await startTestReplicas(2, MODEL)));
 });
 
 afterEach(async () => {
