@@ -3,8 +3,9 @@
 import type { GlbPolicyConfig } from '../../policy/region-choice.js';
 import { checkOrdered, type EntrySection } from '../../config/topology-gateway.js';
 import { CLIENT_ID_HEADER } from '../../protocol/openai-http.js';
+import type { EdgeOverloadConfig } from '../regional/admission-gate.js';
 
-export interface GlbConfig extends GlbPolicyConfig {
+export interface GlbConfig extends GlbPolicyConfig, EdgeOverloadConfig {
   /** Active health check of each regional gateway (GET /health) every this long. */
   readonly checkIntervalMs: number;
   /** A check not answered within this long failed (a silent, partitioned region). */
@@ -35,21 +36,6 @@ export interface GlbConfig extends GlbPolicyConfig {
   readonly retryAfterS: number;
   /** Client header naming the client's region (geo-routing). */
   readonly regionHeader: string;
-  /** Admission control: completions served at once (each holds one connection to a region). */
-  readonly activeMax: number;
-  /** Admission control: completions waiting for a slot (bodies not yet read); beyond it, 429. */
-  readonly queueMax: number;
-  /** Longest a completion waits in the admission queue before it is shed (429). */
-  readonly queueWaitMaxMs: number;
-  /** Shed new completions (429) while the event loop's p99 delay is above this; 0: off. */
-  readonly loopDelayShedMs: number;
-  /** Retry budget across regions: retries in flight ≤ max(retryBudgetMinRetries, retryBudgetRatio × requests in flight). */
-  readonly retryBudgetRatio: number;
-  readonly retryBudgetMinRetries: number;
-  /** A streaming client that has not read this much of its answer is cut (a reader too slow). */
-  readonly clientBufferMaxBytes: number;
-  /** Header naming the client (tenant) for fair-share shedding, passed on to the regional gateways. */
-  readonly clientIdHeader: string;
 }
 
 export const DEFAULT_GLB_CONFIG: GlbConfig = Object.freeze({

@@ -13,6 +13,17 @@ export interface AdmissionGateConfig extends AdmissionConfig {
   readonly retryAfterS: number;
 }
 
+/** The overload settings an HTTP edge (regional gateway, global load balancer) shares. */
+export interface EdgeOverloadConfig extends AdmissionGateConfig {
+  /** Retry budget: retries in flight ≤ max(retryBudgetMinRetries, retryBudgetRatio × requests in flight). */
+  readonly retryBudgetRatio: number;
+  readonly retryBudgetMinRetries: number;
+  /** A streaming client that has not read this much of its answer is cut (a reader too slow). */
+  readonly clientBufferMaxBytes: number;
+  /** Header naming the client (tenant) for fair-share shedding; requests without it share one anonymous share. */
+  readonly clientIdHeader: string;
+}
+
 export type Admission = { readonly admitted: true; readonly release: () => void } | { readonly admitted: false; readonly reason: string; readonly retryAfterS: number };
 
 interface Waiter {

@@ -3,8 +3,10 @@
 import type { GatewaySection, RetryAfterPolicy } from '../../config/topology-gateway.js';
 import { checkOrdered } from '../../config/topology-gateway.js';
 import { CLIENT_ID_HEADER } from '../../protocol/openai-http.js';
+import type { EdgeOverloadConfig } from './admission-gate.js';
 
-export interface GatewayConfig {
+/** Every bound the gateway keeps; admission, retry-budget and client-buffer bounds are the edge's (EdgeOverloadConfig). */
+export interface GatewayConfig extends EdgeOverloadConfig {
   /** An attempt that has produced no token after this long is abandoned (hung upstream). */
   readonly firstTokenTimeoutMs: number;
   /** A stream with no token for this long is stalled and resumed elsewhere. */
@@ -45,21 +47,6 @@ export interface GatewayConfig {
   readonly retryWaitMaxMs: number;
   /** After the finish reason, how long to wait for usage and [DONE] before ending the answer. */
   readonly doneGraceMs: number;
-  /** Admission control: completions served at once (each holds one upstream connection). */
-  readonly activeMax: number;
-  /** Admission control: completions waiting for a slot (bodies not yet read); beyond it, 429. */
-  readonly queueMax: number;
-  /** Longest a completion waits in the admission queue before it is shed (429). */
-  readonly queueWaitMaxMs: number;
-  /** Shed new completions (429) while the event loop's p99 delay is above this; 0: off. */
-  readonly loopDelayShedMs: number;
-  /** Retry budget: retries in flight ≤ max(retryBudgetMinRetries, retryBudgetRatio × requests in flight). */
-  readonly retryBudgetRatio: number;
-  readonly retryBudgetMinRetries: number;
-  /** A streaming client that has not read this much of its answer is cut (a reader too slow). */
-  readonly clientBufferMaxBytes: number;
-  /** Header naming the client (tenant) for fair-share shedding; requests without it share one anonymous share. */
-  readonly clientIdHeader: string;
 }
 
 export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
