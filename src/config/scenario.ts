@@ -176,10 +176,23 @@ export interface Scenario {
   readonly faults: Parsed['faults'];
   readonly deploys: readonly DeployActionSpec[];
   readonly targets: Targets;
+  /** Lab time compression this scenario runs at (src/run/time-scale.ts); absent: 1, real time. */
+  readonly timeScale?: number;
 }
 
 function defined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** The targets in ms: a compressed run (time scale s) compares its real-ms figures with these × s. */
+export const MS_TARGETS = ['failoverMs', 'rtoMs', 'detectionMs', 'ttftP99Ms', 'leaderChangeMs', 'rpoMs', 'restoreMs', 'deployDetectionMs'] as const;
+
+/** Targets for a run at lab time scale s: every ms target × s (ratios and counts unchanged). */
+export function scaleTargets(targets: Targets, s: number): Targets {
+  if (s === 1) return targets;
+  const out: Record<string, unknown> = { ...targets };
+  for (const k of MS_TARGETS) if (typeof out[k] === 'number') out[k] = Math.round((out[k] as number) * s);
+  return out as Targets;
 }
 
 /** Validates a parsed scenario document. */

@@ -71,9 +71,13 @@ const store = await openStateStore(
 );
 // real llama.cpp engines on shared CPU cores: the probe latency their topology allows
 const probeLatencyMaxMs = topology.llamacppEngine?.probeLatencyMaxMs;
+// a compressed lab (topology timeScale < 1, `halab run --time-scale`): probe and heartbeat intervals in lab time
+const ts = topology.timeScale;
+const scaledMs = (ms: number): number => Math.max(1, Math.round(ms * ts));
+const labHealthPolicy = ts === 1 ? DEFAULT_HEALTH_POLICY : { ...DEFAULT_HEALTH_POLICY, intervalMs: scaledMs(DEFAULT_HEALTH_POLICY.intervalMs), unhealthyIntervalMs: scaledMs(DEFAULT_HEALTH_POLICY.unhealthyIntervalMs), edgeIntervalMs: scaledMs(DEFAULT_HEALTH_POLICY.edgeIntervalMs), latencyMaxMs: scaledMs(DEFAULT_HEALTH_POLICY.latencyMaxMs), probeTimeoutMs: scaledMs(DEFAULT_HEALTH_POLICY.probeTimeoutMs) };
 const policy = probeLatencyMaxMs
   ? { ...DEFAULT_HEALTH_POLICY, latencyMaxMs: probeLatencyMaxMs, probeTimeoutMs: Math.max(DEFAULT_HEALTH_POLICY.probeTimeoutMs, probeLatencyMaxMs + 500) }
-  : DEFAULT_HEALTH_POLICY;
+  : labHealthPolicy;
 // llama.cpp replicas: the known answers their lab computed at start with reference engines
 const knownAnswers = topology.llamacppEngine ? readKnownAnswers(opts.labDir) : undefined;
 const isRealEngine = (id: string): boolean => runtimeOfReplica(topology, id) === 'llamacpp';
@@ -118,7 +122,7 @@ const deploys = new DeployController({
 const server = await startControlPlaneServer(cp, hub, {
   host: opts.host,
   port: Number(opts.port),
-  heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+  heartbeatIntervalMs: scaledMs(HEARTBEAT_INTERVAL_MS),
   clock: realClock,
   leadership: { instance: name, isLeader: () => role === 'leader', term: () => term, notLeader: () => notLeaderDetails(name, leadership?.leader() ?? '') },
   backup: backupNow,

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HalabError } from '../core/errors.js';
-import { loadScenario, type Targets } from '../config/scenario.js';
+import { loadScenario, scaleTargets, type Targets } from '../config/scenario.js';
 import { readEvents, readReadbacks, readRecords } from '../record/record-io.js';
 import type { TornLine } from '../record/ndjson.js';
 import { k6ThresholdsCheck, type K6Result } from '../load/k6-exit.js';
@@ -31,6 +31,8 @@ export interface RunMeta {
   readonly k6?: K6Result;
   /** Why a game day stopped early. */
   readonly aborted?: string;
+  /** Lab time compression the run ran at (`--time-scale`; absent: 1): ms targets were × this. */
+  readonly timeScale?: number;
 }
 
 export interface RunReport {
@@ -57,7 +59,9 @@ export function buildRunReport(runDir: string): RunReport {
     if (!existsSync(join(runDir, f))) throw new HalabError('NOT_FOUND', `${join(runDir, f)} is missing: ${runDir} is not a complete run directory`);
   }
   const meta = JSON.parse(readFileSync(join(runDir, RUN_FILES.meta), 'utf8')) as RunMeta;
-  const scenario = loadScenario(join(runDir, RUN_FILES.scenario));
+  const loaded = loadScenario(join(runDir, RUN_FILES.scenario));
+  // a compressed run: its figures are real ms, so are its targets (the file's × the time scale)
+  const scenario = { ...loaded, targets: scaleTargets(loaded.targets, meta.timeScale ?? 1) };
   const requestsFile = readRecords(join(runDir, RUN_FILES.requests));
   const eventsFile = readEvents(join(runDir, RUN_FILES.events));
   const readbackFile = join(runDir, RUN_FILES.readback);
@@ -80,7 +84,7 @@ export function buildRunReport(runDir: string): RunReport {
       meta.interrupted || meta.aborted
         ? { pass: false, checks: [...verdict.checks, { name: 'completed', target: 'run not interrupted or aborted', actual: 0, pass: false, detail: meta.aborted ?? 'interrupted' }] }
         : verdict,
-    reproduce: `halab run ${meta.scenarioFile} --seed ${meta.seed}`,
+    reproduce: `halab run ${meta.scenarioFile} --seed ${meta.seed}${meta.timeScale && meta.timeScale !== 1 ? ` --time-scale ${meta.timeScale}` : ''}`,
     meta,
     ...(tornLines.length ? { tornLines } : {}),
     ...(deaths.length ? { processDeaths: deaths } : {}),
@@ -119,6 +123,7 @@ export function formatSummary(r: RunReport): string {
   const q = r.metrics.requests;
   const lines = [
     `${r.verdict.pass ? 'PASS' : 'FAIL'}  ${r.scenario.name} (seed ${r.seed})`,
+    ...timeScaleSummary(r),
     ...(r.meta.driver ? [`load driver ${r.meta.driver}${r.meta.driverNote ? `: ${r.meta.driverNote}` : ''}`] : []),
     `requests ${q.total}: ok ${q.ok}, failed ${q.failed}, truncated ${q.truncated}, timed out ${q.timedOut}, wrong ${q.wrongAnswers}, resumed ${q.resumed}; availability ${(r.metrics.availability * 100).toFixed(3)}%`,
     ...r.faults.map(
@@ -139,6 +144,21 @@ export function formatSummary(r: RunReport): string {
     ...(r.tornLines ?? []).map((t) => `warning: ${t.file}:${t.line}: torn final line (${t.bytes} bytes, cut mid-write) left out`),
   ];
   return lines.join('\n');
+}
+
+/** A compressed run: its scale, and its time figures in lab time too (real ms ÷ scale). */
+export function timeScaleSummary(r: RunReport): string[] {
+  const s = r.meta.timeScale;
+  if (!s || s === 1) return [];
+  const lab = (ms: number | null | undefined): string => (ms === null || ms === undefined ? '-' : `${Math.round(ms / s)}ms`);
+  const figures = [
+    ['TTFT p99', r.metrics.latency.ttftMs.p99],
+    ...r.faults.flatMap((f) => [[`${f.kind} detection`, f.detectionMs], [`${f.kind} failover`, f.failoverMs], [`${f.kind} RTO`, f.rtoMs]] as const),
+    ...r.deploys.map((d) => [`deploy ${d.strategy} duration`, d.durationMs] as const),
+  ] as const;
+  return [
+    `time scale ${s}: lab time ran ${(1 / s).toFixed(2)}× faster than real time (stand-in timing, intervals, timers, fault times, load rate ${'×'} ${(1 / s).toFixed(2)}); every ms figure and target here is real ms; in lab time (÷ ${s}): ${figures.map(([n, v]) => `${n} ${lab(v)}`).join(', ')}`,
+  ];
 }
 
 /** Summary lines of the durable-state figures, when the run has any. */

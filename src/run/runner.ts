@@ -30,6 +30,8 @@ import { clientFaultRecorder, clientFaultsOf } from './client-fault-schedule.js'
 import { readBackAfterRun } from './readback-phase.js';
 import { checkPrerequisites } from './prerequisites.js';
 import { formatRecords } from '../record/record-io.js';
+import { scaleTopologyDoc } from './time-scale.js';
+import { moveAddresses } from './parallel-labs.js';
 
 /** After the load, a deployment still running gets this long to end before the lab goes down. */
 const DEPLOY_END_GRACE_MS = 10_000;
@@ -45,6 +47,8 @@ export interface RunOptions {
   readonly log: (line: string) => void;
   /** Game-day abort conditions: stop, heal and end early when one fires. */
   readonly abort?: AbortPolicy;
+  /** A parallel suite's worker: its lab's loopback address block (src/run/parallel-labs.ts). */
+  readonly worker?: number;
 }
 
 export interface RunResult {
@@ -59,12 +63,12 @@ export function scenarioTopologyDoc(scenario: Scenario): Record<string, unknown>
   const { file: _f, clusters: _c, replicas: _r, llamacppEngine: l, ...doc } = loadTopology(scenario.topology);
   // the copy lives in the run directory: engine and model paths made absolute
   const llamacpp = l && doc.llamacpp ? { llamacpp: { ...doc.llamacpp, server: l.serverPath, models: l.models, corruptModel: l.corruptModel } } : {};
-  return { ...doc, ...llamacpp, ...(scenario.topologyOverrides ?? {}) };
+  return scaleTopologyDoc({ ...doc, ...llamacpp, ...(scenario.topologyOverrides ?? {}) }, scenario.timeScale ?? 1);
 }
 
 /** Writes the effective topology into the run directory (the lab's processes read that copy). */
-function writeEffectiveTopology(scenario: Scenario, runDir: string): Topology {
-  const doc = scenarioTopologyDoc(scenario);
+function writeEffectiveTopology(scenario: Scenario, runDir: string, worker = 0): Topology {
+  const doc = moveAddresses(scenarioTopologyDoc(scenario), worker);
   const file = join(runDir, 'topology.yaml');
   writeFileSync(file, toYaml(doc));
   return buildTopology(doc, file);
@@ -104,8 +108,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const runDir = resolve(opts.outDir);
   mkdirSync(runDir, { recursive: true });
   copyFileSync(opts.scenarioFile, join(runDir, 'scenario.yaml'));
-  const topology = writeEffectiveTopology(scenario, runDir);
-  log(`scenario ${scenario.name}: seed ${seed}, ${scenario.durationMs / 1000}s, ${topology.replicas.length} replicas; output ${runDir}`);
+  const topology = writeEffectiveTopology(scenario, runDir, opts.worker);
+  log(`scenario ${scenario.name}: seed ${seed}, ${scenario.durationMs / 1000}s${scenario.timeScale && scenario.timeScale !== 1 ? ` (time scale ${scenario.timeScale})` : ''}, ${topology.replicas.length} replicas; output ${runDir}`);
 
   const startedAtMs = clock.nowMs();
   let interrupted = signal.aborted;
@@ -239,6 +243,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     ...(driverNote ? { driverNote } : {}),
     ...(k6Result ? { k6: k6Result } : {}),
     ...(aborted ? { aborted } : {}),
+    ...(scenario.timeScale !== undefined && scenario.timeScale !== 1 ? { timeScale: scenario.timeScale } : {}),
   });
   return { runDir, report, interrupted, ...(aborted ? { aborted } : {}) };
 }

@@ -1,5 +1,5 @@
-// Suites: several scenarios run in sequence with one summary and one JUnit file — a directory of
-// scenario files, or a suite file `{name, scenarios: [files]}`.
+// Suites: several scenarios run with one summary and one JUnit file — a directory of scenario
+// files, or a suite file `{name, scenarios: [files], timeScale?, parallel?}`.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -10,9 +10,18 @@ import { readYamlFile } from '../config/yaml-file.js';
 export interface Suite {
   readonly name: string;
   readonly files: readonly string[];
+  /** Lab time compression every scenario runs at (`--time-scale` overrides; src/run/time-scale.ts). */
+  readonly timeScale?: number;
+  /** Labs run at once (`--parallel` overrides; default from the core count). */
+  readonly parallel?: number;
 }
 
-const suiteSchema = z.strictObject({ name: z.string().min(1), scenarios: z.array(z.string().min(1)).min(1, 'a suite needs at least one scenario') });
+const suiteSchema = z.strictObject({
+  name: z.string().min(1),
+  scenarios: z.array(z.string().min(1)).min(1, 'a suite needs at least one scenario'),
+  timeScale: z.number().min(0.1).max(1).optional(),
+  parallel: z.number().int().min(1).max(8).optional(),
+});
 
 /** A suite for a path, or undefined when the path is a single scenario file. */
 export function suiteFor(path: string): Suite | undefined {
@@ -30,5 +39,5 @@ export function suiteFor(path: string): Suite | undefined {
   files.forEach((f, i) => {
     if (!existsSync(f)) throw new ConfigError(path, `scenarios[${i}]`, `no such scenario file "${suite.scenarios[i]}"`);
   });
-  return { name: suite.name, files };
+  return { name: suite.name, files, ...(suite.timeScale !== undefined ? { timeScale: suite.timeScale } : {}), ...(suite.parallel !== undefined ? { parallel: suite.parallel } : {}) };
 }

@@ -9,7 +9,6 @@ import { HalabError } from '../../core/errors.js';
 import { EXIT } from '../../core/exit-codes.js';
 import { loadScenario, type Scenario } from '../../config/scenario.js';
 import { buildTopology } from '../../config/topology.js';
-import { labPaths } from '../../process/paths.js';
 import { runScenario, scenarioTopologyDoc, scheduleFor } from '../../run/runner.js';
 import { validatedSchedule } from '../../run/validate-scenario.js';
 import { suiteFor } from '../../run/suite.js';
@@ -22,6 +21,14 @@ import { renderGateText } from '../../report/gate-render.js';
 import { DEFAULT_GATE_ALPHA } from '../../report/gate.js';
 import { gateDirs } from './gate.js';
 import { existsSync } from 'node:fs';
+import { atTimeScale } from '../../run/scale-plan.js';
+import { parseTimeScale } from '../../run/time-scale.js';
+import { defaultParallelLabs, MAX_PARALLEL_LABS, runOnWorkers, workerLabPaths } from '../../run/parallel-labs.js';
+
+function positiveIntFlag(flag: string, v: string, max: number): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max) throw new HalabError('USAGE', `${flag} must be a whole number from 1 to ${max}, not "${v}"`);
+  return Number(v);
+}
 
 export const DEFAULT_SCENARIO = 'scenarios/replica-crash.yaml';
 
@@ -35,6 +42,8 @@ interface RunFlags {
   scheduleOnly?: boolean;
   repeat?: string;
   baseline?: string;
+  timeScale?: string;
+  parallel?: string;
 }
 
 function seedOf(flags: RunFlags, scenario: Scenario): number {
@@ -53,6 +62,8 @@ export function registerRun(program: Command): void {
     .option('--schedule-only', 'print the fault schedule this seed gives, as JSON, and start nothing')
     .option('--repeat <n>', 'run one scenario n times with the same seed (into <out>/run-<i>/) and gate them together against its baseline')
     .option('--baseline <file>', 'with --repeat: the baseline to gate against (default reports/baselines/<scenario>.json)')
+    .option('--time-scale <s>', 'compress lab time: every duration, interval and stand-in timing × s, load rate ÷ s (0.1–1; default 1, or the suite\'s timeScale)')
+    .option('--parallel <n>', `a suite: run up to n scenarios at once, each in its own lab (default the suite's, else ${defaultParallelLabs()} from the core count)`)
     .action(async (path: string, flags: RunFlags) => {
       const suite = suiteFor(path);
       if (flags.repeat !== undefined) {
@@ -64,7 +75,11 @@ export function registerRun(program: Command): void {
         }
       }
       const files = suite ? suite.files : [path];
-      const scenarios = files.map((f) => loadScenario(f));
+      const timeScale = flags.timeScale !== undefined ? parseTimeScale(flags.timeScale) : (suite?.timeScale ?? 1);
+      const parallel = flags.parallel !== undefined ? positiveIntFlag('--parallel', flags.parallel, MAX_PARALLEL_LABS) : (suite?.parallel ?? defaultParallelLabs());
+      const scaled = files.map((f) => atTimeScale(loadScenario(f), timeScale));
+      for (const s of scaled) if (s.note) process.stderr.write(`${s.note}\n`);
+      const scenarios = scaled.map((s) => s.scenario);
       // every file, its topology and its fault targets are validated before anything starts
       const schedules = scenarios.map((s) => {
         const seed = seedOf(flags, s);
@@ -95,43 +110,67 @@ export function registerRun(program: Command): void {
           if (missing.length > 0) skipped.set(i, missing.join('; '));
         });
       }
-      for (const [i, scenario] of scenarios.entries()) {
-        if (controller.signal.aborted) break;
-        if (skipped.has(i)) {
-          process.stdout.write(`SKIP  ${scenario.name}: ${skipped.get(i)}\n`);
-          continue;
-        }
-        const seed = seedOf(flags, scenario);
-        const result = await runScenario({
-          scenario,
-          scenarioFile: files[i]!,
-          seed,
-          outDir: suite ? join(outRoot, scenario.name) : outRoot,
-          paths: labPaths(),
-          clock: realClock,
-          signal: controller.signal,
-          log: (line) => process.stderr.write(line + '\n'),
-        });
-        reports.push(result.report);
-        interrupted ||= result.interrupted;
-        process.stdout.write(formatSummary(result.report) + '\n');
-        process.stdout.write(`report: ${join(result.runDir, 'report.md')}\nreproduce: halab run ${files[i]} --seed ${seed}\n`);
+      for (const [i, why] of skipped) process.stdout.write(`SKIP  ${scenarios[i]!.name}: ${why}\n`);
+      const t0 = realClock.nowMs();
+      // longest first, so the long scenarios do not end up alone at the end
+      const order = scenarios.map((_, i) => i).filter((i) => !skipped.has(i)).sort((a, b) => scenarios[b]!.durationMs - scenarios[a]!.durationMs);
+      const workers = suite ? Math.min(parallel, order.length) : 1;
+      if (suite) process.stderr.write(`suite ${suite.name}: ${order.length} scenario(s), ${workers} lab(s) at once, time scale ${timeScale}\n`);
+      const results = await runOnWorkers(
+        order,
+        workers,
+        async (i, worker) => {
+          const scenario = scenarios[i]!;
+          const seed = seedOf(flags, scenario);
+          const result = await runScenario({
+            scenario,
+            scenarioFile: files[i]!,
+            seed,
+            outDir: suite ? join(outRoot, scenario.name) : outRoot,
+            paths: workerLabPaths(worker),
+            clock: realClock,
+            signal: controller.signal,
+            log: (line) => process.stderr.write(workers > 1 ? `[${scenario.name}] ${line}\n` : line + '\n'),
+            ...(worker > 0 ? { worker } : {}),
+          });
+          process.stdout.write(formatSummary(result.report) + '\n');
+          process.stdout.write(`report: ${join(result.runDir, 'report.md')}\nreproduce: ${result.report.reproduce.replace(/^halab run \S+/, `halab run ${files[i]}`)}\n`);
+          return result;
+        },
+        controller.signal,
+      );
+      const failedToRun: string[] = [];
+      order.forEach((i, j) => {
+        const r = results[j];
+        if (r instanceof Error) failedToRun.push(`${scenarios[i]!.name}: ${r.message}`);
+      });
+      for (const r of results) {
+        if (r === undefined || r instanceof Error) continue;
+        reports.push(r.report);
+        interrupted ||= r.interrupted;
       }
+      // the summary in the suite's order
+      reports.sort((a, b) => scenarios.findIndex((s) => s.name === a.scenario.name) - scenarios.findIndex((s) => s.name === b.scenario.name));
+      if (!suite && failedToRun.length) throw (results[0] as Error);
+      const wallS = (realClock.nowMs() - t0) / 1000;
       if (suite) {
         writeFileSync(join(outRoot, 'junit.xml'), renderJunit(reports, suite.name));
         const lines = reports.map((r) => `${r.verdict.pass ? 'PASS' : 'FAIL'}  ${r.scenario.name.padEnd(28)} availability ${(r.metrics.availability * 100).toFixed(3)}%  failed ${r.metrics.requests.failed}  truncated ${r.metrics.requests.truncated}`);
         lines.push(...[...skipped].map(([i, why]) => `SKIP  ${scenarios[i]!.name.padEnd(28)} ${why}`));
-        const summary = `suite ${suite.name}: ${reports.filter((r) => r.verdict.pass).length}/${scenarios.length} passed${skipped.size ? `, ${skipped.size} skipped` : ''}\n${lines.join('\n')}\n`;
+        lines.push(...failedToRun.map((f) => `ERROR ${f}`));
+        const summary = `suite ${suite.name}: ${reports.filter((r) => r.verdict.pass).length}/${scenarios.length} passed${skipped.size ? `, ${skipped.size} skipped` : ''}${failedToRun.length ? `, ${failedToRun.length} failed to run` : ''}; ${wallS.toFixed(0)} s wall, ${workers} lab(s) at once, time scale ${timeScale}\n${lines.join('\n')}\n`;
         writeFileSync(join(outRoot, 'summary.txt'), summary);
         process.stdout.write(`\n${summary}junit: ${join(outRoot, 'junit.xml')}\n`);
       }
-      process.exitCode = interrupted ? EXIT.interrupted : !reports.every((r) => r.verdict.pass) ? EXIT.failed : skipped.size > 0 ? EXIT.badInput : EXIT.ok;
+      process.exitCode = interrupted ? EXIT.interrupted : failedToRun.length ? EXIT.internal : !reports.every((r) => r.verdict.pass) ? EXIT.failed : skipped.size > 0 ? EXIT.badInput : EXIT.ok;
     });
 }
 
 /** `halab run <scenario> --repeat n`: n same-seed runs, each summarized, then one pooled gate verdict. */
 async function runRepeatedCommand(path: string, runs: number, flags: RunFlags): Promise<void> {
-  const scenario = loadScenario(path);
+  const scaled = atTimeScale(loadScenario(path), flags.timeScale !== undefined ? parseTimeScale(flags.timeScale) : 1);
+  if (scaled.note) process.stderr.write(`${scaled.note}\n`);
+  const scenario = scaled.scenario;
   const seed = seedOf(flags, scenario);
   const outRoot = flags.out ?? join('reports', `${timestamp(realClock.nowMs())}-${scenario.name}`);
   const controller = new AbortController();
