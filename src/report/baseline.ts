@@ -28,6 +28,8 @@ const baselineSchema = z.strictObject({
   }),
   counts: z.partialRecord(z.enum(COUNT_METRICS), countSchema),
   figures: z.record(z.string(), z.array(z.number().nullable())),
+  /** Lab time scale of the runs (`--time-scale`; absent: 1): the gate compares only runs of this scale. */
+  timeScale: z.number().gt(0).max(1).optional(),
 });
 export type Baseline = z.infer<typeof baselineSchema>;
 
@@ -37,6 +39,9 @@ export function makeBaseline(runs: readonly RunObservation[], from: readonly str
   if (!first) throw new HalabError('USAGE', 'a baseline needs at least one run');
   const other = runs.find((r) => r.scenario !== first.scenario);
   if (other) throw new HalabError('USAGE', `a baseline is of one scenario: got runs of "${first.scenario}" and "${other.scenario}"`);
+  const scale = first.timeScale ?? 1;
+  const otherScale = runs.find((r) => (r.timeScale ?? 1) !== scale);
+  if (otherScale) throw new HalabError('USAGE', `a baseline is of one time scale: got runs at ${scale} and ${otherScale.timeScale ?? 1}`);
   const pooled = runs.flatMap((r) => r.ttftMs);
   const rng = createRng(`baseline:${first.scenario}:${first.seed}`);
   for (let i = pooled.length - 1; i > 0; i--) {
@@ -65,6 +70,7 @@ export function makeBaseline(runs: readonly RunObservation[], from: readonly str
     },
     counts,
     figures: Object.fromEntries(names.map((n) => [n, runs.map((r) => r.figures[n] ?? null)])),
+    ...(scale !== 1 ? { timeScale: scale } : {}),
   };
 }
 

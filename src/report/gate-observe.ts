@@ -56,6 +56,8 @@ export interface RunObservation {
   readonly counts: Readonly<Partial<Record<CountMetric, CountObservation>>>;
   /** Single-valued figures; null when the run should have one and did not (never detected...). */
   readonly figures: Readonly<Record<string, number | null>>;
+  /** Lab time scale the run ran at (absent: 1); a run is only comparable with a baseline of its scale. */
+  readonly timeScale?: number;
 }
 
 function worst(xs: readonly (number | null | undefined)[]): number | null | undefined {
@@ -101,5 +103,6 @@ export function observe(scenario: string, seed: number, m: RunMetrics, records: 
 export function observeRunDir(dir: string): RunObservation {
   const report = buildRunReport(dir);
   const records = readRecords(join(dir, RUN_FILES.requests)).records;
-  return observe(report.scenario.name, report.seed, report.metrics, records);
+  const o = observe(report.scenario.name, report.seed, report.metrics, records);
+  return report.meta.timeScale !== undefined && report.meta.timeScale !== 1 ? { ...o, timeScale: report.meta.timeScale } : o;
 }

@@ -7,6 +7,7 @@
 // - single-valued figures: the one-sided (1 − α) prediction limit of the baseline runs (normal
 //   model, Student's t), never tighter than the figure's noise floor (FIGURE_SPECS).
 // With r repeated runs now, counts and TTFTs are pooled and figures averaged (limit for a mean of r).
+import { HalabError } from '../core/errors.js';
 import { mannWhitneyGreater, predictionFactor, rateIncreaseTest } from '../core/stat-tests.js';
 import type { Baseline } from './baseline.js';
 import { COUNT_METRICS, FIGURE_SPECS, type RunObservation } from './gate-observe.js';
@@ -148,6 +149,10 @@ function figureRow(metric: string, now: readonly RunObservation[], b: Baseline, 
 export function gateRuns(now: readonly RunObservation[], b: Baseline, opts: GateOptions = {}): GateResult {
   const alpha = opts.alpha ?? DEFAULT_GATE_ALPHA;
   if (now.length === 0) throw new RangeError('the gate needs at least one run');
+  // figures in real ms of labs compressed differently are not comparable
+  const scale = b.timeScale ?? 1;
+  const off = now.find((r) => (r.timeScale ?? 1) !== scale);
+  if (off) throw new HalabError('USAGE', `the baseline of ${b.scenario} was made at time scale ${scale}, the run at ${off.timeScale ?? 1}: rerun with --time-scale ${scale} (or regenerate the baseline at the run's scale)`);
   const figureNames = [...new Set([...Object.keys(b.figures), ...now.flatMap((r) => Object.keys(r.figures))])].sort();
   const rows = [
     ttftRow(now, b, alpha),

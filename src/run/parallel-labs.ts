@@ -1,8 +1,10 @@
 // Independent scenarios in parallel labs (`halab run <suite> --parallel N`): N workers, each with
-// its own lab directory (<HALAB_HOME>/parallel-<k>/, so its own lock, state, secret and
+// its own lab directory (HALAB_HOME=<home>/parallel-<k>/, so its own lock, state, secret and
 // lab-tagged iptables rules), its own loopback addresses (worker k moves every 127.0.x.y of its
-// topology to 127.k.x.y) and ephemeral ports. Scenarios are taken longest first, so the long ones
-// do not end up last. Worker 0 uses the default lab (HALAB_HOME), as a sequential run does.
+// topology to 127.k.x.y) and ephemeral ports. Each worker's run is a child `halab` process (the
+// lab credentials a CLI process holds are one lab's). Scenarios are taken longest first, so the long
+// ones do not end up last. Worker 0 uses the default lab (HALAB_HOME), as a sequential run does.
+import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { labPaths, type LabPaths } from '../process/paths.js';
@@ -29,6 +31,16 @@ export function moveAddresses(doc: Record<string, unknown>, k: number): Record<s
   return { ...doc, ...(regions ? { regions } : {}), controlPlane: { ...cp, host: move(cp.host ?? '127.0.0.1') } };
 }
 
+/** A gate that runs one start at a time (lab start-ups spawn 10–20 processes each; overlapping them starves them all). */
+export function oneAtATime(): <T>(start: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(start: () => Promise<T>): Promise<T> => {
+    const run = tail.then(start, start);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
 /**
  * Runs jobs on `parallel` workers; each job gets its worker's index. Jobs start in the order given
  * (sort longest first before); results come back in the order of `jobs`. A job that throws stops
@@ -49,4 +61,78 @@ export async function runOnWorkers<J, R>(jobs: readonly J[], parallel: number, r
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, jobs.length)) }, (_, k) => worker(k)));
   return results;
+}
+
+/** HALAB_HOME of worker k's child process. */
+export function workerHome(k: number, base: LabPaths = labPaths()): string {
+  return workerLabPaths(k, base).home;
+}
+
+export interface ChildRun {
+  readonly code: number;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/**
+ * Runs `halab <args>` as a child process in worker k's lab (its HALAB_HOME and address block),
+ * every stderr line passed to `log`; stdout is dropped (the parent reads the run directory). An
+ * aborted signal is passed on as SIGINT, so the child heals its faults and takes its lab down.
+ */
+export function runChildHalab(bin: string, args: readonly string[], worker: number, log: (line: string) => void, stop?: AbortSignal): Promise<ChildRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args, ...(worker > 0 ? ['--address-block', String(worker)] : [])], {
+      env: { ...process.env, HALAB_HOME: workerHome(worker) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let rest = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      const lines = (rest + chunk).split(/\r?\n|\r/);
+      rest = lines.pop() ?? '';
+      for (const l of lines) if (l.trim()) log(l);
+    });
+    const onStop = (): void => void child.kill('SIGINT');
+    stop?.addEventListener('abort', onStop, { once: true });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      stop?.removeEventListener('abort', onStop);
+      if (rest.trim()) log(rest);
+      resolve({ code: code ?? -1, signal });
+    });
+  });
+}
+
+/** A line of `halab run` saying its lab is up (its start-up, the CPU-heaviest part, is over). */
+const LAB_UP = /^lab up; /;
+
+/**
+ * runChildHalab with its start-up behind `startGate`: the gate is held until the child's lab is
+ * up (or the child ends), so parallel labs start one at a time and then run side by side.
+ */
+export async function runGatedChild(
+  bin: string,
+  args: readonly string[],
+  worker: number,
+  log: (line: string) => void,
+  startGate: <T>(start: () => Promise<T>) => Promise<T>,
+  stop?: AbortSignal,
+): Promise<ChildRun> {
+  let child: Promise<ChildRun> | undefined;
+  await startGate(
+    () =>
+      new Promise<void>((started) => {
+        child = runChildHalab(
+          bin,
+          args,
+          worker,
+          (line) => {
+            if (LAB_UP.test(line)) started();
+            log(line);
+          },
+          stop,
+        );
+        child.then(() => started(), () => started());
+      }),
+  );
+  return child!;
 }

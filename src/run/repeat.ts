@@ -5,9 +5,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { realClock } from '../core/clock.js';
 import type { Scenario } from '../config/scenario.js';
-import { labPaths } from '../process/paths.js';
 import { RUN_FILES, type RunReport } from '../report/run-report.js';
 import { runScenario } from './runner.js';
+import { labPaths } from '../process/paths.js';
 
 export interface RepeatOptions {
   readonly scenario: Scenario;
@@ -19,6 +19,8 @@ export interface RepeatOptions {
   readonly log: (line: string) => void;
   /** Called after each run with its report. */
   readonly onRun?: (report: RunReport, runDir: string, index: number) => void;
+  /** Parallel labs (src/run/parallel-labs.ts): the lab's loopback address block. */
+  readonly worker?: number;
 }
 
 export interface RepeatResult {
@@ -32,7 +34,17 @@ export async function runRepeated(opts: RepeatOptions): Promise<RepeatResult> {
   const reports: RunReport[] = [];
   let interrupted = false;
   for (let i = 1; i <= opts.runs && !opts.signal.aborted; i++) {
-    const result = await runScenario({ scenario: opts.scenario, scenarioFile: opts.scenarioFile, seed: opts.seed, outDir: join(opts.outRoot, `run-${i}`), paths: labPaths(), clock: realClock, signal: opts.signal, log: opts.log });
+    const result = await runScenario({
+      scenario: opts.scenario,
+      scenarioFile: opts.scenarioFile,
+      seed: opts.seed,
+      outDir: join(opts.outRoot, `run-${i}`),
+      paths: labPaths(),
+      clock: realClock,
+      signal: opts.signal,
+      log: opts.log,
+      ...(opts.worker ? { worker: opts.worker } : {}),
+    });
     runDirs.push(result.runDir);
     reports.push(result.report);
     interrupted ||= result.interrupted;

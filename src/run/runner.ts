@@ -49,6 +49,8 @@ export interface RunOptions {
   readonly abort?: AbortPolicy;
   /** A parallel suite's worker: its lab's loopback address block (src/run/parallel-labs.ts). */
   readonly worker?: number;
+  /** Parallel labs: runs the lab's start-up (its CPU-heaviest part) one lab at a time. */
+  readonly startGate?: <T>(start: () => Promise<T>) => Promise<T>;
 }
 
 export interface RunResult {
@@ -123,7 +125,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const schedule = fullSchedule.filter((f) => !isClientFaultKind(f.kind));
   const clientFaults = clientFaultsOf(fullSchedule);
   if (!topology.external) checkPrerequisites(schedule.map((f) => f.kind), opts.scenarioFile);
-  const state = await startLab(topology, paths, clock, { seed });
+  const state = await (opts.startGate ?? ((f) => f()))(() => startLab(topology, paths, clock, { seed }));
   const events = fileEventSink(eventsFile(paths.labDir, 'chaos'), 'chaos', clock);
   // launched stand-ins' URLs are known now: faults use the resolved topology
   const liveTopology = resolve(state.topologyFile) === resolve(topology.file) ? topology : loadTopology(state.topologyFile);

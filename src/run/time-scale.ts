@@ -80,10 +80,19 @@ export function scaleScenario(scenario: Scenario, s: number): Scenario {
   });
 }
 
-function scaledSection(defaults: Readonly<Record<string, unknown>>, keys: readonly string[], given: Record<string, unknown> | undefined, s: number): Record<string, unknown> {
+/**
+ * Kept in real time: deadlines that guard against the machine, not lab behaviour — connecting,
+ * the GLB's health-check deadline, and the GLB's first-token, stall and stored-read deadlines (a
+ * backstop behind the regional gateways, whose own deadlines are scaled and act first). Compressed,
+ * they turned CPU contention on a shared 2-core machine into failed requests.
+ */
+const REAL_TIME_SETTINGS = new Set(['connectTimeoutMs', 'checkTimeoutMs']);
+const REAL_TIME_ENTRY_SETTINGS = new Set([...REAL_TIME_SETTINGS, 'firstTokenTimeoutMs', 'stallTimeoutMs', 'storedReadTimeoutMs']);
+
+function scaledSection(defaults: Readonly<Record<string, unknown>>, keys: readonly string[], given: Record<string, unknown> | undefined, s: number, real: ReadonlySet<string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of keys) {
-    if (!k.endsWith('Ms')) continue;
+    if (!k.endsWith('Ms') || real.has(k)) continue;
     const v = given?.[k] ?? defaults[k];
     if (typeof v === 'number') out[k] = scaleMs(v, s);
   }
@@ -98,11 +107,15 @@ function scaledSection(defaults: Readonly<Record<string, unknown>>, keys: readon
 export function scaleTopologyDoc(doc: Record<string, unknown>, s: number): Record<string, unknown> {
   if (s === 1) return doc;
   const links = (doc.links ?? {}) as { interRegionLatencyMs?: number };
+  // the leadership lease is whole seconds (at least 1): scaled as far as that allows
+  const cp = (doc.controlPlane ?? {}) as { leaseTtlS?: number };
+  const leaseTtlS = Math.max(1, Math.round((cp.leaseTtlS ?? 2) * s));
   return {
     ...doc,
-    gateway: scaledSection(DEFAULT_GATEWAY_CONFIG as unknown as Record<string, unknown>, Object.keys(gatewaySectionSchema.shape), doc.gateway as Record<string, unknown> | undefined, s),
-    entry: scaledSection(DEFAULT_GLB_CONFIG as unknown as Record<string, unknown>, Object.keys(entrySectionSchema.shape), doc.entry as Record<string, unknown> | undefined, s),
+    gateway: scaledSection(DEFAULT_GATEWAY_CONFIG as unknown as Record<string, unknown>, Object.keys(gatewaySectionSchema.shape), doc.gateway as Record<string, unknown> | undefined, s, REAL_TIME_SETTINGS),
+    entry: scaledSection(DEFAULT_GLB_CONFIG as unknown as Record<string, unknown>, Object.keys(entrySectionSchema.shape), doc.entry as Record<string, unknown> | undefined, s, REAL_TIME_ENTRY_SETTINGS),
     timeScale: (typeof doc.timeScale === 'number' ? doc.timeScale : 1) * s,
+    controlPlane: { ...cp, leaseTtlS },
     links: { ...links, interRegionLatencyMs: Math.round((links.interRegionLatencyMs ?? 30) * s) },
   };
 }

@@ -3,7 +3,7 @@
 // directories; `halab gate <run-dir>...` tests runs against their baseline, one statistical test per
 // metric, and exits 1 when one regressed.
 import type { Command } from 'commander';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { realClock } from '../../core/clock.js';
 import { HalabError } from '../../core/errors.js';
@@ -15,12 +15,19 @@ import { DEFAULT_GATE_ALPHA, gateRuns, type GateResult } from '../../report/gate
 import { observeRunDir, type RunObservation } from '../../report/gate-observe.js';
 import { renderGateJson, renderGateJunit, renderGateText } from '../../report/gate-render.js';
 import { runDirsIn, runRepeated } from '../../run/repeat.js';
+import { suiteFor, type Suite } from '../../run/suite.js';
+import { atTimeScale } from '../../run/scale-plan.js';
+import { parseTimeScale } from '../../run/time-scale.js';
+import { defaultParallelLabs, oneAtATime, runGatedChild, runOnWorkers } from '../../run/parallel-labs.js';
+import { loadavg } from 'node:os';
 import { scenarioPrerequisites } from '../../run/prerequisites.js';
 import { scenarioTopologyDoc, scheduleFor } from '../../run/runner.js';
 
 /** Baseline runs per scenario by default: with 5, the prediction factor at α = 0.01 is 4.1 (3: 8.0). */
 export const DEFAULT_BASELINE_RUNS = 5;
 export const SHIPPED_SCENARIOS_DIR = 'scenarios';
+/** The suite CI runs: `halab baseline --all` makes baselines of its scenarios the way it runs them. */
+export const SHIPPED_SUITE_FILE = join(SHIPPED_SCENARIOS_DIR, 'suites', 'shipped.yaml');
 
 function positiveInt(flag: string, v: string): number {
   if (!/^\d+$/.test(v) || Number(v) < 1) throw new HalabError('USAGE', `${flag} must be a positive integer, not "${v}"`);
@@ -41,8 +48,10 @@ function seedFlag(v: string): number {
 
 const isScenarioFile = (p: string): boolean => /\.ya?ml$/.test(p) && existsSync(p) && statSync(p).isFile();
 
-function shippedScenarios(): string[] {
-  return readdirSync(SHIPPED_SCENARIOS_DIR).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(SHIPPED_SCENARIOS_DIR, f));
+/** The shipped suite (its scenarios and the time scale and parallel labs it runs them with), else every scenarios/*.yaml. */
+function shippedSuite(): Suite {
+  if (existsSync(SHIPPED_SUITE_FILE)) return suiteFor(SHIPPED_SUITE_FILE)!;
+  return { name: 'shipped', files: readdirSync(SHIPPED_SCENARIOS_DIR).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(SHIPPED_SCENARIOS_DIR, f)) };
 }
 
 interface BaselineFlags {
@@ -51,6 +60,8 @@ interface BaselineFlags {
   out?: string;
   seed?: string;
   keep?: string;
+  timeScale?: string;
+  parallel?: string;
 }
 
 export function registerBaseline(program: Command): void {
@@ -59,13 +70,18 @@ export function registerBaseline(program: Command): void {
     .description('write baselines from N same-seed runs of scenarios (or from existing run directories) to reports/baselines/<scenario>.json')
     .argument('[targets...]', 'scenario files to run, or run directories (a directory of run-<i>/ counts as its runs)')
     .option('--runs <n>', `runs per scenario (default ${DEFAULT_BASELINE_RUNS})`)
-    .option('--all', `every shipped scenario (${SHIPPED_SCENARIOS_DIR}/*.yaml)`)
+    .option('--all', `every scenario of the shipped suite (${SHIPPED_SUITE_FILE}), at its time scale and parallel labs`)
+    .option('--time-scale <s>', 'lab time scale of the runs (default: the shipped suite\'s with --all, else 1); the gate compares runs of this scale only')
+    .option('--parallel <n>', 'scenarios baselined at once, each in its own lab (default: the shipped suite\'s with --all, else 1)')
     .option('--seed <n>', 'seed of every run (default each scenario\'s own)')
     .option('--out <file>', 'baseline file (one scenario only; default reports/baselines/<scenario>.json)')
     .option('--keep <dir>', 'where the baseline runs go (default reports/baseline-runs)', join('reports', 'baseline-runs'))
     .action(async (targets: string[], flags: BaselineFlags) => {
       const runs = flags.runs === undefined ? DEFAULT_BASELINE_RUNS : positiveInt('--runs', flags.runs);
-      const scenarioFiles = [...(flags.all ? shippedScenarios() : []), ...targets.filter(isScenarioFile)];
+      const shipped = flags.all ? shippedSuite() : undefined;
+      const scenarioFiles = [...(shipped?.files ?? []), ...targets.filter(isScenarioFile)];
+      const timeScale = flags.timeScale !== undefined ? parseTimeScale(flags.timeScale) : (shipped?.timeScale ?? 1);
+      const parallel = flags.parallel !== undefined ? positiveInt('--parallel', flags.parallel) : (shipped ? (shipped.parallel ?? defaultParallelLabs()) : 1);
       const dirTargets = targets.filter((t) => !isScenarioFile(t));
       if (scenarioFiles.length === 0 && dirTargets.length === 0) throw new HalabError('USAGE', 'name scenario files, run directories, or --all');
       for (const d of dirTargets) if (runDirsIn(d).length === 0) throw new HalabError('NOT_FOUND', `${d} is neither a scenario file nor a run directory (no meta.json in it or its subdirectories)`);
@@ -88,34 +104,62 @@ export function registerBaseline(program: Command): void {
       process.once('SIGTERM', onSignal);
       const t0 = realClock.nowMs();
       const skipped: string[] = [];
-      for (const file of scenarioFiles) {
-        if (controller.signal.aborted) break;
-        const scenario = loadScenario(file);
+      const startGate = oneAtATime();
+      const jobs = scenarioFiles.flatMap((file) => {
+        const scaled = atTimeScale(loadScenario(file), timeScale);
+        if (scaled.note) process.stderr.write(`${scaled.note}\n`);
+        const scenario = scaled.scenario;
         const seed = flags.seed === undefined ? scenario.seed : seedFlag(flags.seed);
         const topology = buildTopology(scenarioTopologyDoc(scenario), scenario.topology);
         const missing = topology.external ? [] : scenarioPrerequisites(scheduleFor(scenario, topology, seed).map((f) => f.kind));
         if (missing.length > 0) {
           skipped.push(scenario.name);
           process.stdout.write(`SKIP  ${scenario.name}: ${missing.join('; ')}\n`);
-          continue;
+          return [];
         }
-        const started = realClock.nowMs();
-        const result = await runRepeated({
-          scenario,
-          scenarioFile: file,
-          seed,
-          runs,
-          outRoot: join(flags.keep ?? join('reports', 'baseline-runs'), scenario.name),
-          signal: controller.signal,
-          log: (line) => process.stderr.write(line + '\n'),
-          onRun: (r, _dir, i) => process.stdout.write(`  ${scenario.name} run ${i}/${runs}: ${r.verdict.pass ? 'targets met' : 'a target MISSED'}\n`),
-        });
-        if (result.interrupted) break;
-        write(result.runDirs.map(observeRunDir), [...result.runDirs]);
-        process.stdout.write(`  ${scenario.name}: ${((realClock.nowMs() - started) / 1000).toFixed(0)} s\n`);
-      }
-      process.stdout.write(`baselines: ${scenarioFiles.length - skipped.length} scenario(s) × ${runs} run(s) in ${((realClock.nowMs() - t0) / 1000).toFixed(0)} s${skipped.length ? `; skipped ${skipped.join(', ')}` : ''}\n`);
-      process.exitCode = controller.signal.aborted ? EXIT.interrupted : skipped.length ? EXIT.badInput : EXIT.ok;
+        return [{ file, scenario, seed }];
+      });
+      // longest first, as a suite runs them
+      jobs.sort((a, b) => b.scenario.durationMs - a.scenario.durationMs);
+      const workers = Math.min(parallel, Math.max(1, jobs.length));
+      process.stderr.write(`baselines: ${jobs.length} scenario(s) × ${runs} run(s), ${workers} lab(s) at once, time scale ${timeScale}\n`);
+      const results = await runOnWorkers(
+        jobs,
+        workers,
+        async ({ file, scenario, seed }, worker) => {
+          const started = realClock.nowMs();
+          const outRoot = join(flags.keep ?? join('reports', 'baseline-runs'), scenario.name);
+          if (workers > 1) {
+            // a parallel lab: a child `halab run --repeat` with its own HALAB_HOME and address block
+            rmSync(outRoot, { recursive: true, force: true });
+            const args = ['run', file, '--repeat', String(runs), '--no-gate', '--out', outRoot, '--seed', String(seed), '--time-scale', String(scenario.timeScale ?? 1)];
+            const child = await runGatedChild(process.argv[1]!, args, worker, (line) => process.stderr.write(`[${scenario.name}] ${line}\n`), startGate, controller.signal);
+            const dirs = runDirsIn(outRoot);
+            if (controller.signal.aborted) return;
+            if (dirs.length !== runs) throw new Error(`halab run ${file} --repeat ${runs} ended with ${child.signal ?? `exit ${child.code}`} and ${dirs.length} run(s)`);
+            write(dirs.map(observeRunDir), dirs);
+          } else {
+            const result = await runRepeated({
+              scenario,
+              scenarioFile: file,
+              seed,
+              runs,
+              outRoot,
+              signal: controller.signal,
+              log: (line) => process.stderr.write(line + '\n'),
+              onRun: (r, _dir, i) => process.stdout.write(`  ${scenario.name} run ${i}/${runs}: ${r.verdict.pass ? 'targets met' : 'a target MISSED'}\n`),
+            });
+            if (result.interrupted) return;
+            write(result.runDirs.map(observeRunDir), [...result.runDirs]);
+          }
+          process.stdout.write(`  ${scenario.name}: ${((realClock.nowMs() - started) / 1000).toFixed(0)} s\n`);
+        },
+        controller.signal,
+      );
+      const errors = results.flatMap((r, i) => (r instanceof Error ? [`${jobs[i]!.scenario.name}: ${r.message}`] : []));
+      for (const e of errors) process.stdout.write(`ERROR ${e}\n`);
+      process.stdout.write(`baselines: ${jobs.length - errors.length} scenario(s) × ${runs} run(s) in ${((realClock.nowMs() - t0) / 1000).toFixed(0)} s (${workers} lab(s) at once, time scale ${timeScale}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')})${skipped.length ? `; skipped ${skipped.join(', ')}` : ''}\n`);
+      process.exitCode = controller.signal.aborted ? EXIT.interrupted : errors.length ? EXIT.internal : skipped.length ? EXIT.badInput : EXIT.ok;
     });
 }
 

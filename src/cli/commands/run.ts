@@ -1,8 +1,8 @@
 // `halab run [scenario | dir | suite] [--seed n] [--out dir]`: the lab's main job. Exit 0 when
 // every target was met, 1 when one was missed, 2 on a usage or configuration error, 130 when
 // interrupted. A directory or suite file runs its scenarios in sequence with one summary.
-import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { realClock } from '../../core/clock.js';
 import { HalabError } from '../../core/errors.js';
@@ -23,7 +23,8 @@ import { gateDirs } from './gate.js';
 import { existsSync } from 'node:fs';
 import { atTimeScale } from '../../run/scale-plan.js';
 import { parseTimeScale } from '../../run/time-scale.js';
-import { defaultParallelLabs, MAX_PARALLEL_LABS, runOnWorkers, workerLabPaths } from '../../run/parallel-labs.js';
+import { defaultParallelLabs, MAX_PARALLEL_LABS, oneAtATime, runGatedChild, runOnWorkers } from '../../run/parallel-labs.js';
+import { labPaths } from '../../process/paths.js';
 
 function positiveIntFlag(flag: string, v: string, max: number): number {
   if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max) throw new HalabError('USAGE', `${flag} must be a whole number from 1 to ${max}, not "${v}"`);
@@ -44,6 +45,8 @@ interface RunFlags {
   baseline?: string;
   timeScale?: string;
   parallel?: string;
+  addressBlock?: string;
+  gate?: boolean;
 }
 
 function seedOf(flags: RunFlags, scenario: Scenario): number {
@@ -63,6 +66,8 @@ export function registerRun(program: Command): void {
     .option('--repeat <n>', 'run one scenario n times with the same seed (into <out>/run-<i>/) and gate them together against its baseline')
     .option('--baseline <file>', 'with --repeat: the baseline to gate against (default reports/baselines/<scenario>.json)')
     .option('--time-scale <s>', 'compress lab time: every duration, interval and stand-in timing × s, load rate ÷ s (0.1–1; default 1, or the suite\'s timeScale)')
+    .addOption(new Option('--address-block <k>', 'parallel labs: move the lab to loopback block 127.k.x.y').hideHelp())
+    .addOption(new Option('--no-gate', 'with --repeat: do not gate the runs (baseline making)').hideHelp())
     .option('--parallel <n>', `a suite: run up to n scenarios at once, each in its own lab (default the suite's, else ${defaultParallelLabs()} from the core count)`)
     .action(async (path: string, flags: RunFlags) => {
       const suite = suiteFor(path);
@@ -77,6 +82,7 @@ export function registerRun(program: Command): void {
       const files = suite ? suite.files : [path];
       const timeScale = flags.timeScale !== undefined ? parseTimeScale(flags.timeScale) : (suite?.timeScale ?? 1);
       const parallel = flags.parallel !== undefined ? positiveIntFlag('--parallel', flags.parallel, MAX_PARALLEL_LABS) : (suite?.parallel ?? defaultParallelLabs());
+      const addressBlock = flags.addressBlock !== undefined ? positiveIntFlag('--address-block', flags.addressBlock, 250) : 0;
       const scaled = files.map((f) => atTimeScale(loadScenario(f), timeScale));
       for (const s of scaled) if (s.note) process.stderr.write(`${s.note}\n`);
       const scenarios = scaled.map((s) => s.scenario);
@@ -116,22 +122,35 @@ export function registerRun(program: Command): void {
       const order = scenarios.map((_, i) => i).filter((i) => !skipped.has(i)).sort((a, b) => scenarios[b]!.durationMs - scenarios[a]!.durationMs);
       const workers = suite ? Math.min(parallel, order.length) : 1;
       if (suite) process.stderr.write(`suite ${suite.name}: ${order.length} scenario(s), ${workers} lab(s) at once, time scale ${timeScale}\n`);
+      const startGate = oneAtATime();
       const results = await runOnWorkers(
         order,
         workers,
         async (i, worker) => {
           const scenario = scenarios[i]!;
           const seed = seedOf(flags, scenario);
+          const outDir = suite ? join(outRoot, scenario.name) : outRoot;
+          if (workers > 1) {
+            // a parallel lab: a child `halab run` with its own HALAB_HOME and address block
+            const args = ['run', files[i]!, '--out', outDir, '--seed', String(seed), '--time-scale', String(scenario.timeScale ?? 1)];
+            const child = await runGatedChild(process.argv[1]!, args, worker, (line) => process.stderr.write(`[${scenario.name}] ${line}\n`), startGate, controller.signal);
+            const reportFile = join(outDir, 'report.json');
+            if (!existsSync(reportFile)) throw new Error(`halab run ${files[i]} ended with ${child.signal ?? `exit ${child.code}`} and no report (see the lines above)`);
+            const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport;
+            process.stdout.write(formatSummary(report) + '\n');
+            process.stdout.write(`report: ${join(outDir, 'report.md')}\nreproduce: ${report.reproduce.replace(/^halab run \S+/, `halab run ${files[i]}`)}\n`);
+            return { runDir: outDir, report, interrupted: report.meta.interrupted };
+          }
           const result = await runScenario({
             scenario,
             scenarioFile: files[i]!,
             seed,
-            outDir: suite ? join(outRoot, scenario.name) : outRoot,
-            paths: workerLabPaths(worker),
+            outDir,
+            paths: labPaths(),
             clock: realClock,
             signal: controller.signal,
-            log: (line) => process.stderr.write(workers > 1 ? `[${scenario.name}] ${line}\n` : line + '\n'),
-            ...(worker > 0 ? { worker } : {}),
+            log: (line) => process.stderr.write(line + '\n'),
+            ...(addressBlock > 0 ? { worker: addressBlock } : {}),
           });
           process.stdout.write(formatSummary(result.report) + '\n');
           process.stdout.write(`report: ${join(result.runDir, 'report.md')}\nreproduce: ${result.report.reproduce.replace(/^halab run \S+/, `halab run ${files[i]}`)}\n`);
@@ -186,12 +205,14 @@ async function runRepeatedCommand(path: string, runs: number, flags: RunFlags): 
     signal: controller.signal,
     log: (line) => process.stderr.write(line + '\n'),
     onRun: (r, dir, i) => process.stdout.write(`run ${i}/${runs}: ${formatSummary(r)}\nreport: ${join(dir, 'report.md')}\n`),
+    ...(flags.addressBlock !== undefined ? { worker: positiveIntFlag('--address-block', flags.addressBlock, 250) } : {}),
   });
   const targetsMet = result.reports.every((r) => r.verdict.pass);
   process.stdout.write(`\n${result.reports.filter((r) => r.verdict.pass).length}/${runs} runs met every target; runs in ${outRoot}\n`);
   let gatePass = true;
   const baseline = flags.baseline ?? defaultBaselineFile(scenario.name);
-  if (!result.interrupted && existsSync(baseline)) {
+  if (flags.gate === false) process.stdout.write('not gated (--no-gate)\n');
+  else if (!result.interrupted && existsSync(baseline)) {
     const [gated] = gateDirs([outRoot], { baseline, alpha: DEFAULT_GATE_ALPHA });
     process.stdout.write(renderGateText(gated!.result, gated!.baselineFile));
     gatePass = gated!.result.pass;
