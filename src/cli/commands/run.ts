@@ -1,6 +1,7 @@
 // `halab run [scenario | dir | suite] [--seed n] [--out dir]`: the lab's main job. Exit 0 when
 // every target was met, 1 when one was missed, 2 on a usage or configuration error, 130 when
-// interrupted. A directory or suite file runs its scenarios in sequence with one summary.
+// interrupted. A directory or suite file runs its scenarios (in parallel labs, at its time scale)
+// with one summary.
 import { Option, type Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
