@@ -5,6 +5,7 @@ import { ConfigError, HalabError } from '../core/errors.js';
 import type { ResolvedFault, Scenario } from '../config/scenario.js';
 import type { Topology } from '../config/topology.js';
 import { resolveFault } from '../chaos/injectors.js';
+import { isClientFaultKind } from '../config/fault-kinds.js';
 
 /** Index of the scenario fault a resolved one came from (fault ids are s<i>-kind or s<i>.<n>-kind). */
 function faultIndex(f: ResolvedFault): string {
@@ -18,6 +19,8 @@ export function validatedSchedule(scenario: Scenario, topology: Topology, schedu
     throw new ConfigError(scenario.file, 'load.clientRegion', `no region "${region}" in topology ${scenario.topology}; known: ${topology.regions.map((r) => r.name).join(', ')}`);
   }
   for (const f of schedule) {
+    // client-side faults are the load driver's (their target, "clients", is checked when the scenario is parsed)
+    if (isClientFaultKind(f.kind)) continue;
     try {
       resolveFault(f.kind, f.target, topology);
     } catch (err) {
