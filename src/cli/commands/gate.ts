@@ -3,7 +3,7 @@
 // directories; `halab gate <run-dir>...` tests runs against their baseline, one statistical test per
 // metric, and exits 1 when one regressed.
 import type { Command } from 'commander';
-import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { realClock } from '../../core/clock.js';
 import { HalabError } from '../../core/errors.js';
@@ -92,6 +92,17 @@ export function registerBaseline(program: Command): void {
         const shown = from.map((d) => (isAbsolute(d) && !relative(process.cwd(), d).startsWith('..') ? relative(process.cwd(), d) : d));
         writeBaseline(file, makeBaseline(observations, shown));
         process.stdout.write(`baseline for ${observations[0]!.scenario} (${observations.length} run(s)) written to ${file}\n`);
+        // a baseline holds what its runs did: say so when they missed their own targets (a loaded machine)
+        const missed = from.flatMap((d) => {
+          const f = join(d, 'report.json');
+          if (!existsSync(f)) return [];
+          const r = JSON.parse(readFileSync(f, 'utf8')) as { verdict?: { pass: boolean; checks?: { name: string; pass: boolean }[] } };
+          return r.verdict && !r.verdict.pass ? [(r.verdict.checks ?? []).filter((c) => !c.pass).map((c) => c.name)] : [];
+        });
+        if (missed.length) {
+          const names = [...new Set(missed.flat())].join(', ');
+          process.stdout.write(`warning: ${missed.length} of ${from.length} baseline run(s) of ${observations[0]!.scenario} missed a target (${names}): the gate will accept runs as bad as those; make baselines on a quiet machine\n`);
+        }
       };
       if (dirTargets.length > 0) {
         const dirs = dirTargets.flatMap(runDirsIn);
