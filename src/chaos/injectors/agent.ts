@@ -1,6 +1,8 @@
 // Replica misbehaviours (hang, slow, stream cuts, errors, GPU Xid and thermal, corrupt model),
-// set through the replica agent's InjectFault gRPC call and healed by its ClearFault.
+// set through the replica agent's InjectFault gRPC call and healed by its ClearFault. A container
+// replica's hang is a docker pause of its container (a real freeze), healed by unpause.
 import { HalabError } from '../../core/errors.js';
+import { containerEffect } from './effects.js';
 import { processNamed, runningLab, type Injector } from './injector.js';
 
 export const agentInjector: Injector = {
@@ -10,6 +12,12 @@ export const agentInjector: Injector = {
     const state = runningLab(ctx);
     for (const replicaId of req.replicas) {
       const entry = processNamed(state, `replica/${replicaId}`);
+      // a container replica's hang is the container's: docker pause freezes agent and engine alike
+      if (req.kind === 'replica.hang' && entry.container) {
+        await containerEffect(ctx.effects, 'containerPause')(entry.container);
+        undo.push({ type: 'unpause-container', processName: entry.name, container: entry.container });
+        continue;
+      }
       if (!entry.address) throw new HalabError('UPSTREAM_FAILED', `replica ${replicaId} has no agent address yet`);
       const { factor = 0, probability = 0, afterTokens = 0 } = req.params;
       await ctx.effects.agentInject(entry.address, { kind: req.kind, faultId: req.id, factor, probability, afterTokens }, ctx.clock);

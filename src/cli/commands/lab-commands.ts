@@ -56,7 +56,7 @@ export function registerDown(program: Command): void {
         ...(r.corrupt ? [`${r.corrupt}; stopped the processes its launch records name instead`] : []),
         ...r.leftAlone.map((l) => `left alone: ${l}`),
         r.found
-          ? `lab down: ${r.stopped} processes stopped${r.alreadyGone ? `, ${r.alreadyGone} had already exited` : ''}, ${paths.labDir} removed`
+          ? `lab down: ${r.stopped} processes stopped${r.alreadyGone ? `, ${r.alreadyGone} had already exited` : ''}${r.containersRemoved ? `, ${r.containersRemoved} containers removed` : ''}, ${paths.labDir} removed`
           : 'no lab was running',
       ];
       process.stdout.write(lines.join('\n') + '\n');
