@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'state-store': () => benchStateStore(),
   'lab-auth': () => benchLabAuth(),
   fidelity: () => benchFidelity(),
+  'fidelity-containers': () => benchFidelity('containers'),
   'gate-power': () => benchGatePower(),
   'entrypoint-capacity': () => benchEntrypointCapacity(),
   'vopr-sweep': () => benchVoprSweep(),

@@ -169,18 +169,61 @@ export async function killContainer(id: string): Promise<void> {
   await c.container.getById(id).kill({ signal: 'SIGKILL' });
 }
 
-/** docker pause: every process of the container frozen (cgroup freezer) until unpaused. */
-export async function pauseContainer(id: string): Promise<void> {
+/** Host pids of every process in a running container (docker top). */
+async function containerTasks(id: string): Promise<number[]> {
   const c = await dockerClient();
-  await c.container.getById(id).pause();
+  const top = (await c.container.getById(id).top({ ps_args: '-o pid' })) as { Titles: string[]; Processes: string[][] };
+  const col = Math.max(0, top.Titles.findIndex((t) => t.trim() === 'PID'));
+  return top.Processes.map((p) => Number(p[col])).filter((n) => Number.isInteger(n) && n > 0);
 }
 
-/** docker unpause; a container that is not paused (or is gone) is left as it is. */
-export async function unpauseContainer(id: string): Promise<boolean> {
-  const state = await containerState(id);
-  if (!state?.paused) return false;
+function signalAll(pids: readonly number[], sig: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // gone
+    }
+  }
+}
+
+const PAUSE_ATTEMPTS = 3;
+
+/**
+ * Freezes every process of a container until thawContainer: docker pause (the cgroup freezer).
+ * Under heavy load the cgroup-v1 freezer can give up ("unable to freeze": a busy task did not stop
+ * in time); after a few tries every task of the container is SIGSTOPped instead — the same freeze,
+ * by signal. Returns how it was frozen.
+ */
+export async function pauseContainer(id: string): Promise<'paused' | 'stopped'> {
   const c = await dockerClient();
-  await c.container.getById(id).unpause();
+  let last: unknown;
+  for (let i = 0; i < PAUSE_ATTEMPTS; i++) {
+    try {
+      await c.container.getById(id).pause();
+      return 'paused';
+    } catch (err) {
+      last = err;
+      if (!/unable to freeze/.test(errorMessage(err))) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  if (!/unable to freeze/.test(errorMessage(last))) throw last;
+  signalAll(await containerTasks(id), 'SIGSTOP');
+  return 'stopped';
+}
+
+/**
+ * Undoes pauseContainer the way it froze: unpause, or SIGCONT to every task (only then: a llama.cpp
+ * sidecar's own SIGSTOPs of its engine, a replica.slow, are not undone by a hang's heal). A
+ * container that is gone is left alone.
+ */
+export async function unpauseContainer(id: string, how: 'paused' | 'stopped' = 'paused'): Promise<boolean> {
+  const state = await containerState(id);
+  if (!state?.running) return false;
+  const c = await dockerClient();
+  if (state.paused) await c.container.getById(id).unpause();
+  if (how === 'stopped') signalAll(await containerTasks(id), 'SIGCONT');
   return true;
 }
 

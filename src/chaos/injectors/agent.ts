@@ -14,8 +14,8 @@ export const agentInjector: Injector = {
       const entry = processNamed(state, `replica/${replicaId}`);
       // a container replica's hang is the container's: docker pause freezes agent and engine alike
       if (req.kind === 'replica.hang' && entry.container) {
-        await containerEffect(ctx.effects, 'containerPause')(entry.container);
-        undo.push({ type: 'unpause-container', processName: entry.name, container: entry.container });
+        const how = await containerEffect(ctx.effects, 'containerPause')(entry.container);
+        undo.push({ type: 'unpause-container', processName: entry.name, container: entry.container, how });
         continue;
       }
       if (!entry.address) throw new HalabError('UPSTREAM_FAILED', `replica ${replicaId} has no agent address yet`);

@@ -28,8 +28,9 @@ export interface Effects {
    * fakes and the simulator have no containers (containerEffect says so when one is asked for).
    */
   readonly containerKill?: (id: string) => Promise<void>;
-  readonly containerPause?: (id: string) => Promise<void>;
-  readonly containerUnpause?: (id: string) => Promise<unknown>;
+  /** Returns how it froze: paused (cgroup freezer) or stopped (SIGSTOP of every task, when the freezer gave up). */
+  readonly containerPause?: (id: string) => Promise<'paused' | 'stopped'>;
+  readonly containerUnpause?: (id: string, how: 'paused' | 'stopped') => Promise<unknown>;
   /** Restarts a lab process with its original arguments and waits until it is ready. */
   readonly restart: (paths: LabPaths, processName: string, clock: Clock) => Promise<unknown>;
   readonly agentInject: (address: string, spec: FaultSpec, clock: Clock) => Promise<unknown>;

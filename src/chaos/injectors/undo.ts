@@ -8,7 +8,7 @@ export type UndoStep =
   | { readonly type: 'clear-agent-fault'; readonly replicaId: string; readonly faultId: string }
   | { readonly type: 'restart'; readonly processName: string }
   /** Thaw a paused container replica (replica.hang on a `container: true` cluster). */
-  | { readonly type: 'unpause-container'; readonly processName: string; readonly container: string }
+  | { readonly type: 'unpause-container'; readonly processName: string; readonly container: string; readonly how: 'paused' | 'stopped' }
   | { readonly type: 'command'; readonly command: string; readonly timeoutMs: number }
   /** Restore the control plane from the newest backup (controlplane.disaster). */
   | { readonly type: 'restore-controlplane' }
@@ -27,7 +27,7 @@ async function runStep(ctx: InjectorContext, step: UndoStep): Promise<void> {
     case 'command':
       return void (await fx.runCommand(step.command, step.timeoutMs));
     case 'unpause-container':
-      return void (await containerEffect(fx, 'containerUnpause')(step.container));
+      return void (await containerEffect(fx, 'containerUnpause')(step.container, step.how));
     case 'restore-controlplane':
       return fx.restoreControlPlane(ctx.paths, ctx.clock).then(
         () => undefined,
