@@ -12,6 +12,8 @@ mkdir -p "$HALAB_CACHE"
 LOG="$HALAB_CACHE/docker-setup.log"
 log() { printf '== %s\n' "$*" | tee -a "$LOG"; }
 BASE_IMAGE=halab-debian-base:bookworm
+# HALAB_REQUIRE_DOCKER=1 (CI): what would be a warning is an error
+skip() { echo "warning: $*: container clusters will not run" >&2; [ "${HALAB_REQUIRE_DOCKER:-0}" = 1 ] && exit 1; exit 0; }
 SUDO=""
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 
@@ -21,14 +23,14 @@ if ! command -v docker >/dev/null 2>&1 || ! command -v debootstrap >/dev/null 2>
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq docker.io debootstrap >>"$LOG" 2>&1
   else
-    echo "warning: no docker/debootstrap and not root: container clusters will not run" >&2; exit 0
+    skip "no docker/debootstrap and not root"
   fi
 fi
 
 if ! docker info >/dev/null 2>&1; then
   DOCKERD="$(command -v dockerd || echo /usr/sbin/dockerd)"
   if [ ! -x "$DOCKERD" ] || { [ "$(id -u)" -ne 0 ] && [ -z "$SUDO" ]; }; then
-    echo "warning: no Docker daemon answers and dockerd cannot be started here: container clusters will not run" >&2; exit 0
+    skip "no Docker daemon answers and dockerd cannot be started here"
   fi
   log "start dockerd --bridge=none --iptables=false (log: $HALAB_CACHE/dockerd.log)"
   # setsid: the daemon outlives this script (and CI's shell); it is the machine's, not a lab's

@@ -116,6 +116,17 @@ for v in 1 2; do
   fi
 done
 
+# Docker for `container: true` clusters (README "Containers"): dockerd started when none answers,
+# the Debian base image (debootstrap) and the replica image (cluster/images/replica) built once.
+# About 80 s the first time; skipped when done. HALAB_SKIP_DOCKER=1 skips it.
+if [ "${HALAB_SKIP_DOCKER:-0}" != 1 ]; then
+  log "docker (scripts/setup-docker.sh)"
+  if ! bash scripts/setup-docker.sh; then
+    [ "${HALAB_REQUIRE_DOCKER:-0}" = 1 ] && { echo "error: docker setup failed (HALAB_REQUIRE_DOCKER=1)" >&2; exit 1; }
+    echo "warning: docker setup failed (see ${HALAB_CACHE}/docker-setup.log): container clusters will not run" >&2
+  fi
+fi
+
 log "npm ci"
 npm ci --no-audit --no-fund --loglevel=error
 

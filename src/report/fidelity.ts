@@ -43,17 +43,21 @@ export function fidelityFigures(r: RunReport): FidelityFigures {
 const ms = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : String(Math.round(v)));
 
 /**
- * Pairs the faults of two runs: the i-th fault of a kind with the i-th of that kind in the other
- * run (same scenario schedule on both sides). Throws when the runs do not have the same faults.
+ * Pairs the faults of two runs: the i-th fault of a kind and target with the i-th of the same in
+ * the other run (the same scenario schedule on both sides); a fault only one run has (its
+ * injection failed on the other) is paired with nothing. Throws when the runs share no fault.
  */
-function pairFaults(a: FidelityFigures, b: FidelityFigures): [FaultFidelity, FaultFidelity][] {
+function pairFaults(a: FidelityFigures, b: FidelityFigures): [FaultFidelity | undefined, FaultFidelity | undefined][] {
   const key = (f: FaultFidelity): string => `${f.kind} ${f.target}`;
-  const ka = a.faults.map(key).join(', ');
-  const kb = b.faults.map(key).join(', ');
-  if (ka !== kb) {
-    throw new HalabError('USAGE', `the two runs did not have the same faults (${a.scenario}: ${ka || 'none'}; ${b.scenario}: ${kb || 'none'}): a fidelity table compares one fault schedule on two runtimes`, 'run the same scenario (the same faults, targets and seed) on both topologies');
+  const rest = [...b.faults];
+  const pairs: [FaultFidelity | undefined, FaultFidelity | undefined][] = a.faults.map((f) => {
+    const i = rest.findIndex((g) => key(g) === key(f));
+    return [f, i >= 0 ? rest.splice(i, 1)[0] : undefined];
+  });
+  if (a.faults.length + b.faults.length > 0 && pairs.every(([, g]) => g === undefined)) {
+    throw new HalabError('USAGE', `the two runs share no fault (${a.scenario}: ${a.faults.map(key).join(', ') || 'none'}; ${b.scenario}: ${b.faults.map(key).join(', ') || 'none'}): a fidelity table compares one fault schedule on two runtimes`, 'run the same scenario (the same faults, targets and seed) on both topologies');
   }
-  return a.faults.map((f, i) => [f, b.faults[i]!]);
+  return [...pairs, ...rest.map((g): [undefined, FaultFidelity] => [undefined, g])];
 }
 
 /** The side-by-side table (markdown): each cell is "left / right". */
@@ -64,8 +68,11 @@ export function fidelityTable(left: FidelityFigures, right: FidelityFigures): st
     '| fault | detection ms | failover ms | worst TTFT ms | failed/truncated | resumed |',
     '|---|---|---|---|---|---|',
   ];
+  const cell = (f: FaultFidelity | undefined, v: (f: FaultFidelity) => string): string => (f ? v(f) : 'not injected');
   for (const [a, b] of pairFaults(left, right)) {
-    rows.push(`| ${a.kind} ${a.target} | ${ms(a.detectionMs)} / ${ms(b.detectionMs)} | ${ms(a.failoverMs)} / ${ms(b.failoverMs)} | ${ms(a.worstTtftMs)} / ${ms(b.worstTtftMs)} | ${a.failed}/${a.truncated} / ${b.failed}/${b.truncated} | ${a.resumed} / ${b.resumed} |`);
+    const f = (a ?? b)!;
+    const both = (v: (f: FaultFidelity) => string): string => `${cell(a, v)} / ${cell(b, v)}`;
+    rows.push(`| ${f.kind} ${f.target} | ${both((x) => ms(x.detectionMs))} | ${both((x) => ms(x.failoverMs))} | ${both((x) => ms(x.worstTtftMs))} | ${both((x) => `${x.failed}/${x.truncated}`)} | ${both((x) => String(x.resumed))} |`);
   }
   rows.push(`| whole run | TTFT p99 ${ms(left.ttftP99Ms)} / ${ms(right.ttftP99Ms)} | rolling deploy ${ms(left.deployMs)} / ${ms(right.deployMs)} | | ${left.failed}/${left.truncated} / ${right.failed}/${right.truncated} | verdict ${left.pass ? 'pass' : 'FAIL'} / ${right.pass ? 'pass' : 'FAIL'} |`);
   return rows.join('\n');
