@@ -12,7 +12,7 @@ import type { Clock } from '../core/clock.js';
 import { HalabError, errorMessage } from '../core/errors.js';
 import type { Topology } from '../config/topology.js';
 import { halabCacheDir } from '../config/topology-llamacpp.js';
-import { containerState, labContainerLabel, projectRoot, removeLabContainers, replicaImageTag, restartContainer, startContainer } from '../process/container-runtime.js';
+import { containerState, containersUnavailable, labContainerLabel, projectRoot, removeLabContainers, replicaImageTag, restartContainer, startContainer } from '../process/container-runtime.js';
 import { readLabState, writeLabState, type LabState, type ProcessEntry } from '../process/lab-state.js';
 import { componentEntry, logTail } from '../process/launcher.js';
 import { recordLaunch } from '../process/owned.js';
@@ -67,6 +67,8 @@ async function launch(topology: Topology, paths: LabPaths, state: LabState, name
 export async function startContainerReplicas(topology: Topology, paths: LabPaths, state: LabState, args: (id: string, host: string) => string[]): Promise<ProcessEntry[]> {
   const specs = topology.replicas.filter((r) => r.container && !r.external);
   if (specs.length === 0) return [];
+  const why = await containersUnavailable();
+  if (why) throw new HalabError('PREREQUISITE_MISSING', `${specs.length} replicas of this topology run in containers (container: true), but ${why}`, 'run scripts/setup-docker.sh (it starts dockerd when none answers and builds the images), or remove `container: true`');
   writeFileSync(join(paths.labDir, MARKER), `containers of this lab carry the label halab.lab (see \`docker ps -a --filter label=halab.lab-dir=${paths.labDir}\`)\n`);
   const entries: ProcessEntry[] = [];
   for (const r of specs) entries.push(await launch(topology, paths, state, `replica/${r.id}`, r.id, args(r.id, r.host)));
