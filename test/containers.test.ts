@@ -120,6 +120,23 @@ describe.skipIf(unavailable !== undefined)('replicas in containers (needs Docker
     expect(leftovers(home)).toEqual([]);
   }, 180_000);
 
+  it('refuses to start without the image, naming it and the way out (exit 2), and leaves nothing behind', async () => {
+    const home = makeHome('halab-ctr-noimg-');
+    homes.push(home);
+    process.env.HALAB_REPLICA_IMAGE = 'halab-replica:not-built';
+    let r;
+    try {
+      r = await halab(home, ['up', topology(home)], 60_000);
+    } finally {
+      delete process.env.HALAB_REPLICA_IMAGE;
+    }
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/2 replicas of this topology run in containers \(container: true\), but the image halab-replica:not-built is not built/);
+    expect(r.stderr).toMatch(/scripts\/setup-docker.sh/);
+    expect(containersOf(home)).toEqual([]);
+    expect(leftovers(home)).toEqual([]);
+  }, 90_000);
+
   it('halab down removes the containers of a SIGKILLed halab run', async () => {
     const home = makeHome('halab-ctr-kill-');
     homes.push(home);

@@ -38,9 +38,12 @@ export function projectRoot(): string {
 
 /**
  * The replica image's tag: the Node version and the Dockerfile's hash (scripts/setup-docker.sh
- * builds it under the same tag), so a new Node or Dockerfile means a new image.
+ * builds it under the same tag), so a new Node or Dockerfile means a new image. HALAB_REPLICA_IMAGE
+ * names another image instead.
  */
-export function replicaImageTag(root = projectRoot(), nodeVersion = process.version): string {
+export function replicaImageTag(root = projectRoot(), nodeVersion = process.version, env: NodeJS.ProcessEnv = process.env): string {
+  // an image of the user's own (it must have node on its PATH at /usr/local/bin/node)
+  if (env.HALAB_REPLICA_IMAGE) return env.HALAB_REPLICA_IMAGE;
   const dockerfile = join(root, 'cluster', 'images', 'replica', 'Dockerfile');
   const hash = createHash('sha256').update(readFileSync(dockerfile)).digest('hex').slice(0, 12);
   return `halab-replica:node${nodeVersion.replace(/^v/, '')}-${hash}`;
