@@ -55,6 +55,11 @@ export function withVersionArgs(args: readonly string[], version: string, behavi
   return [...out, '--model-version', version, ...(behaviour !== 'ok' ? ['--model-behaviour', behaviour] : [])];
 }
 
+function withoutContainer(p: ProcessEntry): ProcessEntry {
+  const { container: _container, ...rest } = p;
+  return rest;
+}
+
 export class DeployProcesses {
   private readonly paths: LabPaths;
 
@@ -99,7 +104,8 @@ export class DeployProcesses {
     const args = withVersionArgs(entry.args, version, behaviour);
     const pid = spawnComponent('replica', entry.name, args, this.opts.labDir);
     // the start time of the new pid comes from the launch ledger when the state is written
-    this.update((ps) => ps.map((p) => (p.name === entry.name ? { ...p, pid, args } : p)));
+    // (a container replica comes back as a host process: the entry no longer names its container)
+    this.update((ps) => ps.map((p) => (p.name === entry.name ? { ...withoutContainer(p), pid, args } : p)));
     return pid;
   }
 
