@@ -11,6 +11,8 @@ import { realClock } from '../src/core/clock.js';
 import { loadScenario } from '../src/config/scenario.js';
 import { runScenario } from '../src/run/runner.js';
 import { labPaths } from '../src/process/paths.js';
+import { cliLabAuth } from '../src/process/lab-secret.js';
+import { useLabAuth } from '../src/protocol/lab-auth.js';
 import { fidelityFigures, fidelityTable, type FidelityFigures } from '../src/report/fidelity.js';
 
 const PAIRS = {
@@ -21,7 +23,10 @@ const PAIRS = {
 async function run(name: string, home: string): Promise<FidelityFigures> {
   const file = join('scenarios', `${name}.yaml`);
   const scenario = loadScenario(file);
-  const result = await runScenario({ scenario, scenarioFile: file, seed: scenario.seed, outDir: join(home, name), paths: labPaths(join(home, 'lab-home')), clock: realClock, signal: new AbortController().signal, log: () => undefined });
+  const paths = labPaths(join(home, 'lab-home'));
+  // the lab's components answer only callers with the lab's token (as the CLI does: src/cli/main.ts)
+  useLabAuth(cliLabAuth(paths.labDir));
+  const result = await runScenario({ scenario, scenarioFile: file, seed: scenario.seed, outDir: join(home, name), paths, clock: realClock, signal: new AbortController().signal, log: () => undefined });
   process.stderr.write(`${name}: done (${result.runDir})\n`);
   return fidelityFigures(result.report);
 }
