@@ -95,12 +95,16 @@ export async function startLab(topology: Topology, paths: LabPaths, clock: Clock
     // llama.cpp replicas: the control plane's known answers, from reference engines, before it starts
     if (topology.llamacppEngine) await computeKnownAnswers(topology, paths.labDir, clock);
     state.controlPlane = await launchControlPlanes(topology, paths, state, launch, record, common, clock);
-    const replicaArgs = (id: string, host: string): string[] => ['--id', id, '--host', host, '--control-plane', state.controlPlane!, ...common, ...seedArgs];
     const replicas = topology.replicas.filter((r) => !r.external && !r.container).map((r) =>
-      launch({ name: `replica/${r.id}`, kind: 'replica', subject: r.id, args: replicaArgs(r.id, r.host) }),
+      launch({
+        name: `replica/${r.id}`,
+        kind: 'replica',
+        subject: r.id,
+        args: ['--id', r.id, '--host', r.host, '--control-plane', state.controlPlane!, ...common, ...seedArgs],
+      }),
     );
-    // replicas of `container: true` clusters: one container each (src/lab/container-replicas.ts)
-    const contained = await startContainerReplicas(topology, paths, state, replicaArgs);
+    // replicas of `container: true` clusters: one container each, with the same arguments (src/lab/container-replicas.ts)
+    const contained = await startContainerReplicas(topology, paths, state, (id, host) => ['--id', id, '--host', host, '--control-plane', state.controlPlane!, ...common, ...seedArgs]);
     const gateways = topology.regions.map((region) =>
       launch({
         name: `gateway/${region.name}`,
