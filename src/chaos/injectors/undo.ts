@@ -26,8 +26,6 @@ async function runStep(ctx: InjectorContext, step: UndoStep): Promise<void> {
       return void (await fx.restart(ctx.paths, step.processName, ctx.clock));
     case 'command':
       return void (await fx.runCommand(step.command, step.timeoutMs));
-    case 'unpause-container':
-      return void (await containerEffect(fx, 'containerUnpause')(step.container, step.how));
     case 'restore-controlplane':
       return fx.restoreControlPlane(ctx.paths, ctx.clock).then(
         () => undefined,
@@ -39,6 +37,8 @@ async function runStep(ctx: InjectorContext, step: UndoStep): Promise<void> {
       );
     case 'iptables':
       return fx.deleteRules(step.rules);
+    case 'unpause-container':
+      return void (await containerEffect(fx, 'containerUnpause')(step.container, step.how));
     case 'link-enable':
     case 'link-toxic': {
       const links = fx.labState(ctx.paths)?.links;
