@@ -118,7 +118,7 @@ describe.skipIf(unavailable !== undefined)('replicas in containers (needs Docker
     expect(down.stdout).toMatch(/2 containers removed/);
     expect(containersOf(home)).toEqual([]);
     expect(leftovers(home)).toEqual([]);
-  }, 180_000);
+  }, 240_000);
 
   it('refuses to start without the image, naming it and the way out (exit 2), and leaves nothing behind', async () => {
     const home = makeHome('halab-ctr-noimg-');
