@@ -10,9 +10,9 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { HalabError, errorMessage } from '../core/errors.js';
-import type { Topology } from '../config/topology.js';
+import { loadTopology, type Topology } from '../config/topology.js';
 import { halabCacheDir } from '../config/topology-llamacpp.js';
-import { containerState, containersUnavailable, labContainerLabel, projectRoot, removeLabContainers, replicaImageTag, restartContainer, startContainer } from '../process/container-runtime.js';
+import { containerState, containersUnavailable, labContainerLabel, projectRoot, removeContainer, removeLabContainers, replicaImageTag, startContainer } from '../process/container-runtime.js';
 import { readLabState, writeLabState, type LabState, type ProcessEntry } from '../process/lab-state.js';
 import { componentEntry, logTail } from '../process/launcher.js';
 import { recordLaunch } from '../process/owned.js';
@@ -36,14 +36,15 @@ function readOnlyMounts(topology: Topology, topologyFile: string): string[] {
   return paths.filter(existsSync);
 }
 
-async function launch(topology: Topology, paths: LabPaths, state: LabState, name: string, subject: string, args: readonly string[]): Promise<ProcessEntry> {
+/** Starts one replica's container and records its launch (pid and start time); the caller records it in the state. */
+async function launch(topology: Topology, paths: LabPaths, topologyFile: string, name: string, subject: string, args: readonly string[]): Promise<ProcessEntry> {
   rmSync(readyFile(paths.labDir, name), { force: true });
   const started = await startContainer({
     labDir: paths.labDir,
     processName: name,
     image: replicaImageTag(),
     command: ['/usr/local/bin/node', componentEntry('replica'), ...args],
-    readOnly: readOnlyMounts(topology, state.topologyFile),
+    readOnly: readOnlyMounts(topology, topologyFile),
     readWrite: [paths.labDir],
     env: {
       HALAB_COMPONENT: name,
@@ -53,10 +54,7 @@ async function launch(topology: Topology, paths: LabPaths, state: LabState, name
     },
   });
   if (started.pid) recordLaunch(paths.labDir, name, started.pid);
-  const entry: ProcessEntry = { name, kind: 'replica', subject, pid: started.pid, args, container: started.id };
-  state.processes.push(entry);
-  writeLabState(paths, state);
-  return entry;
+  return { name, kind: 'replica', subject, pid: started.pid, args, container: started.id };
 }
 
 /**
@@ -71,7 +69,12 @@ export async function startContainerReplicas(topology: Topology, paths: LabPaths
   if (why) throw new HalabError('PREREQUISITE_MISSING', `${specs.length} replicas of this topology run in containers (container: true), but ${why}`, 'run scripts/setup-docker.sh (it starts dockerd when none answers and builds the images), or remove `container: true`');
   writeFileSync(join(paths.labDir, MARKER), `containers of this lab carry the label halab.lab (see \`docker ps -a --filter label=halab.lab-dir=${paths.labDir}\`)\n`);
   const entries: ProcessEntry[] = [];
-  for (const r of specs) entries.push(await launch(topology, paths, state, `replica/${r.id}`, r.id, args(r.id, r.host)));
+  for (const r of specs) {
+    const entry = await launch(topology, paths, state.topologyFile, `replica/${r.id}`, r.id, args(r.id, r.host));
+    state.processes.push(entry);
+    writeLabState(paths, state);
+    entries.push(entry);
+  }
   return entries;
 }
 
@@ -104,21 +107,23 @@ export async function waitContainerReplicas(paths: LabPaths, state: LabState, en
 }
 
 /**
- * Heals a killed (or frozen) container replica: starts its container again (same container, same
- * command: a real restart), waits until it is ready, and records its new pid and addresses.
+ * Heals a killed container replica: its container is replaced by a new one (same name and labels)
+ * running the arguments the lab's state has for it now — a deployment pins the version it moved
+ * the replica to there, so a replica deployed to v2 and then crashed comes back on v2 — and the
+ * lab waits until it is ready and records its new container, pid and addresses.
  */
 export async function restartContainerProcess(paths: LabPaths, entry: ProcessEntry, clock: Clock): Promise<ProcessEntry> {
-  rmSync(readyFile(paths.labDir, entry.name), { force: true });
-  entry.pid = await restartContainer(entry.container!);
-  if (entry.pid) recordLaunch(paths.labDir, entry.name, entry.pid);
-  await waitContainerReady(paths, entry, clock, 30_000);
-  const fresh = readLabState(paths);
-  const mine = fresh?.processes.find((p) => p.name === entry.name);
-  if (fresh && mine) {
-    Object.assign(mine, { pid: entry.pid, ...(entry.url ? { url: entry.url } : {}), ...(entry.address ? { address: entry.address } : {}) });
-    writeLabState(paths, fresh);
+  const state = readLabState(paths);
+  if (!state) throw new HalabError('LAB_NOT_RUNNING', `no lab state in ${paths.labDir}`);
+  await removeContainer(entry.container!);
+  const fresh = await launch(loadTopology(state.topologyFile), paths, state.topologyFile, entry.name, entry.subject ?? entry.name.replace(/^replica\//, ''), entry.args);
+  await waitContainerReady(paths, fresh, clock, 30_000);
+  const now = readLabState(paths);
+  if (now) {
+    now.processes = now.processes.map((p) => (p.name === entry.name ? { ...p, pid: fresh.pid, container: fresh.container!, ...(fresh.url ? { url: fresh.url } : {}), ...(fresh.address ? { address: fresh.address } : {}) } : p));
+    writeLabState(paths, now);
   }
-  return entry;
+  return { ...entry, pid: fresh.pid, container: fresh.container!, ...(fresh.url ? { url: fresh.url } : {}), ...(fresh.address ? { address: fresh.address } : {}) };
 }
 
 /**

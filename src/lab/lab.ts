@@ -256,8 +256,10 @@ export async function stopLab(paths: LabPaths, clock: Clock): Promise<StopReport
   const survey = surveyLab(paths);
   const mine = survey.processes.filter((p) => p.pid !== process.pid);
   const live = mine.filter((p) => p.liveness === 'alive');
-  const containers = await removeContainersOf(paths.labDir);
+  // processes first (the control plane among them, so it cannot bring back the replicas it sees go),
+  // then every container of the lab by its label
   await terminateOwned(live, clock);
+  const containers = await removeContainersOf(paths.labDir);
   removeLabRules(paths.labDir);
   rmSync(paths.labDir, { recursive: true, force: true });
   return {

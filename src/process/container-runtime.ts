@@ -241,6 +241,14 @@ export async function restartContainer(id: string): Promise<number> {
   return containerPid(id);
 }
 
+/** Removes one container (force: a running or paused one too); one already gone is fine. */
+export async function removeContainer(id: string): Promise<void> {
+  const c = await dockerClient();
+  await c.container.getById(id).remove({ force: true, v: true }).catch((err: unknown) => {
+    if (!/no such container/i.test(errorMessage(err))) throw err;
+  });
+}
+
 /** Ids and names of the containers carrying a lab's label (running or not). */
 export async function labContainers(labDir: string): Promise<{ id: string; name: string; state: string }[]> {
   const c = await dockerClient();
