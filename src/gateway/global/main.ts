@@ -3,7 +3,6 @@
 // --routes is a GlbRoutes object (src/gateway/glb-regions.ts): which URL reaches each region.
 import { EXIT } from '../../core/exit-codes.js';
 import { Command } from 'commander';
-import { Agent, setGlobalDispatcher } from 'undici';
 import { z } from 'zod';
 import { realClock } from '../../core/clock.js';
 import { fileEventSink } from '../../record/events.js';
@@ -13,6 +12,7 @@ import { eventsFile, logFile, writeReadyFile } from '../../process/paths.js';
 import { glbConfigFrom } from './config.js';
 import { createGlbMetrics } from './metrics.js';
 import { GlbRegions } from './regions.js';
+import { useUpstreamAgent } from '../regional/upstream-agent.js';
 import { startGlbServer } from './server.js';
 import { useLabAuth } from '../../protocol/lab-auth.js';
 import { loadLabAuth } from '../../process/lab-secret.js';
@@ -46,8 +46,8 @@ const events = fileEventSink(eventsFile(opts.labDir, name), name, realClock, (e)
 const engineTimeoutMs = topology.llamacppEngine?.firstTokenTimeoutMs;
 const entryConfig = glbConfigFrom(topology.entry, topology.file);
 const config = engineTimeoutMs && topology.entry?.firstTokenTimeoutMs === undefined ? { ...entryConfig, firstTokenTimeoutMs: 2 * engineTimeoutMs, stallTimeoutMs: 2 * engineTimeoutMs } : entryConfig;
-// Every request of this process (health checks and upstream attempts) gives up connecting in time.
-setGlobalDispatcher(new Agent({ connect: { timeout: config.connectTimeoutMs } }));
+// Every request of this process gives up connecting in time, and reuses kept-alive connections.
+useUpstreamAgent({ connectTimeoutMs: config.connectTimeoutMs });
 const regions = new GlbRegions(routes, config, realClock, events);
 regions.start();
 const defaultRegion = opts.defaultRegion ?? routes.regions[0]!;
