@@ -38,6 +38,8 @@ export const gatewaySectionSchema = z.strictObject({
   backoffMaxMs: msPos(),
   retriesPerWindowMax: count(0, 100_000),
   retryWindowMs: msPos(),
+  /** Worker processes of each regional gateway (default: one per four cores, 1 on 2 cores). */
+  workers: count(1, 64),
 });
 
 /** `entry:` — overrides of GlbConfig (src/gateway/global/config.ts). */
@@ -58,6 +60,8 @@ export const entrySectionSchema = z.strictObject({
   healthyThreshold: count(1, 100),
   baseEjectionMs: msPos(),
   maxEjectionMs: msPos(),
+  /** Worker processes of the global load balancer (default: one per four cores, 1 on 2 cores). */
+  workers: count(1, 64),
 });
 
 /** `probes:` — the control plane's probes of external endpoints. */
