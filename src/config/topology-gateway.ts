@@ -38,8 +38,6 @@ export const gatewaySectionSchema = z.strictObject({
   backoffMaxMs: msPos(),
   retriesPerWindowMax: count(0, 100_000),
   retryWindowMs: msPos(),
-  /** Worker processes of each regional gateway (default: one per four cores, 1 on 2 cores). */
-  workers: count(1, 64),
 });
 
 /** `entry:` — overrides of GlbConfig (src/gateway/global/config.ts). */

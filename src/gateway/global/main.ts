@@ -13,7 +13,7 @@ import { glbConfigFrom } from './config.js';
 import { createGlbMetrics } from './metrics.js';
 import { GlbRegions } from './regions.js';
 import { useUpstreamAgent } from '../regional/upstream-agent.js';
-import { aggregateWorkerMetrics, defaultWorkerCount, isEdgeWorker, perWorker, runPrimary, shouldFork, workerListening } from '../regional/workers.js';
+import { aggregateWorkerMetrics, isEdgeWorker, perWorker, runPrimary, shouldFork, workerListening } from '../regional/workers.js';
 import { startGlbServer } from './server.js';
 import { useLabAuth } from '../../protocol/lab-auth.js';
 import { loadLabAuth } from '../../process/lab-secret.js';
@@ -47,7 +47,7 @@ const events = fileEventSink(eventsFile(opts.labDir, name), name, realClock, (e)
 const engineTimeoutMs = topology.llamacppEngine?.firstTokenTimeoutMs;
 const entryConfig = glbConfigFrom(topology.entry, topology.file);
 const config = engineTimeoutMs && topology.entry?.firstTokenTimeoutMs === undefined ? { ...entryConfig, firstTokenTimeoutMs: 2 * engineTimeoutMs, stallTimeoutMs: 2 * engineTimeoutMs } : entryConfig;
-const workers = topology.entry?.workers ?? defaultWorkerCount();
+const workers = config.workers;
 if (shouldFork(workers)) {
   // the primary only forks, watches and stops the workers; each worker is a whole GLB
   await runPrimary(workers, {

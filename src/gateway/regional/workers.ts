@@ -7,13 +7,9 @@
 // replaced; SIGTERM to the primary stops the workers first; a primary killed outright takes its
 // workers with it (a cluster worker exits when its channel to the primary closes).
 import cluster from 'node:cluster';
-import { availableParallelism } from 'node:os';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 
-/** Workers when the topology does not say: one per four cores, at least 1, at most 8 (1 on 2 cores). */
-export function defaultWorkerCount(cores = availableParallelism()): number {
-  return Math.max(1, Math.min(8, Math.floor(cores / 4)));
-}
+export { defaultWorkerCount } from './worker-count.js';
 
 /** Whether this process is a worker forked by an edge primary. */
 export function isEdgeWorker(): boolean {
