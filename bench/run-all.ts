@@ -9,6 +9,7 @@ import { benchGatePower } from './gate-power.js';
 import { benchEntrypointCapacity } from './entrypoint-capacity.js';
 import { benchVoprSweep } from './vopr-sweep.js';
 import { benchEntryPath } from './entry-path.js';
+import { benchSseForwarding } from './sse-forwarding.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'sim-years': () => benchSimYears(),
@@ -21,6 +22,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'entrypoint-capacity': () => benchEntrypointCapacity(),
   'vopr-sweep': () => benchVoprSweep(),
   'entry-path': () => benchEntryPath(),
+  'sse-forwarding': () => benchSseForwarding(),
 };
 
 const wanted = process.argv.slice(2);

@@ -17,13 +17,20 @@ describe('scanTokenEvent', () => {
       expect(t.text).toBe(content);
       expect(JSON.parse(t.literal.toString())).toBe(content);
     }
-    const escapedUnicode = Buffer.from('{"model":"m","system_fingerprint":null,"choices":[{"index":0,"delta":{"content":" \\u00e9"},"finish_reason":null}]}');
+    const escapedUnicode = Buffer.from('{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","system_fingerprint":null,"choices":[{"index":0,"delta":{"content":" \\u00e9"},"finish_reason":null}]}');
     expect(scanTokenEvent(escapedUnicode)).toMatchObject({ text: ' é', fingerprint: undefined });
   });
 
-  it('reads the llama.cpp key order', () => {
+  it('leaves another key order (llama.cpp) to the full parser', () => {
     const b = Buffer.from('{"choices":[{"finish_reason":null,"index":0,"delta":{"content":" x"}}],"created":1,"id":"c","model":"gpt","system_fingerprint":"b5000","object":"chat.completion.chunk"}');
-    expect(scanTokenEvent(b)).toMatchObject({ text: ' x', fingerprint: 'b5000', model: 'gpt' });
+    expect(scanTokenEvent(b)).toBeUndefined();
+  });
+
+  it('reads the gateway\'s own chunks (what the GLB receives), and tokens that look like keys', () => {
+    const own = Buffer.from('{"id":"chatcmpl-9","object":"chat.completion.chunk","created":5,"model":"m","system_fingerprint":"v2","choices":[{"index":0,"delta":{"content":"logprobs"},"finish_reason":null}]}');
+    const t = scanTokenEvent(own)!;
+    expect(t).toMatchObject({ text: 'logprobs', fingerprint: 'v2', model: 'm' });
+    expect(t.literal.toString()).toBe('"logprobs"');
   });
 
   it('leaves every other event to the full parser', () => {
@@ -39,7 +46,7 @@ describe('scanTokenEvent', () => {
       Buffer.from('{"choices":[{"index":0,"delta":{"content":" x"},"finish_reason":null}]'), // unbalanced
       Buffer.from('{"choices":[{"index":0,"delta":{"content":" x\u0001"},"finish_reason":null}]}'), // raw control character
       Buffer.concat([Buffer.from('{"choices":[{"index":0,"delta":{"content":" '), Buffer.from([0xff, 0xfe]), Buffer.from('"},"finish_reason":null}]}')]), // not UTF-8
-      Buffer.from('{"model":"a\\"b","choices":[{"index":0,"delta":{"content":" x"},"finish_reason":null}]}'),
+      Buffer.from('{"id":"c","object":"chat.completion.chunk","created":1,"model":"a\\"b","system_fingerprint":null,"choices":[{"index":0,"delta":{"content":" x"},"finish_reason":null}]}'),
       Buffer.from('[DONE]'),
     ];
     for (const b of others) expect(scanTokenEvent(b), b.toString()).toBeUndefined();
