@@ -49,6 +49,10 @@ describe('edge worker processes', () => {
       expect(okRequests(await res.body.text())).toBe(12);
     }
 
+    // `halab status` knows the workers
+    const status = JSON.parse((await halab(home, ['status', '--json'])).stdout) as { globalLoadBalancer: { workers: { pid: number; alive: boolean }[] } };
+    expect(status.globalLoadBalancer.workers).toEqual(ready.workers.map((pid) => ({ pid, alive: true })));
+
     process.kill(ready.pid, 'SIGKILL');
     const deadline = Date.now() + 10_000;
     while (ready.workers.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
