@@ -8,6 +8,8 @@ import { benchFidelity } from './fidelity.js';
 import { benchGatePower } from './gate-power.js';
 import { benchEntrypointCapacity } from './entrypoint-capacity.js';
 import { benchVoprSweep } from './vopr-sweep.js';
+import { benchEntryPath } from './entry-path.js';
+import { benchSseForwarding } from './sse-forwarding.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'sim-years': () => benchSimYears(),
@@ -20,6 +22,8 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'gate-power': () => benchGatePower(),
   'entrypoint-capacity': () => benchEntrypointCapacity(),
   'vopr-sweep': () => benchVoprSweep(),
+  'entry-path': () => benchEntryPath(),
+  'sse-forwarding': () => benchSseForwarding(),
 };
 
 const wanted = process.argv.slice(2);

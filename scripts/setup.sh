@@ -11,8 +11,9 @@ if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 
 # Debian packages the lab uses: iptables (hard partitions when root), chromium (renders HTML
 # reports in tests), curl (the fault commands of cluster/upstream-faults.yaml), etcd-server (the
-# control plane's HA state store and leader election).
-APT_PACKAGES=(iptables chromium curl etcd-server)
+# control plane's HA state store and leader election), haproxy (the reference proxy of
+# `npm run bench -- entry-path`).
+APT_PACKAGES=(iptables chromium curl etcd-server haproxy)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
