@@ -34,6 +34,7 @@ export function parseTimeScale(text: string, flag = '--time-scale'): number {
 export function uncompressibleReason(topology: Topology): string | undefined {
   if (topology.clusters.some((c) => c.runtime === 'llamacpp')) return 'real llama.cpp engines run in real time';
   if (topology.external || topology.replicas.some((r) => r.external)) return 'external endpoints run in real time';
+  if (topology.regions.some((r) => r.clusters.some((c) => (c as { container?: boolean }).container))) return 'containers start, stop and pause in real time';
   return undefined;
 }
 
