@@ -72,6 +72,14 @@ describe('the gate on synthetic runs', () => {
     expect(gateRuns([syntheticRun(3, { ttftFactor: 1.5 })], one).rows.find((x) => x.metric === 'ttftMs')).toMatchObject({ test: 'mann-whitney-u', pass: false });
   });
 
+  it('a figure only one baseline run has is reported, not gated (no spread to set a limit from)', () => {
+    const runs = [1, 2, 3].map((s) => syntheticRun(s));
+    const sparse = makeBaseline(runs.map((r, i) => (i === 0 ? r : { ...r, figures: { ...r.figures, deployDurationMs: null } })), []);
+    const row = gateRuns([syntheticRun(9, { deployFactor: 1.3 })], sparse).rows.find((x) => x.metric === 'deployDurationMs')!;
+    expect(row).toMatchObject({ pass: true, limit: null });
+    expect(row.detail).toMatch(/not gated/);
+  });
+
   it('refuses a run of another time scale than the baseline\'s', () => {
     const scaled = makeBaseline([1, 2].map((s) => ({ ...syntheticRun(s), timeScale: 0.5 })), []);
     expect(scaled.timeScale).toBe(0.5);

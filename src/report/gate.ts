@@ -163,9 +163,14 @@ function figureRow(metric: string, now: readonly RunObservation[], b: Baseline, 
     if (values.length === 0 && nowValues.every((v) => v === undefined)) return undefined;
     return { metric, test: 'prediction-limit', baseline: null, now: null, limit: null, p: null, margin: null, pass: true, detail: 'not measured in the baseline: not gated' };
   }
+  if (base.length < 2) {
+    // one value: no spread to set a limit at α from (a floor alone raised false alarms on real runs)
+    const v = nowValues.every((x) => typeof x === 'number') ? round(mean(nowValues as number[]), 3) : null;
+    return { metric, test: 'prediction-limit', baseline: round(base[0]!, 3), now: v, limit: null, p: null, margin: null, pass: true, detail: `${spec.about}; one baseline run has it (${values.length - 1} without): no spread to set a limit from — not gated; make the baseline from more runs` };
+  }
   const center = mean(base);
   const s = sd(base);
-  const k = base.length >= 2 ? predictionFactor(alpha, base.length, now.length) : 0;
+  const k = predictionFactor(alpha, base.length, now.length);
   const floor = Math.max(spec.absFloor, spec.relFloor * Math.abs(center));
   const slack = Math.max(k * s, floor);
   const limit = round(center + slack, 3);
