@@ -70,7 +70,10 @@ export class DeployProcesses {
   }
 
   private entry(id: string): ProcessEntry | undefined {
-    return readLabState(this.paths)?.processes.find((p) => p.name === `replica/${id}`);
+    const entry = readLabState(this.paths)?.processes.find((p) => p.name === `replica/${id}`);
+    // a hosted replica's pid is its host's (replicaHost: shared): never signal it for one replica
+    if (entry?.host) throw new HalabError('USAGE', `replica ${id} runs in ${entry.host} (replicaHost: shared); deployments that restart or retire replica processes need replicaHost: process`);
+    return entry;
   }
 
   /** Starts a new replica process; returns its pid. */
