@@ -3,9 +3,9 @@ import { DEFAULT_HEALTH_POLICY } from '../../policy/health.js';
 import { budgetedHealthPolicy, budgetedHeartbeatIntervalMs, budgetedIntervalMs, MAX_PROBE_INTERVAL_MS } from './probe-budget.js';
 
 describe('probe budget', () => {
-  it('leaves a small fleet alone: the 12-replica labs keep 500 ms probes and 250 ms heartbeats', () => {
+  it('leaves a small fleet\'s probes alone: the 12-replica labs keep 500 ms probes (heartbeats 1 s apart)', () => {
     expect(budgetedHealthPolicy(DEFAULT_HEALTH_POLICY, 12)).toBe(DEFAULT_HEALTH_POLICY);
-    expect(budgetedHeartbeatIntervalMs(12)).toBe(250);
+    expect(budgetedHeartbeatIntervalMs(12)).toBe(1000);
   });
 
   it('stretches the healthy and unhealthy intervals so the fleet stays within the budget, not the edge interval', () => {
@@ -25,8 +25,9 @@ describe('probe budget', () => {
     expect(budgetedIntervalMs(500, 0, 24, MAX_PROBE_INTERVAL_MS)).toBe(500);
   });
 
-  it('spaces heartbeats as the fleet grows, within 250 ms … 2 s', () => {
+  it('spaces heartbeats as the fleet grows, within 1 s … 2 s', () => {
     expect(budgetedHeartbeatIntervalMs(48)).toBe(1000);
+    expect(budgetedHeartbeatIntervalMs(72)).toBe(1500);
     expect(budgetedHeartbeatIntervalMs(96)).toBe(2000);
     expect(budgetedHeartbeatIntervalMs(192)).toBe(2000);
   });

@@ -1,8 +1,10 @@
 // The control plane's idle cost as the fleet grows: a fleet-wide budget of active probes per
 // second (each probe is a gRPC Health call and a real completion) and of heartbeats per second.
-// Up to budget ÷ rate replicas nothing changes (the 12-replica labs keep their 500 ms probe and
-// 250 ms heartbeat intervals); past it a healthy replica's probe interval (and an unhealthy one's)
-// is stretched so the fleet stays within the budget, and heartbeats are spaced the same way.
+// Up to budget ÷ rate replicas nothing changes (the 12-replica labs keep their 500 ms probes);
+// past it a healthy replica's probe interval (and an unhealthy one's) is stretched so the fleet
+// stays within the budget, and heartbeats are spaced the same way. A heartbeat carries no fact the
+// control plane uses but that its stream is open (its end is the crash signal, at once), so beats
+// are at least 1 s apart (they were 250 ms) — what keeps the HTTP/2 stream visibly alive.
 // What does not stretch: the edge interval (a replica whose health is changing is probed fast),
 // the probe the control plane sends at once when a gateway ejects a replica (passive hint), and
 // the heartbeat stream's end (a crash is seen at once, whatever the beat interval). What does: a
@@ -16,7 +18,7 @@ export const DEFAULT_PROBE_BUDGET_PER_S = 24;
 export const MAX_PROBE_INTERVAL_MS = 10_000;
 /** Heartbeats per second the whole fleet may send, and the interval bounds. */
 export const HEARTBEAT_BUDGET_PER_S = 48;
-export const MIN_HEARTBEAT_INTERVAL_MS = 250;
+export const MIN_HEARTBEAT_INTERVAL_MS = 1000;
 export const MAX_HEARTBEAT_INTERVAL_MS = 2000;
 
 /** `baseMs` stretched so `replicas` events every interval stay within `perSec`, capped at maxMs. */
