@@ -210,7 +210,7 @@ export async function restartProcess(paths: LabPaths, processName: string, clock
   const entry = state?.processes.find((p) => p.name === processName);
   if (!state || !entry) throw new HalabError('UNKNOWN_TARGET', `no process ${processName} in the running lab`);
   // a hosted replica (replicaHost: shared): its host restarts it if it crashed
-  if (entry.host) return restartHosted(paths, entry);
+  if (entry.host) return restartHosted(paths, entry, clock);
   // A process killed a moment ago may not be gone yet (a heal right after the inject).
   const running = (): boolean => (entry.startTicks !== undefined ? isOwnedAlive(entry) : isAlive(entry.pid));
   const deadline = clock.monoMs() + 2000;

@@ -59,9 +59,12 @@ export function recordHostedReplicas(paths: LabPaths, state: LabState, host: Pro
 
 /**
  * Restarts a crashed hosted replica through its host (a running one is left as it is); updates its
- * state entry with its new addresses and pid-like id.
+ * state entry with its new addresses and pid-like id. A crash injected a moment ago may not have
+ * taken the replica down yet (the agent ends it just after answering): that is waited for first,
+ * up to 2 s, as a restart waits for a killed process to be gone.
  */
-export async function restartHosted(paths: LabPaths, entry: ProcessEntry): Promise<ProcessEntry> {
+export async function restartHosted(paths: LabPaths, entry: ProcessEntry, clock: Clock): Promise<ProcessEntry> {
+  await waitHostedDown(paths.labDir, entry.subject!, clock);
   const state = readLabState(paths);
   const host = state?.processes.find((p) => p.name === entry.host);
   if (!host?.url) throw new HalabError('UNKNOWN_TARGET', `${entry.name} is hosted by ${entry.host ?? '?'}, which the lab does not know`);

@@ -3,7 +3,6 @@
 // killed by its sidecar (a real SIGKILL of llama-server), which restarts it when the fault heals.
 import { HalabError } from '../../core/errors.js';
 import { processNamed, runningLab, type Injector } from './injector.js';
-import { waitHostedDown } from '../../lab/replica-hosts.js';
 
 export const processInjector: Injector = {
   family: 'process',
@@ -20,7 +19,6 @@ export const processInjector: Injector = {
       // a hosted replica (replicaHost: shared) crashes through its agent; its heal asks the host to restart it
       if (hosted.host && hosted.address) {
         await ctx.effects.agentInject(hosted.address, { kind: 'replica.crash', faultId: req.id, factor: 0, probability: 0, afterTokens: 0 }, ctx.clock);
-        await waitHostedDown(ctx.paths.labDir, id, ctx.clock);
         return void undo.push({ type: 'restart', processName: hosted.name });
       }
       if (!llamacpp.has(id)) return kill(`replica/${id}`);
