@@ -134,6 +134,10 @@ export async function benchLabScale(sizes: readonly number[] = (process.env.HALA
       );
       const ttft = percentiles(records.filter((r) => r.firstTokenMs !== undefined).map((r) => r.firstTokenMs! - r.startMs));
       const ok = records.filter((r) => r.outcome === 'ok').length;
+      const reasons = new Map<string, number>();
+      for (const r of records) if (r.outcome !== 'ok') reasons.set((r.reason ?? r.outcome).slice(0, 120), (reasons.get((r.reason ?? r.outcome).slice(0, 120)) ?? 0) + 1);
+      const top = [...reasons.entries()].sort((a, b) => b[1] - a[1])[0];
+      if (top) process.stderr.write(`${n} replicas: ${records.length - ok} failed; most frequent (${top[1]}×): ${top[0]}\n`);
       const row = [
         String(n).padStart(8), upS.toFixed(1).padStart(5), mib(rss).padStart(12), mib(rss / n).padStart(16), replicaPct.toFixed(2).padStart(23),
         labPct.toFixed(1).padStart(14), (logRate / 1024).toFixed(2).padStart(14), ((logRate * 1800) / 1048576).toFixed(1).padStart(13),
