@@ -2,7 +2,7 @@
 // process per cluster, every replica still its own target; replica.crash on one under streaming
 // load fails no client and takes down only that replica (registered again under a new pid-like
 // id when healed); `halab down` leaves nothing behind.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realClock } from '../src/core/clock.js';
@@ -36,6 +36,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await halab(home, ['down']);
+  rmSync(home, { recursive: true, force: true });
 });
 
 describe('a lab of replica hosts', () => {
