@@ -10,6 +10,7 @@ import { benchEntrypointCapacity } from './entrypoint-capacity.js';
 import { benchVoprSweep } from './vopr-sweep.js';
 import { benchEntryPath } from './entry-path.js';
 import { benchSseForwarding } from './sse-forwarding.js';
+import { benchLabScale } from './lab-scale.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'sim-years': () => benchSimYears(),
@@ -24,6 +25,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'vopr-sweep': () => benchVoprSweep(),
   'entry-path': () => benchEntryPath(),
   'sse-forwarding': () => benchSseForwarding(),
+  'lab-scale': () => benchLabScale(),
 };
 
 const wanted = process.argv.slice(2);

@@ -66,6 +66,8 @@ export const entrySectionSchema = z.strictObject({
 export const probesSectionSchema = z.strictObject({
   /** At most one completion probe per endpoint × model this often (cheap checks run every probe). */
   completionIntervalMs: msPos(),
+  /** Active probes per second of the whole stand-in fleet: past it probe intervals stretch (controlplane/health/probe-budget.ts). */
+  budgetPerSec: z.number().positive().max(10_000).optional(),
 });
 
 export type GatewaySection = z.infer<typeof gatewaySectionSchema>;

@@ -18,6 +18,23 @@ import { logFile } from '../process/paths.js';
 import { freePort } from '../core/free-port.js';
 
 export const TOXIPROXY_VERSION = 'v2.12.0';
+/**
+ * toxiproxy-server's log level (its LOG_LEVEL). With a config file it logs at trace, and even at
+ * warn it writes a line per closed connection ("Source terminated": ~4 KB/s at idle, the GLB opens
+ * a connection per health check); at error it writes only failures. HALAB_TOXIPROXY_LOG_LEVEL
+ * overrides it (trace, debug, info, warn, error). Its log file is size-capped besides (see
+ * src/core/log-cap.ts; the control plane keeps the lab helpers' logs capped).
+ */
+export const TOXIPROXY_LOG_LEVEL = 'error';
+const TOXIPROXY_LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'];
+
+/** The log level toxiproxy-server runs at: HALAB_TOXIPROXY_LOG_LEVEL when set, else TOXIPROXY_LOG_LEVEL. */
+export function toxiproxyLogLevel(env: NodeJS.ProcessEnv = process.env): string {
+  const level = env.HALAB_TOXIPROXY_LOG_LEVEL;
+  if (level === undefined || level === '') return TOXIPROXY_LOG_LEVEL;
+  if (!TOXIPROXY_LOG_LEVELS.includes(level)) throw new HalabError('USAGE', `HALAB_TOXIPROXY_LOG_LEVEL must be one of ${TOXIPROXY_LOG_LEVELS.join(', ')}, got "${level}"`);
+  return level;
+}
 
 
 
@@ -48,7 +65,7 @@ export async function startToxiproxy(binary: string, host: string, labDir: strin
   const args = ['-host', host, '-port', String(port), '-config', config];
   let pid: number | undefined;
   try {
-    const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, LOG_LEVEL: toxiproxyLogLevel() } });
     child.unref();
     pid = child.pid;
     if (pid) recordLaunch(labDir, 'links', pid);

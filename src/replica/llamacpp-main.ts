@@ -7,6 +7,7 @@ import type { Logger } from '../core/log.js';
 import type { EventSink } from '../record/events.js';
 import type { Topology } from '../config/topology.js';
 import { logFile, writeReadyFile } from '../process/paths.js';
+import { LogCapper, logMaxBytes } from '../core/log-cap.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { startSidecarAgent } from './llamacpp-agent.js';
 import { LlamacppSidecar } from './llamacpp-sidecar.js';
@@ -49,6 +50,8 @@ export function killOrphanEngines(engineLogFile: string): number[] {
 export async function runLlamacppReplica(a: LlamacppReplicaArgs): Promise<void> {
   const name = `replica/${a.id}`;
   const orphans = killOrphanEngines(logFile(a.labDir, `engine/${a.id}`));
+  // llama-server's stdout/stderr (appended to <engine log>.out) is kept under the lab-wide cap
+  const engineOut = new LogCapper([`${logFile(a.labDir, `engine/${a.id}`)}.out`], { maxBytes: logMaxBytes() }, a.clock).start();
   if (orphans.length) a.log.warn({ pids: orphans }, 'killed the engine a previous sidecar left running');
   const sidecar = new LlamacppSidecar({
     id: a.id,
@@ -74,6 +77,7 @@ export async function runLlamacppReplica(a: LlamacppReplicaArgs): Promise<void> 
     a.log.info({ signal }, 'shutting down (engine first)');
     await sidecar.close();
     await agent.close();
+    engineOut.stop();
     process.exit(EXIT.ok);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
