@@ -20,7 +20,8 @@ import { GlbRegions } from '../../gateway/global/regions.js';
 import { DEFAULT_GLB_CONFIG } from '../../gateway/global/config.js';
 import { EV } from '../../record/event-types.js';
 import { DEFAULT_WORLD_TIMINGS, SimWorld } from './world.js';
-import { DEFAULT_HISTORY, deployPlan, faultHistory, type DeployPlan, type HistoryConfig } from './fault-history.js';
+import { DEFAULT_HISTORY, SIM_DEPLOY_OPTIONS, deployPlan, faultHistory, type DeployPlan, type HistoryConfig } from './fault-history.js';
+import { DEFAULT_DEPLOY_CONFIG, type DeployConfig } from '../../policy/rollout-config.js';
 import { DeployController, type DeploymentStatus } from '../../controlplane/deploy/controller.js';
 import { INVARIANTS, SafetyChecks, detectionBoundMs, healthyBoundMs, type Violation } from './invariants.js';
 import { Trace } from './trace.js';
@@ -129,7 +130,9 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
     clock.sleep(ms, signal).finally(() => {
       world.edgeCalls += 1;
     });
-  const deployer = new DeployController({ cp, topology, clock: deployClock, events: trace.sink('controlplane'), processes: world.deployProcesses(), sampler: world.deploySampler(), agent: world.deployAgent() });
+  // the controller's own defaults (a reconcile's bounds) are the simulated deployments' short ones
+  const defaults: DeployConfig = { ...DEFAULT_DEPLOY_CONFIG, ...SIM_DEPLOY_OPTIONS };
+  const deployer = new DeployController({ cp, topology, clock: deployClock, events: trace.sink('controlplane'), processes: world.deployProcesses(), sampler: world.deploySampler(), agent: world.deployAgent(), defaults });
   let deployment: DeploymentStatus | undefined;
   if (plan) {
     clock.setTimer(plan.atMs, () => {
@@ -256,15 +259,23 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
     if (!glb.available().includes(region)) checks.report(INVARIANTS.recovered, `glb/${region}`, endMs, `the GLB does not send traffic to ${region} ${livenessMs}ms after the last heal`);
   }
 
+  // rolled out or rolled back, never half-way: the deployment ended, the whole fleet runs one
+  // version (the new one if it succeeded; the old one if it rolled back, or failed — a rollback
+  // whose last step could not confirm a replica's health, because a fault of that replica's own
+  // sat on it, still leaves every replica on the old version: that is rolled back, and the
+  // deployment's reason says what could not be confirmed), and no replica is left held out of
+  // routing by it
   if (deployment) {
     const d = deployment;
     const versions = new Set([...cp.registry.replicas.values()].map((e) => e.modelVersion));
-    if (d.state === 'running' || d.state === 'failed') {
-      checks.report(INVARIANTS.deployEnded, d.deployId, endMs, `deployment ${d.deployId} ${d.state === 'running' ? 'never ended' : `failed: ${d.reason}`}; replicas run ${[...versions].join(', ')}`);
+    if (d.state === 'running') {
+      checks.report(INVARIANTS.deployEnded, d.deployId, endMs, `deployment ${d.deployId} never ended; replicas run ${[...versions].join(', ')}`);
     } else {
       const want = d.state === 'succeeded' ? d.modelVersion : d.fromVersion;
       const off = [...cp.registry.replicas.values()].filter((e) => e.modelVersion !== want).map((e) => `${e.id} on ${e.modelVersion || 'nothing'}`);
-      if (off.length > 0) checks.report(INVARIANTS.deployEnded, d.deployId, endMs, `deployment ${d.deployId} ${d.state} but ${off.join(', ')} (every replica should run ${want})`);
+      if (off.length > 0) checks.report(INVARIANTS.deployEnded, d.deployId, endMs, `deployment ${d.deployId} ${d.state}${d.state === 'failed' ? ` (${d.reason})` : ''} but ${off.join(', ')} (every replica should run ${want})`);
+      const held = [...cp.registry.replicas.values()].filter((e) => e.held).map((e) => e.id);
+      if (held.length > 0) checks.report(INVARIANTS.deployEnded, `${d.deployId} held`, endMs, `deployment ${d.deployId} ${d.state} and left ${held.join(', ')} held out of routing`);
     }
   }
   deployer.stop();
