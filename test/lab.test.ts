@@ -77,11 +77,13 @@ describe('a lab started by hand', () => {
     expect(await statusJson()).toEqual(status);
   });
 
-  // end to end with real processes and clients: a crash and a cut stream (the gateway's resume);
-  // gpu.xid, replica.hang and model.corrupt run on virtual time with the production control plane,
-  // chaos engine and gateway pools (src/sim/harness/faults-vt.test.ts)
+  // end to end with real processes and clients: a crash, a GPU Xid (the gateway ejects on its
+  // 500s: the metrics test below reads that ejection) and a cut stream (the gateway's resume);
+  // replica.hang and model.corrupt run on virtual time with the production control plane, chaos
+  // engine and gateway pools (src/sim/harness/faults-vt.test.ts, with gpu.xid and crash too)
   for (const [kind, victim] of [
     ['replica.crash', 'us-east-1/primary/0'],
+    ['gpu.xid', 'us-east-1/primary/1'],
     ['replica.stream-cut', 'us-east-1/primary/2'],
   ] as const) {
     it(`${kind} on a serving replica: every answer complete and correct`, async () => {

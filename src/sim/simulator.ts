@@ -143,9 +143,12 @@ export function simulateYear(opts: SimOptions, rng: Rng): YearResult {
     });
   };
 
+  // whether a failback is due depends only on the flags and the failover state: worked out after
+  // each step, it stands for as long as both do (the events skipped below)
+  let failbackPending = true;
   const update = (): void => {
     const unchanged = flagsUnchanged();
-    if (skippable && fixpoint && unchanged && !failbackDue()) return;
+    if (skippable && fixpoint && unchanged && !failbackPending) return;
     fixpoint = false;
     const health = topology.clusters.map((c) => ({ id: c.id, region: c.region, role: c.role, healthy: healthyIn(c), total: c.gpus, minHealthyFraction: c.minHealthyFraction }));
     // The live control plane's failover policy; in virtual time a drain ends at once (its cost is
@@ -162,6 +165,7 @@ export function simulateYear(opts: SimOptions, rng: Rng): YearResult {
       }
     }
     serving = servingClusters(failover);
+    failbackPending = failbackDue();
     const nowUp = served();
     const now = clock.nowMs();
     if (up && !nowUp) {
@@ -176,7 +180,11 @@ export function simulateYear(opts: SimOptions, rng: Rng): YearResult {
   };
 
   /** Share of traffic a failing replica / cluster / region carried when it failed. */
-  const upRegions = (): number => Math.max(1, topology.regions.filter(regionServes).length);
+  const upRegions = (): number => {
+    let n = 0;
+    for (const r of topology.regions) if (regionServes(r)) n += 1;
+    return Math.max(1, n);
+  };
   const servingReplicas = (region: string): number => clustersIn.get(region)!.reduce((s, c) => (serving.has(c.id) ? s + healthyIn(c) : s), 0);
   const charge = (share: number, signature: FailureSignature): void => {
     if (!transients || share <= 0) return;

@@ -1,5 +1,5 @@
 // Faults on a serving replica in virtual time (these replaced sleep-based cases of test/lab.test.ts:
-// the lab keeps replica.crash and replica.stream-cut end to end, with real processes and clients).
+// the lab keeps replica.crash, gpu.xid and replica.stream-cut end to end, with real processes and clients).
 // The real control plane, chaos engine and gateway pools run on the VirtualClock; each case checks
 // what clients saw, how soon the victim left routing, and that it came back after the heal.
 import { describe, expect, it } from 'vitest';
