@@ -24,7 +24,7 @@ import { useLabAuth } from '../protocol/lab-auth.js';
 import { loadLabAuth } from '../process/lab-secret.js';
 import { openStateStore } from '../store/state-store.js';
 import { loadAdoptedState, StatePersistence } from './ha/state-persistence.js';
-import { etcdLeadership, soloLeadership, type Leadership } from './ha/leadership.js';
+import { etcdLeadership, fenceStore, soloLeadership, type Leadership } from './ha/leadership.js';
 import { EtcdStateStore } from '../store/state-store-etcd.js';
 import { takeBackup } from '../store/backup.js';
 import { backupLocation } from '../store/backup-config.js';
@@ -143,8 +143,7 @@ function scheduleBackups(): void {
 
 async function becomeLeader(): Promise<void> {
   const startedMs = realClock.monoMs();
-  const fence = await leadership?.fencingKey();
-  if (fence && store instanceof EtcdStateStore) store.setGuard(fence);
+  if (leadership && store instanceof EtcdStateStore) await fenceStore(leadership, store);
   const state = await loadAdoptedState(store);
   persistence = new StatePersistence(store, realClock, (message, err) => {
     log.error({ message }, 'state write failed');
