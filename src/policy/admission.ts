@@ -23,6 +23,13 @@ export interface AdmissionState {
   readonly clientInFlight?: number;
   /** Clients with requests in flight, the asking one not counted unless it has some. */
   readonly clients?: number;
+  /**
+   * The latency limit (src/policy/admission-latency.ts): requests that may run while the time to
+   * first byte stays on target; absent: `activeMax`.
+   */
+  readonly latencyLimit?: number;
+  /** The last judged window's median time to first byte, ms (named in the shed reason). */
+  readonly latencyMedianMs?: number;
 }
 
 /** Whether the asking client holds less than an equal share of the requests in flight. */
@@ -37,6 +44,12 @@ export type AdmissionDecision = { readonly kind: 'admit' } | { readonly kind: 'q
 export function admissionDecision(state: AdmissionState, config: AdmissionConfig): AdmissionDecision {
   if (config.loopDelayShedMs > 0 && state.loopDelayMs > config.loopDelayShedMs && !belowFairShare(state)) {
     return { kind: 'shed', reason: `event loop delay ${Math.round(state.loopDelayMs)}ms is above ${config.loopDelayShedMs}ms` };
+  }
+  const limit = state.latencyLimit ?? config.activeMax;
+  if (limit < config.activeMax && state.active >= limit) {
+    // latency-limited: a queue would only add to every first token's wait; the fair-share client still runs
+    if (belowFairShare(state) && state.active < config.activeMax) return { kind: 'admit' };
+    return { kind: 'shed', reason: `${state.active} requests running, at the latency limit of ${limit} (median time to first byte ${Math.round(state.latencyMedianMs ?? 0)}ms over target)` };
   }
   if (state.active < config.activeMax && state.queued === 0) return { kind: 'admit' };
   if (state.queued < config.queueMax) return { kind: 'queue' };
