@@ -8,6 +8,7 @@ import { benchFidelity } from './fidelity.js';
 import { benchGatePower } from './gate-power.js';
 import { benchEntrypointCapacity } from './entrypoint-capacity.js';
 import { benchVoprSweep } from './vopr-sweep.js';
+import { benchBurstMemory } from './burst-memory.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'sim-years': () => benchSimYears(),
@@ -19,6 +20,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'gate-power': () => benchGatePower(),
   'entrypoint-capacity': () => benchEntrypointCapacity(),
   'vopr-sweep': () => benchVoprSweep(),
+  'burst-memory': () => benchBurstMemory(),
 };
 
 const wanted = process.argv.slice(2);
