@@ -56,7 +56,7 @@ export async function benchBurstMemory(concurrency = Number(process.env.HALAB_BU
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         try {
-          const res = await request(state.entrypoint!, { method: 'POST', dispatcher, headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(120_000) });
+          const res = await request(`${state.entrypoint!}/v1/chat/completions`, { method: 'POST', dispatcher, headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(120_000) });
           const text = await res.body.text();
           count(res.statusCode === 200 ? (text.includes('[DONE]') ? 'ok' : 'cut') : String(res.statusCode));
         } catch (err) {

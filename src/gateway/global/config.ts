@@ -73,6 +73,6 @@ export const DEFAULT_GLB_CONFIG: GlbConfig = Object.freeze({
 export function glbConfigFrom(section: EntrySection | undefined, file = 'topology'): GlbConfig {
   const defined = Object.fromEntries(Object.entries(section ?? {}).filter(([, v]) => v !== undefined));
   const merged: GlbConfig = Object.freeze({ ...DEFAULT_GLB_CONFIG, ...defined });
-  checkOrdered('entry', merged as unknown as Record<string, unknown>, [['baseEjectionMs', 'maxEjectionMs']], file);
+  checkOrdered('entry', merged as unknown as Record<string, unknown>, [['baseEjectionMs', 'maxEjectionMs'], ['limitMin', 'activeMax']], file);
   return merged;
 }

@@ -44,7 +44,7 @@ async function region(plan: (n: number) => { firstTokenMs: number } | 'hang'): P
     const chunk = (delta: Record<string, string>, finish: string | null): string => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: MODEL, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
     setTimeout(() => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.end(chunk({ content: 'a' }) + chunk({ content: 'b' }) + chunk({}, 'stop') + 'data: [DONE]\n\n');
+      res.end(chunk({ content: 'a' }, null) + chunk({ content: 'b' }, null) + chunk({}, 'stop') + 'data: [DONE]\n\n');
     }, p.firstTokenMs);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -87,6 +87,6 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
 export function gatewayConfigFrom(section: GatewaySection | undefined, file = 'topology'): GatewayConfig {
   const defined = Object.fromEntries(Object.entries(section ?? {}).filter(([, v]) => v !== undefined));
   const merged: GatewayConfig = Object.freeze({ ...DEFAULT_GATEWAY_CONFIG, ...defined });
-  checkOrdered('gateway', merged as unknown as Record<string, unknown>, [['baseEjectionMs', 'maxEjectionMs'], ['backoffBaseMs', 'backoffMaxMs']], file);
+  checkOrdered('gateway', merged as unknown as Record<string, unknown>, [['baseEjectionMs', 'maxEjectionMs'], ['backoffBaseMs', 'backoffMaxMs'], ['limitMin', 'activeMax']], file);
   return merged;
 }
