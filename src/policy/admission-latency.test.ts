@@ -4,9 +4,10 @@ import { admissionDecision } from './admission.js';
 
 const config = { ttftTargetMs: 200, latencyWindowMs: 500, limitMin: 4, activeMax: 100 };
 
+/** A window whose samples were all admitted with `inFlight` requests in flight (its peak too). */
 function windowOf(state: LatencyLimitState, samplesMs: number[], inFlight: number): LatencyLimitState {
   let s = noteInFlight(state, inFlight);
-  for (const ms of samplesMs) s = addLatencySample(s, ms);
+  for (const ms of samplesMs) s = addLatencySample(s, ms, inFlight);
   return s;
 }
 
@@ -17,13 +18,26 @@ describe('latency limit', () => {
     expect(s.lastMedianMs).toBe(70);
   });
 
-  it('a slow window lowers the limit to the in-flight peak × target ÷ median (at most halving)', () => {
-    const slow = rollLatencyWindow(windowOf(initialLatencyLimit(config, 0), [250, 250, 250, 250, 250], 60), config, 500, 60);
+  it('a slow window with more in flight than the last good one lowers the limit: in flight × target ÷ median (at most halving), not below the good concurrency', () => {
+    const good = { ...initialLatencyLimit(config, 0), goodInFlight: 10 };
+    const slow = rollLatencyWindow(windowOf(good, [250, 250, 250, 250, 250], 60), config, 500, 60);
     expect(slow.limit).toBe(48); // 60 × 200/250
-    const verySlow = rollLatencyWindow(windowOf(initialLatencyLimit(config, 0), [2000, 2000, 2000, 2000, 2000], 60), config, 500, 60);
+    const verySlow = rollLatencyWindow(windowOf(good, [2000, 2000, 2000, 2000, 2000], 60), config, 500, 60);
     expect(verySlow.limit).toBe(30); // the gradient is held at 0.5
-    const floor = rollLatencyWindow(windowOf(initialLatencyLimit(config, 0), [2000, 2000, 2000, 2000, 2000], 3), config, 500, 3);
-    expect(floor.limit).toBe(4);
+    const floor = rollLatencyWindow(windowOf({ ...good, goodInFlight: 2 }, [2000, 2000, 2000, 2000, 2000], 3), config, 500, 3);
+    expect(floor.limit).toBe(4); // limitMin
+    const backToGood = rollLatencyWindow(windowOf({ ...good, goodInFlight: 40 }, [2000, 2000, 2000, 2000, 2000], 60), config, 500, 60);
+    expect(backToGood.limit).toBe(40);
+  });
+
+  it('holds the limit when a slow window had no more in flight than a good one, or before any good one (a slowdown it did not cause)', () => {
+    expect(rollLatencyWindow(windowOf(initialLatencyLimit(config, 0), [900, 900, 900, 900, 900], 60), config, 500, 60).limit).toBe(100);
+    const held = rollLatencyWindow(windowOf({ ...initialLatencyLimit(config, 0), goodInFlight: 60, limit: 70 }, [900, 900, 900, 900, 900], 55), config, 500, 55);
+    expect(held.limit).toBe(70);
+    // a good window records its load: the requests in flight its samples were admitted under, not a later peak
+    let mixed = noteInFlight(initialLatencyLimit(config, 0), 40);
+    for (const ms of [50, 50, 50, 50, 50]) mixed = addLatencySample(mixed, ms, 3);
+    expect(rollLatencyWindow(mixed, config, 500, 40).goodInFlight).toBe(3);
   });
 
   it('a good window that nearly reached the limit raises it by a tenth, up to activeMax', () => {
@@ -35,9 +49,12 @@ describe('latency limit', () => {
   });
 
   it('judges nothing before the window ends, nor a window of too few samples, nor when off', () => {
-    const s = windowOf(initialLatencyLimit(config, 0), [5000, 5000, 5000, 5000, 5000], 60);
+    const s = windowOf({ ...initialLatencyLimit(config, 0), goodInFlight: 5 }, [5000, 5000, 5000, 5000, 5000], 60);
     expect(rollLatencyWindow(s, config, 499, 60)).toBe(s);
-    expect(rollLatencyWindow(windowOf(initialLatencyLimit(config, 0), [5000, 5000], 60), config, 500, 60).limit).toBe(100);
+    // too few samples: the window goes on, and is judged once enough came
+    const few = windowOf({ ...initialLatencyLimit(config, 0), goodInFlight: 5 }, [5000, 5000], 60);
+    expect(rollLatencyWindow(few, config, 500, 60)).toBe(few);
+    expect(rollLatencyWindow(windowOf(few, [5000, 5000, 5000], 60), config, 900, 60).limit).toBe(30);
     expect(rollLatencyWindow(s, { ...config, ttftTargetMs: 0 }, 900, 60)).toBe(s);
   });
 

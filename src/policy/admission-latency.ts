@@ -1,11 +1,15 @@
 // The latency half of admission control, pure: an in-flight limit that follows the time to first
 // byte (accept → first token sent) of the requests admitted, in the manner of CoDel (judge a
 // window, not one request) and Netflix's gradient concurrency limits (scale the limit by
-// target ÷ measured). Each window whose median time to first byte is above the target lowers the
-// limit to the requests in flight × max(0.5, target ÷ median) — the concurrency this process
-// actually sustained at that latency — and each good window in which the limit was nearly reached
-// raises it by a tenth (at least 1), up to the static `activeMax`. The edge sheds (429) what the
-// limit does not admit, before the queue behind it makes every client's first token late.
+// target ÷ measured). Each sample carries the requests in flight when it was admitted (the load it
+// was measured under; a window's load is their median). A window whose median time to first byte
+// is above the target, under more load than the last window that met it, lowers the limit to
+// its load (or in-flight peak) × max(0.5, target ÷ median), but not below that good window's load; a window that met the
+// target and nearly reached the limit raises it by a tenth (at least 1), up to `activeMax`. A slow
+// window under no more load than a good one (or before any good one) is a slowdown this
+// process's load did not cause — other work on the machine, a slower upstream at the same load —
+// and shedding would not cure it: the limit holds. The edge sheds (429) what the limit does not
+// admit, before the queue behind it makes every client's first token late.
 
 export interface LatencyLimitConfig {
   /** Median time to first byte above which a window lowers the limit; 0: off (the limit stays `activeMax`). */
@@ -18,18 +22,26 @@ export interface LatencyLimitConfig {
   readonly activeMax: number;
 }
 
+export interface LatencySample {
+  readonly ms: number;
+  /** Requests in flight (itself included) when the request was admitted: the load it was measured under. */
+  readonly inFlight: number;
+}
+
 export interface LatencyLimitState {
   readonly limit: number;
   readonly windowStartMs: number;
-  /** Time-to-first-byte samples of the current window, ms. */
-  readonly samples: readonly number[];
+  /** Time-to-first-byte samples of the current window, ms, each with the requests in flight when it was admitted. */
+  readonly samples: readonly LatencySample[];
   /** The most requests in flight seen during the window. */
   readonly peakInFlight: number;
   /** The last judged window's median, ms (0 before one). */
   readonly lastMedianMs: number;
+  /** The load (median in flight at admission) of the last window that met the target (undefined before one). */
+  readonly goodInFlight?: number;
 }
 
-/** Samples below this count do not judge a window (the limit stays). */
+/** A window is judged once it is over and holds this many samples (until then it goes on). */
 export const LATENCY_WINDOW_MIN_SAMPLES = 5;
 
 export function initialLatencyLimit(config: LatencyLimitConfig, nowMs: number): LatencyLimitState {
@@ -44,22 +56,30 @@ function median(values: readonly number[]): number {
 /** Judges the window when it is over; returns the state for the next one. */
 export function rollLatencyWindow(state: LatencyLimitState, config: LatencyLimitConfig, nowMs: number, inFlight: number): LatencyLimitState {
   if (config.ttftTargetMs <= 0 || nowMs - state.windowStartMs < config.latencyWindowMs) return state;
-  const fresh = { windowStartMs: nowMs, samples: [] as number[], peakInFlight: inFlight };
-  if (state.samples.length < LATENCY_WINDOW_MIN_SAMPLES) return { ...state, ...fresh };
-  const m = median(state.samples);
+  const fresh = { windowStartMs: nowMs, samples: [] as LatencySample[], peakInFlight: inFlight };
+  // too few first bytes to judge (little traffic, or first tokens so late they have not come): the
+  // window goes on until there are enough
+  if (state.samples.length < LATENCY_WINDOW_MIN_SAMPLES) return state;
+  const m = median(state.samples.map((x) => x.ms));
+  const load = median(state.samples.map((x) => x.inFlight));
   let limit = state.limit;
+  let goodInFlight = state.goodInFlight;
   if (m > config.ttftTargetMs) {
-    const gradient = Math.max(0.5, config.ttftTargetMs / m);
-    limit = Math.min(limit, Math.floor(Math.max(state.peakInFlight, 1) * gradient));
-  } else if (state.peakInFlight >= 0.8 * state.limit) {
-    limit = state.limit + Math.max(1, Math.floor(state.limit / 10));
+    // slower under no more load than a good window had: not of this process's making; hold
+    if (goodInFlight !== undefined && load > goodInFlight) {
+      const gradient = Math.max(0.5, config.ttftTargetMs / m);
+      limit = Math.min(limit, Math.max(goodInFlight, Math.floor(Math.max(load, state.peakInFlight) * gradient)));
+    }
+  } else {
+    goodInFlight = load;
+    if (state.peakInFlight >= 0.8 * state.limit) limit = state.limit + Math.max(1, Math.floor(state.limit / 10));
   }
-  return { ...fresh, limit: Math.max(config.limitMin, Math.min(config.activeMax, limit)), lastMedianMs: m };
+  return { ...fresh, limit: Math.max(config.limitMin, Math.min(config.activeMax, limit)), lastMedianMs: m, ...(goodInFlight !== undefined ? { goodInFlight } : {}) };
 }
 
-/** Records one admitted request's time to first byte. */
-export function addLatencySample(state: LatencyLimitState, ms: number): LatencyLimitState {
-  return { ...state, samples: [...state.samples, ms] };
+/** Records one admitted request's time to first byte, with the requests in flight when it was admitted. */
+export function addLatencySample(state: LatencyLimitState, ms: number, inFlight: number): LatencyLimitState {
+  return { ...state, samples: [...state.samples, { ms, inFlight }] };
 }
 
 /** Records the requests in flight now (for the window's peak). */

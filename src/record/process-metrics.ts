@@ -4,7 +4,10 @@
 // (perf_hooks eventLoopUtilization) since the previous scrape and since start — the two signs of a
 // process past its capacity that a saturated loop otherwise hides.
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
-import { collectDefaultMetrics, Gauge, type Registry } from 'prom-client';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { guardHandler } from '../protocol/http-guard.js';
 
 /**
  * Adds the process metrics to `registry` (one call per registry). `loopDelayResolutionMs` is the
@@ -26,4 +29,25 @@ export function registerProcessMetrics(registry: Registry, loopDelayResolutionMs
       previous = now;
     },
   });
+}
+
+/**
+ * Serves this process's metrics alone (GET /metrics on host:0), for a lab process whose own HTTP
+ * surface is someone else's (the llama.cpp sidecar proxies the engine's /metrics).
+ */
+export async function serveProcessMetrics(host: string): Promise<{ url: string; close: () => void }> {
+  const registry = new Registry();
+  registerProcessMetrics(registry);
+  const server = createServer(guardHandler((req, res) => {
+    if (req.method === 'GET' && req.url === '/metrics') {
+      registry
+        .metrics()
+        .then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text))
+        .catch((err: Error) => res.writeHead(500).end(err.message));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('GET /metrics\n');
+  }));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  return { url: `http://${host}:${(server.address() as AddressInfo).port}/metrics`, close: () => server.close() };
 }

@@ -104,6 +104,7 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
           return sendError(res, 429, `global load balancer is shedding load: ${admission.reason}`, 'overloaded', null, admission.retryAfterS);
         }
         release = admission.release;
+        const admittedInFlight = admission.inFlight;
         endRequest = budget.beginRequest();
         let raw: string;
         try {
@@ -124,7 +125,7 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
         const meta = { id: newCompletionId(), model, createdS: Math.floor(clock.nowMs() / 1000), region: home, includeUsage: request.stream_options?.include_usage === true, bufferMaxBytes: config.clientBufferMaxBytes };
         const sink = onFirstByte(counted(request.stream ? streamingSink(res, meta) : bufferedSink(res, meta), opts.metrics, home, () => meta.region), () => {
           const ms = clock.monoMs() - acceptedMs;
-          gate.observeFirstByte(ms);
+          gate.observeFirstByte(ms, admittedInFlight);
           opts.metrics?.ttft.observe(ms / 1000);
         });
         res.setHeader('x-halab-home-region', home);

@@ -25,7 +25,7 @@ export interface EdgeOverloadConfig extends AdmissionGateConfig {
   readonly clientIdHeader: string;
 }
 
-export type Admission = { readonly admitted: true; readonly release: () => void } | { readonly admitted: false; readonly reason: string; readonly retryAfterS: number };
+export type Admission = { readonly admitted: true; readonly release: () => void; /** Requests in flight, this one included, when it was admitted. */ readonly inFlight: number } | { readonly admitted: false; readonly reason: string; readonly retryAfterS: number };
 
 interface Waiter {
   readonly admit: (a: Admission) => void;
@@ -54,12 +54,12 @@ export class AdmissionGate {
 
   /**
    * One admitted request's time from accept (src/core/accept-time.ts) to its first byte to the
-   * client, ms: the signal the latency limit follows.
+   * client, ms, with its admission's `inFlight`: the signal the latency limit follows.
    */
-  observeFirstByte(ms: number): void {
+  observeFirstByte(ms: number, inFlightAtAdmit: number): void {
     if (this.config.ttftTargetMs <= 0) return;
     this.roll();
-    this.latency = addLatencySample(this.latency, ms);
+    this.latency = addLatencySample(this.latency, ms, inFlightAtAdmit);
   }
 
   private roll(): void {
@@ -100,6 +100,7 @@ export class AdmissionGate {
     }
     return {
       admitted: true,
+      inFlight: admission.inFlight,
       release: () => {
         uncount();
         admission.release();
@@ -147,6 +148,7 @@ export class AdmissionGate {
     let released = false;
     return {
       admitted: true,
+      inFlight: this.active,
       release: () => {
         if (released) return;
         released = true;

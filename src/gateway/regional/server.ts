@@ -101,7 +101,7 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
   const accept = startAcceptClock(clock);
   const budget = new RetryBudget({ ratio: config.retryBudgetRatio, minRetries: config.retryBudgetMinRetries });
 
-  async function completions(req: IncomingMessage, res: ServerResponse, controller: AbortController, acceptedMs: number): Promise<void> {
+  async function completions(req: IncomingMessage, res: ServerResponse, controller: AbortController, acceptedMs: number, admittedInFlight: number): Promise<void> {
     let raw: string;
     try {
       raw = await readBody(req, config.bodyMaxBytes);
@@ -139,7 +139,7 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
       const keyHash = creatorKeyHash(req);
       base = storingSink(base, opts.completions, { ...meta, messages: request.messages, ...(request.metadata ? { metadata: request.metadata } : {}), ...(keyHash ? { keyHash } : {}) }, clock);
     }
-    const sink = onFirstByte(counted(base, opts, acceptedMs), () => gate.observeFirstByte(clock.monoMs() - acceptedMs));
+    const sink = onFirstByte(counted(base, opts, acceptedMs), () => gate.observeFirstByte(clock.monoMs() - acceptedMs, admittedInFlight));
     const model = route?.model ?? opts.modelName;
     await runCompletion(
       { ...request, model },
@@ -181,7 +181,7 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
           }
           release = admission.release;
           const endRequest = budget.beginRequest();
-          return completions(req, res, controller, acceptedMs).finally(endRequest);
+          return completions(req, res, controller, acceptedMs, admission.inFlight).finally(endRequest);
         })
         .catch((err) => sendError(res, 500, `gateway error: ${(err as Error).message}`, 'internal_error'))
         .finally(() => {
