@@ -60,7 +60,7 @@ export const DEFAULT_GLB_CONFIG: GlbConfig = Object.freeze({
   queueMax: 1024,
   queueWaitMaxMs: 1000,
   loopDelayShedMs: 200,
-  ttftTargetMs: 400,
+  ttftTargetMs: 1000,
   latencyWindowMs: 500,
   limitMin: 8,
   retryBudgetRatio: 0.2,

@@ -74,7 +74,7 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
   queueMax: 512,
   queueWaitMaxMs: 1000,
   loopDelayShedMs: 200,
-  ttftTargetMs: 300,
+  ttftTargetMs: 500,
   latencyWindowMs: 500,
   limitMin: 8,
   retryBudgetRatio: 0.2,
