@@ -40,9 +40,9 @@ describe('latency limit', () => {
     expect(rollLatencyWindow(mixed, config, 500, 40).goodInFlight).toBe(3);
   });
 
-  it('a good window that nearly reached the limit raises it by a tenth, up to activeMax', () => {
+  it('a good window that nearly reached the limit raises it by a quarter, up to activeMax', () => {
     const low = { ...initialLatencyLimit(config, 0), limit: 40 };
-    expect(rollLatencyWindow(windowOf(low, [50, 50, 50, 50, 50], 35), config, 500, 35).limit).toBe(44);
+    expect(rollLatencyWindow(windowOf(low, [50, 50, 50, 50, 50], 35), config, 500, 35).limit).toBe(50);
     expect(rollLatencyWindow(windowOf(low, [50, 50, 50, 50, 50], 10), config, 500, 10).limit).toBe(40);
     const near = { ...initialLatencyLimit(config, 0), limit: 98 };
     expect(rollLatencyWindow(windowOf(near, [50, 50, 50, 50, 50], 98), config, 500, 98).limit).toBe(100);

@@ -5,7 +5,7 @@
 // was measured under; a window's load is their median). A window whose median time to first byte
 // is above the target, under more load than the last window that met it, lowers the limit to
 // its load (or in-flight peak) × max(0.5, target ÷ median), but not below that good window's load; a window that met the
-// target and nearly reached the limit raises it by a tenth (at least 1), up to `activeMax`. A slow
+// target and nearly reached the limit raises it by a quarter (at least 1), up to `activeMax`. A slow
 // window under no more load than a good one (or before any good one) is a slowdown this
 // process's load did not cause — other work on the machine, a slower upstream at the same load —
 // and shedding would not cure it: the limit holds. The edge sheds (429) what the limit does not
@@ -72,7 +72,7 @@ export function rollLatencyWindow(state: LatencyLimitState, config: LatencyLimit
     }
   } else {
     goodInFlight = load;
-    if (state.peakInFlight >= 0.8 * state.limit) limit = state.limit + Math.max(1, Math.floor(state.limit / 10));
+    if (state.peakInFlight >= 0.8 * state.limit) limit = Math.max(state.limit + 1, Math.ceil(state.limit * 1.25));
   }
   return { ...fresh, limit: Math.max(config.limitMin, Math.min(config.activeMax, limit)), lastMedianMs: m, ...(goodInFlight !== undefined ? { goodInFlight } : {}) };
 }
