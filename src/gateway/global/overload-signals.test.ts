@@ -124,17 +124,17 @@ describe('overload signals', () => {
   }, 30_000);
 
   it('does not eject a region whose first tokens time out while it answers others; ejects one that answers nobody', async () => {
-    const config = { ...DEFAULT_GLB_CONFIG, checkIntervalMs: 50, loopDelayShedMs: 0, ttftTargetMs: 0, firstTokenTimeoutMs: 300, retryPauseMs: 20 };
-    // overloaded: every third first token comes after 600 ms (past the timeout), the others in 50 ms
-    const overloaded = await region((n) => ({ firstTokenMs: n % 3 === 2 ? 600 : 50 }));
+    const config = { ...DEFAULT_GLB_CONFIG, checkIntervalMs: 50, loopDelayShedMs: 0, ttftTargetMs: 0, firstTokenTimeoutMs: 800, retryPauseMs: 20 };
+    // overloaded: every third first token comes after 2 s (past the timeout), the others in 50 ms
+    const overloaded = await region((n) => ({ firstTokenMs: n % 3 === 2 ? 2000 : 50 }));
     const glb = await glbOver({ a: overloaded }, config);
     const pending: Promise<Awaited<ReturnType<typeof ask>>>[] = [];
     for (let i = 0; i < 30; i++) {
       pending.push(ask(glb.url));
-      await realClock.sleep(20);
+      await realClock.sleep(40);
     }
     const results = await Promise.all(pending);
-    expect(results.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(25);
+    expect(results.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(15);
     expect(recorded.filter((e) => e.type === EV.glbRequestRetried).length).toBeGreaterThan(0);
     expect(recorded.filter((e) => e.type === EV.glbEject).map((e) => `${e.reason} ${JSON.stringify(e.data)}`)).toEqual([]);
     for (const stop of stops.splice(0).reverse()) await stop();
