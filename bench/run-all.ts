@@ -9,6 +9,8 @@ import { benchGatePower } from './gate-power.js';
 import { benchEntrypointCapacity } from './entrypoint-capacity.js';
 import { benchVoprSweep } from './vopr-sweep.js';
 import { benchBurstMemory } from './burst-memory.js';
+import { benchEntryPath } from './entry-path.js';
+import { benchSseForwarding } from './sse-forwarding.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'sim-years': () => benchSimYears(),
@@ -17,10 +19,13 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'state-store': () => benchStateStore(),
   'lab-auth': () => benchLabAuth(),
   fidelity: () => benchFidelity(),
+  'fidelity-containers': () => benchFidelity('containers'),
   'gate-power': () => benchGatePower(),
   'entrypoint-capacity': () => benchEntrypointCapacity(),
   'vopr-sweep': () => benchVoprSweep(),
   'burst-memory': () => benchBurstMemory(),
+  'entry-path': () => benchEntryPath(),
+  'sse-forwarding': () => benchSseForwarding(),
 };
 
 const wanted = process.argv.slice(2);

@@ -11,8 +11,9 @@ if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 
 # Debian packages the lab uses: iptables (hard partitions when root), chromium (renders HTML
 # reports in tests), curl (the fault commands of cluster/upstream-faults.yaml), etcd-server (the
-# control plane's HA state store and leader election).
-APT_PACKAGES=(iptables chromium curl etcd-server)
+# control plane's HA state store and leader election), haproxy (the reference proxy of
+# `npm run bench -- entry-path`).
+APT_PACKAGES=(iptables chromium curl etcd-server haproxy)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -115,6 +116,17 @@ for v in 1 2; do
     python3 scripts/make-tiny-llama.py --llama-src "$LLAMA_SRC" --out "$MODEL.tmp" --seed "$v" && mv "$MODEL.tmp" "$MODEL"
   fi
 done
+
+# Docker for `container: true` clusters (README "Containers"): dockerd started when none answers,
+# the Debian base image (debootstrap) and the replica image (cluster/images/replica) built once.
+# About 80 s the first time; skipped when done. HALAB_SKIP_DOCKER=1 skips it.
+if [ "${HALAB_SKIP_DOCKER:-0}" != 1 ]; then
+  log "docker (scripts/setup-docker.sh)"
+  if ! bash scripts/setup-docker.sh; then
+    [ "${HALAB_REQUIRE_DOCKER:-0}" = 1 ] && { echo "error: docker setup failed (HALAB_REQUIRE_DOCKER=1)" >&2; exit 1; }
+    echo "warning: docker setup failed (see ${HALAB_CACHE}/docker-setup.log): container clusters will not run" >&2
+  fi
+fi
 
 log "npm ci"
 npm ci --no-audit --no-fund --loglevel=error

@@ -71,6 +71,8 @@ export const entrySectionSchema = z.strictObject({
   baseEjectionMs: msPos(),
   maxEjectionMs: msPos(),
   ...admissionFields,
+  /** Worker processes of the global load balancer (default: one per four cores, 1 on 2 cores). */
+  workers: count(1, 64),
 });
 
 /** `probes:` — the control plane's probes of external endpoints. */

@@ -35,6 +35,8 @@ const clusterSchema = z.strictObject({
   external: externalClusterSchema.optional(),
   /** What each replica runs: the stand-in engine, or a real llama.cpp llama-server (see `llamacpp`). */
   runtime: z.enum(REPLICA_RUNTIMES).default('standin'),
+  /** Each replica (with its agent, and its engine) runs in a container started by testcontainers (see README "Containers"). */
+  container: z.boolean().default(false),
   /** Below this fraction of healthy replicas the cluster counts as failed and its backup takes over. */
   minHealthyFraction: z.number().gt(0).max(1).default(0.5),
 });
@@ -124,6 +126,8 @@ export interface ReplicaSpec {
   readonly index: number;
   readonly host: string;
   readonly runtime: ReplicaRuntime;
+  /** The replica runs in a container (its cluster set `container: true`). */
+  readonly container: boolean;
   /** Set for a replica that is a real (or launched stand-in) OpenAI-compatible endpoint. */
   readonly external?: ExternalReplicaSpec;
 }
@@ -150,6 +154,7 @@ export interface ClusterSpec {
   readonly gpus: number;
   readonly minHealthyFraction: number;
   readonly runtime: ReplicaRuntime;
+  readonly container: boolean;
 }
 
 export interface Topology extends Readonly<TopologyFile> {
@@ -188,6 +193,7 @@ export function buildTopology(data: unknown, file: string): Topology {
         if (!e.url && !ext.standin) throw new ConfigError(file, `${where}.external.endpoints[${ei}].url`, 'required (or set external.standin to have the lab launch a stand-in)');
       });
       if (ext && cluster.runtime !== 'standin') throw new ConfigError(file, `${where}.runtime`, 'an external cluster has no runtime of the lab; leave runtime out');
+      if (ext && cluster.container) throw new ConfigError(file, `${where}.container`, 'an external cluster runs outside the lab; leave container out');
       const gpus = ext ? ext.endpoints.length : cluster.gpus!;
       clusters.push({
         id: clusterId(region.name, cluster.name),
@@ -197,6 +203,7 @@ export function buildTopology(data: unknown, file: string): Topology {
         gpus,
         minHealthyFraction: cluster.minHealthyFraction,
         runtime: cluster.runtime,
+        container: cluster.container,
       });
       const cid = clusterId(region.name, cluster.name);
       const routed = [...new Set((parsed.routes ?? []).flatMap((r) => r.groups.filter((g) => g.clusters.includes(cid)).map((g) => g.model ?? parsed.model.name)))];
@@ -213,7 +220,7 @@ export function buildTopology(data: unknown, file: string): Topology {
               ...(e?.gpuMetricsUrl ? { gpuMetricsUrl: e.gpuMetricsUrl } : {}),
             }
           : undefined;
-        replicas.push({ id: replicaId(region.name, cluster.name, i), region: region.name, cluster: cluster.name, index: i, host: region.host, runtime: cluster.runtime, ...(external ? { external } : {}) });
+        replicas.push({ id: replicaId(region.name, cluster.name, i), region: region.name, cluster: cluster.name, index: i, host: region.host, runtime: cluster.runtime, container: cluster.container, ...(external ? { external } : {}) });
       }
     });
   });

@@ -18,6 +18,7 @@ import { spawnEtcd } from './etcd.js';
 import { createLinkProxies, findToxiproxy, glbRoutes, startToxiproxy } from './link-proxies.js';
 import { removeLabRules } from './firewall.js';
 import { computeKnownAnswers } from './llamacpp-reference.js';
+import { removeContainersOf, restartContainerProcess, startContainerReplicas, waitContainerReplicas } from './container-replicas.js';
 import { request } from 'undici';
 import { ensureLabSecret } from '../process/lab-secret.js';
 import { gatewayConfigFrom } from '../gateway/regional/config.js';
@@ -94,7 +95,7 @@ export async function startLab(topology: Topology, paths: LabPaths, clock: Clock
     // llama.cpp replicas: the control plane's known answers, from reference engines, before it starts
     if (topology.llamacppEngine) await computeKnownAnswers(topology, paths.labDir, clock);
     state.controlPlane = await launchControlPlanes(topology, paths, state, launch, record, common, clock);
-    const replicas = topology.replicas.filter((r) => !r.external).map((r) =>
+    const replicas = topology.replicas.filter((r) => !r.external && !r.container).map((r) =>
       launch({
         name: `replica/${r.id}`,
         kind: 'replica',
@@ -102,6 +103,8 @@ export async function startLab(topology: Topology, paths: LabPaths, clock: Clock
         args: ['--id', r.id, '--host', r.host, '--control-plane', state.controlPlane!, ...common, ...seedArgs],
       }),
     );
+    // replicas of `container: true` clusters: one container each, with the same arguments (src/lab/container-replicas.ts)
+    const contained = await startContainerReplicas(topology, paths, state, (id, host) => ['--id', id, '--host', host, '--control-plane', state.controlPlane!, ...common, ...seedArgs]);
     const gateways = topology.regions.map((region) =>
       launch({
         name: `gateway/${region.name}`,
@@ -117,6 +120,7 @@ export async function startLab(topology: Topology, paths: LabPaths, clock: Clock
       if (typeof r.ready.httpUrl === 'string') entry.url = r.ready.httpUrl;
       if (typeof r.ready.agentAddress === 'string') entry.address = r.ready.agentAddress;
     });
+    await waitContainerReplicas(paths, state, contained, clock, timeoutMs);
     await startGlobalEntry(topology, paths, clock, state, gateways, common, launch, timeoutMs);
     await waitForStatus(
       state.controlPlane,
@@ -209,6 +213,7 @@ export async function restartProcess(paths: LabPaths, processName: string, clock
   const deadline = clock.monoMs() + 2000;
   while (running() && clock.monoMs() < deadline) await clock.sleep(20);
   if (running()) return entry;
+  if (entry.container) return restartContainerProcess(paths, entry, clock);
   const port = (entry.kind === 'gateway' || entry.kind === 'glb') && entry.url ? ['--port', new URL(entry.url).port] : [];
   if (entry.kind === 'controlplane' && entry.address) port.push('--port', entry.address.split(':').at(-1)!);
   if (entry.kind === 'toxiproxy') throw new HalabError('UNKNOWN_TARGET', 'the link proxies are not restarted; bring the lab up again');
@@ -237,6 +242,8 @@ export interface StopReport {
   readonly leftAlone: readonly string[];
   /** Why the state file could not be used, when it could not (the launch ledger was used instead). */
   readonly corrupt?: string;
+  /** Containers of the lab removed (by its label). */
+  readonly containersRemoved?: number;
 }
 
 /**
@@ -249,14 +256,18 @@ export async function stopLab(paths: LabPaths, clock: Clock): Promise<StopReport
   const survey = surveyLab(paths);
   const mine = survey.processes.filter((p) => p.pid !== process.pid);
   const live = mine.filter((p) => p.liveness === 'alive');
+  // processes first (the control plane among them, so it cannot bring back the replicas it sees go),
+  // then every container of the lab by its label
   await terminateOwned(live, clock);
+  const containers = await removeContainersOf(paths.labDir);
   removeLabRules(paths.labDir);
   rmSync(paths.labDir, { recursive: true, force: true });
   return {
     found,
     stopped: live.length,
     alreadyGone: mine.filter((p) => p.current && p.liveness === 'dead').length,
-    leftAlone: mine.filter((p) => p.liveness === 'reused' || p.liveness === 'unverified').map(describeLeftAlone),
+    leftAlone: [...mine.filter((p) => p.liveness === 'reused' || p.liveness === 'unverified').map(describeLeftAlone), ...(containers.error ? [containers.error] : [])],
+    ...(containers.removed.length ? { containersRemoved: containers.removed.length } : {}),
     ...(survey.corrupt ? { corrupt: survey.corrupt.message } : {}),
   };
 }

@@ -38,6 +38,8 @@ export interface ProcessEntry {
   address?: string;
   /** Arguments it was started with, to restart it (crash heal). */
   readonly args: readonly string[];
+  /** Docker container id, when the process runs in a container (`container: true` clusters); pid is its host pid. */
+  readonly container?: string;
 }
 
 export interface LabState {

@@ -63,3 +63,13 @@ export function gatewayUrlOf(labDir: string, region: string): string | undefined
     return undefined;
   }
 }
+
+/** Pids of the worker processes a lab process announced in its ready file (none: it serves itself). */
+export function workersOf(labDir: string, processName: string): number[] {
+  try {
+    const info = JSON.parse(readFileSync(readyFile(labDir, processName), 'utf8')) as { workers?: unknown };
+    return Array.isArray(info.workers) ? info.workers.filter((w): w is number => Number.isInteger(w)) : [];
+  } catch {
+    return [];
+  }
+}

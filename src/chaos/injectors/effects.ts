@@ -12,6 +12,7 @@ import { readLabState, type LabState } from '../../process/lab-state.js';
 import { isAlive } from '../../process/launcher.js';
 import type { LabPaths } from '../../process/paths.js';
 import { killNow } from '../../process/reaper.js';
+import { killContainer, pauseContainer, unpauseContainer } from '../../process/container-runtime.js';
 import { regionStateDir } from '../../process/state-paths.js';
 import { agentClearFault, agentInjectFault } from '../../replica/agent-client.js';
 import type { FaultSpec } from '../../gen/halab/v1/FaultSpec.js';
@@ -22,6 +23,14 @@ export interface Effects {
   /** SIGKILL. */
   readonly kill: (pid: number) => void;
   readonly isAlive: (pid: number) => boolean;
+  /**
+   * docker kill, pause and unpause of a container replica (`container: true` clusters); optional:
+   * fakes and the simulator have no containers (containerEffect says so when one is asked for).
+   */
+  readonly containerKill?: (id: string) => Promise<void>;
+  /** Returns how it froze: paused (cgroup freezer) or stopped (SIGSTOP of every task, when the freezer gave up). */
+  readonly containerPause?: (id: string) => Promise<'paused' | 'stopped'>;
+  readonly containerUnpause?: (id: string, how: 'paused' | 'stopped') => Promise<unknown>;
   /** Restarts a lab process with its original arguments and waits until it is ready. */
   readonly restart: (paths: LabPaths, processName: string, clock: Clock) => Promise<unknown>;
   readonly agentInject: (address: string, spec: FaultSpec, clock: Clock) => Promise<unknown>;
@@ -46,6 +55,9 @@ export const realEffects: Effects = {
   labState: readLabState,
   kill: killNow,
   isAlive,
+  containerKill: killContainer,
+  containerPause: pauseContainer,
+  containerUnpause: unpauseContainer,
   restart: restartProcess,
   agentInject: agentInjectFault,
   agentClear: agentClearFault,
@@ -61,3 +73,10 @@ export const realEffects: Effects = {
   wipeRegionState: (labDir, region) => rmSync(regionStateDir(labDir, region), { recursive: true, force: true }),
   restoreControlPlane: (paths, clock) => restoreControlPlane(paths, clock, {}),
 };
+
+/** A container effect, or an error naming it when these effects have none (a fake or the simulator). */
+export function containerEffect<K extends 'containerKill' | 'containerPause' | 'containerUnpause'>(fx: Effects, key: K): NonNullable<Effects[K]> {
+  const f = fx[key];
+  if (!f) throw new Error(`${key}: these effects have no containers`);
+  return f as NonNullable<Effects[K]>;
+}

@@ -1,7 +1,9 @@
 // Process faults: real SIGKILLs of replicas, gateways and control-plane instances; each killed
 // process is healed by restarting it with its original arguments. A llama.cpp replica's engine is
-// killed by its sidecar (a real SIGKILL of llama-server), which restarts it when the fault heals.
+// killed by its sidecar (a real SIGKILL of llama-server), which restarts it when the fault heals. A
+// container replica is killed with its container (docker kill) and healed by starting it again.
 import { HalabError } from '../../core/errors.js';
+import { containerEffect } from './effects.js';
 import { processNamed, runningLab, type Injector } from './injector.js';
 
 export const processInjector: Injector = {
@@ -15,6 +17,13 @@ export const processInjector: Injector = {
     };
     const llamacpp = new Set(ctx.topology.replicas.filter((r) => r.runtime === 'llamacpp').map((r) => r.id));
     const killReplica = async (id: string): Promise<void> => {
+      const container = processNamed(state, `replica/${id}`).container;
+      if (container) {
+        // a container replica (stand-in or llama.cpp, with its agent) dies whole: docker kill; healed by starting it again
+        await containerEffect(ctx.effects, 'containerKill')(container);
+        undo.push({ type: 'restart', processName: `replica/${id}` });
+        return;
+      }
       if (!llamacpp.has(id)) return kill(`replica/${id}`);
       const entry = processNamed(state, `replica/${id}`);
       if (!entry.address) throw new HalabError('UPSTREAM_FAILED', `replica ${id} has no agent address yet`);

@@ -1,11 +1,14 @@
 // Undo steps: what heals each action an injector took, kept with the active fault (in the lab
 // directory, so `halab heal` in another process can run them), and the one way to run them.
 import { HalabError } from '../../core/errors.js';
+import { containerEffect } from './effects.js';
 import type { InjectorContext } from './injector.js';
 
 export type UndoStep =
   | { readonly type: 'clear-agent-fault'; readonly replicaId: string; readonly faultId: string }
   | { readonly type: 'restart'; readonly processName: string }
+  /** Thaw a paused container replica (replica.hang on a `container: true` cluster). */
+  | { readonly type: 'unpause-container'; readonly processName: string; readonly container: string; readonly how: 'paused' | 'stopped' }
   | { readonly type: 'command'; readonly command: string; readonly timeoutMs: number }
   /** Restore the control plane from the newest backup (controlplane.disaster). */
   | { readonly type: 'restore-controlplane' }
@@ -34,6 +37,8 @@ async function runStep(ctx: InjectorContext, step: UndoStep): Promise<void> {
       );
     case 'iptables':
       return fx.deleteRules(step.rules);
+    case 'unpause-container':
+      return void (await containerEffect(fx, 'containerUnpause')(step.container, step.how));
     case 'link-enable':
     case 'link-toxic': {
       const links = fx.labState(ctx.paths)?.links;

@@ -6,7 +6,8 @@ import { loadTopology } from '../../config/topology.js';
 import { labStatus, startLab, stopLab } from '../../lab/lab.js';
 import { requireLabState } from '../../process/lab-state.js';
 import { surveyLab } from '../../process/lab-processes.js';
-import { labPaths } from '../../process/paths.js';
+import { labPaths, workersOf } from '../../process/paths.js';
+import { isAlive as pidAlive } from '../../process/launcher.js';
 import { readFaults } from '../../chaos/faults-store.js';
 import { HalabError } from '../../core/errors.js';
 import { formatProcessTable, livenessWarnings, processLiveness } from './lab-liveness.js';
@@ -56,7 +57,7 @@ export function registerDown(program: Command): void {
         ...(r.corrupt ? [`${r.corrupt}; stopped the processes its launch records name instead`] : []),
         ...r.leftAlone.map((l) => `left alone: ${l}`),
         r.found
-          ? `lab down: ${r.stopped} processes stopped${r.alreadyGone ? `, ${r.alreadyGone} had already exited` : ''}, ${paths.labDir} removed`
+          ? `lab down: ${r.stopped} processes stopped${r.alreadyGone ? `, ${r.alreadyGone} had already exited` : ''}${r.containersRemoved ? `, ${r.containersRemoved} containers removed` : ''}, ${paths.labDir} removed`
           : 'no lab was running',
       ];
       process.stdout.write(lines.join('\n') + '\n');
@@ -131,7 +132,7 @@ export function registerStatus(program: Command): void {
         replicas,
         clusters: status?.clusters ?? [],
         faults,
-        globalLoadBalancer: state.glb ? { url: state.glb, alive: isAlive(state.processes.find((p) => p.kind === 'glb')?.name), ...(await glbStatus(state.glb)) } : undefined,
+        globalLoadBalancer: state.glb ? { url: state.glb, alive: isAlive(state.processes.find((p) => p.kind === 'glb')?.name), workers: workersOf(state.labDir, 'glb').map((pid) => ({ pid, alive: pidAlive(pid) })), ...(await glbStatus(state.glb)) } : undefined,
         links: state.links ? { api: state.links.api, proxies: state.links.proxies } : { note: state.linksNote ?? 'no link proxies' },
         processes,
         dead: processes.filter((p) => !p.alive).map((p) => p.name),
@@ -148,6 +149,7 @@ export function registerStatus(program: Command): void {
         `control plane: ${report.controlPlane} (${report.controlPlaneAlive ? `up; leader ${report.controlPlaneLeader}, term ${report.controlPlaneTerm}` : 'NOT ANSWERING'})`,
         `metrics:       ${report.metrics.join(' ')}`,
         ...gateways.map((g) => `gateway ${g.region}: ${g.url} pid ${g.pid} ${g.alive ? 'up' : 'DOWN'}`),
+        ...(report.globalLoadBalancer && report.globalLoadBalancer.workers.length > 0 ? [`glb workers:   ${report.globalLoadBalancer.workers.map((w) => `pid ${w.pid} ${w.alive ? 'up' : 'DOWN'}`).join(', ')}`] : []),
         ...(((report.globalLoadBalancer as { regions?: unknown } | undefined)?.regions as { region: string; health: string; available: boolean; servesHome: string[] }[] | undefined) ?? []).map(
           (r) => `glb → ${r.region}: ${r.health}${r.available ? '' : ' (not routed to)'}; serves clients of ${r.servesHome.join(', ') || 'none'}`,
         ),

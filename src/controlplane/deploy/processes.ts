@@ -8,8 +8,9 @@ import { HalabError } from '../../core/errors.js';
 import { isAlive, spawnComponent } from '../../process/launcher.js';
 import { readLabState, writeLabState, type ProcessEntry } from '../../process/lab-state.js';
 import type { LabPaths } from '../../process/paths.js';
-import { isOwnedAlive } from '../../process/owned.js';
+import { isOwnedAlive, recordLaunch } from '../../process/owned.js';
 import { terminateOwned } from '../../process/reaper.js';
+import { restartContainer } from '../../process/container-runtime.js';
 
 export interface ReplicaProcessSpec {
   readonly id: string;
@@ -95,11 +96,24 @@ export class DeployProcesses {
     if (!entry) throw new HalabError('UNKNOWN_TARGET', `no process replica/${id} in the lab's state`);
     const deadline = this.opts.clock.monoMs() + graceMs;
     while (running(entry) && this.opts.clock.monoMs() < deadline) await this.opts.clock.sleep(50);
+    if (entry.container) return this.restartContainer(entry);
     if (running(entry)) await terminateOwned([entry], this.opts.clock, 1000);
     const args = withVersionArgs(entry.args, version, behaviour);
     const pid = spawnComponent('replica', entry.name, args, this.opts.labDir);
     // the start time of the new pid comes from the launch ledger when the state is written
     this.update((ps) => ps.map((p) => (p.name === entry.name ? { ...p, pid, args } : p)));
+    return pid;
+  }
+
+  /**
+   * A container replica (`container: true`) is restarted as its container (docker start, the
+   * command it was created with: its version is the one the lab started it on, not `version`),
+   * never as a host process; a container that is gone (the lab is going down) is not brought back.
+   */
+  private async restartContainer(entry: ProcessEntry): Promise<number> {
+    const pid = await restartContainer(entry.container!);
+    if (pid) recordLaunch(this.opts.labDir, entry.name, pid);
+    this.update((ps) => ps.map((p) => (p.name === entry.name ? { ...p, pid } : p)));
     return pid;
   }
 

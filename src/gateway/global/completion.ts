@@ -85,13 +85,13 @@ export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbC
     let result: AttemptResult;
     try {
       const upstream = { replicaId: `gateway/${target.region}`, region: target.region, cluster: '', httpUrl: target.url, modelVersion: version ?? '', headers: { ...labAuthHeaders(), ...(ctx.completionId ? { [COMPLETION_ID_HEADER]: ctx.completionId } : {}), ...(ctx.authorization ? { authorization: ctx.authorization } : {}), ...(ctx.clientId ? { [config.clientIdHeader]: ctx.clientId } : {}) } };
-      result = await runAttempt(upstream, upstreamPayload(req, sentText, sentTokens), config, clock, signal, (text, v, model) => {
+      result = await runAttempt(upstream, upstreamPayload(req, sentText, sentTokens), config, clock, signal, (text, v, model, literal) => {
         if (sentTokens === tokensBefore) regions.noteProgress(target.url);
         if (v) version = v;
-        if (model) answered = { ...answered, model };
+        if (model && model !== answered.model) answered = { ...answered, model };
         sentText += text;
         sentTokens += 1;
-        sink.token(text, version, model);
+        sink.token(text, version, model, literal);
       });
     } finally {
       release();

@@ -3,6 +3,7 @@
 import type { GlbPolicyConfig } from '../../policy/region-choice.js';
 import { checkOrdered, type EntrySection } from '../../config/topology-gateway.js';
 import { CLIENT_ID_HEADER } from '../../protocol/openai-http.js';
+import { defaultWorkerCount } from '../regional/worker-count.js';
 import type { EdgeOverloadConfig } from '../regional/admission-gate.js';
 
 export interface GlbConfig extends GlbPolicyConfig, EdgeOverloadConfig {
@@ -36,6 +37,8 @@ export interface GlbConfig extends GlbPolicyConfig, EdgeOverloadConfig {
   readonly retryAfterS: number;
   /** Client header naming the client's region (geo-routing). */
   readonly regionHeader: string;
+  /** Worker processes serving the entry point (src/gateway/regional/workers.ts); 1: no workers, the process serves. */
+  readonly workers: number;
 }
 
 export const DEFAULT_GLB_CONFIG: GlbConfig = Object.freeze({
@@ -56,6 +59,7 @@ export const DEFAULT_GLB_CONFIG: GlbConfig = Object.freeze({
   bodyMaxBytes: 1 << 20,
   retryAfterS: 1,
   regionHeader: 'x-halab-client-region',
+  workers: defaultWorkerCount(),
   activeMax: 512,
   queueMax: 1024,
   queueWaitMaxMs: 1000,

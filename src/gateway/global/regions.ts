@@ -9,6 +9,7 @@ import { EV } from '../../record/event-types.js';
 import type { GlbConfig } from './config.js';
 import { ejectRegion, initialRegionState, observeCheck, preferredTargets, regionAvailable, routeOrder, type RegionState } from '../../policy/region-choice.js';
 import { acquireOutstanding } from '../regional/outstanding.js';
+import { CheckConnections } from '../regional/upstream-agent.js';
 
 export interface GlbRoutes {
   /** Region names in topology order (the failover order). */
@@ -35,6 +36,7 @@ export class GlbRegions {
   /** When each route (URL) last delivered a first token or a finished answer, monotonic ms. */
   private readonly progressMs = new Map<string, number>();
   private closed = false;
+  private readonly checkConnections: CheckConnections;
 
   constructor(
     readonly routes: GlbRoutes,
@@ -44,6 +46,7 @@ export class GlbRegions {
     /** HTTP by default; in-memory in the virtual-time harness. */
     private readonly checkRegion?: RegionCheck,
   ) {
+    this.checkConnections = new CheckConnections({ connectTimeoutMs: config.connectTimeoutMs });
     this.states = routes.regions.map(initialRegionState);
     for (const r of routes.regions) this.targets.set(r, r);
   }
@@ -55,6 +58,7 @@ export class GlbRegions {
   close(): void {
     this.closed = true;
     for (const t of this.timers.values()) t.cancel();
+    this.checkConnections.close();
   }
 
   has(region: string): boolean {
@@ -168,17 +172,22 @@ export class GlbRegions {
   private async probe(baseUrl: string): Promise<{ ok: boolean; immediate?: boolean; reason: string }> {
     const controller = new AbortController();
     const timer = this.clock.setTimer(this.config.checkTimeoutMs, () => controller.abort(new Error('check timeout')));
+    const origin = new URL(baseUrl).origin;
+    let ok = false;
     try {
-      // A fresh connection per check (reset): a pooled one may sit on a link that was black-holed.
-      const res = await request(`${baseUrl}/health`, { signal: controller.signal, headers: { 'x-halab-probe': 'glb' }, reset: true });
+      // One kept-alive connection per region between checks, dropped after any failed check (a
+      // pooled one may sit on a link that was black-holed: the next check connects afresh).
+      const res = await request(`${baseUrl}/health`, { signal: controller.signal, headers: { 'x-halab-probe': 'glb' }, dispatcher: this.checkConnections.pool(origin) });
       const body = await res.body.text();
-      return res.statusCode === 200 ? { ok: true, reason: 'health check ok' } : { ok: false, reason: `health ${res.statusCode}: ${body.slice(0, 120)}` };
+      ok = res.statusCode === 200;
+      return ok ? { ok: true, reason: 'health check ok' } : { ok: false, reason: `health ${res.statusCode}: ${body.slice(0, 120)}` };
     } catch (err) {
       if (controller.signal.aborted) return { ok: false, reason: `no answer to the health check within ${this.config.checkTimeoutMs}ms` };
       const code = (err as { code?: string }).code ?? '';
       return { ok: false, immediate: code === 'ECONNREFUSED', reason: `health check failed: ${code || (err as Error).message}` };
     } finally {
       timer.cancel();
+      if (!ok) this.checkConnections.drop(origin);
     }
   }
 }

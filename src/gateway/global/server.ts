@@ -27,9 +27,9 @@ function counted(sink: CompletionSink, metrics: GlbMetrics | undefined, home: st
   if (!metrics) return sink;
   let sent = false;
   return {
-    token(text, version, model) {
+    token(text, version, model, literal) {
       sent = true;
-      sink.token(text, version, model);
+      sink.token(text, version, model, literal);
     },
     done(reason, usage, outcome) {
       metrics.requests.inc({ home, region: region(), outcome: 'ok' });

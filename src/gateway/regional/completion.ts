@@ -42,8 +42,12 @@ export interface CompletionOutcome {
 }
 
 export interface CompletionSink {
-  /** A content token for the client (the first one commits the response); `model` answered it. */
-  token(text: string, version: string | undefined, model?: string): void;
+  /**
+   * A content token for the client (the first one commits the response); `model` answered it.
+   * `literal`, when given, is the token as a JSON string literal in the upstream's bytes: a
+   * streaming sink forwards it as is instead of encoding `text` again.
+   */
+  token(text: string, version: string | undefined, model?: string, literal?: Buffer): void;
   done(finishReason: string, usage: Usage, outcome: CompletionOutcome): void;
   /** The request cannot be completed. `status` applies when no token was sent yet. */
   fail(status: number, message: string, outcome: CompletionOutcome, passthrough?: { body: string; contentType: string; retryAfterS?: number }): void;
@@ -219,12 +223,13 @@ export async function runCompletion(req: ChatRequest, ctx: CompletionContext, si
     const payload = mode === 'prefill' ? upstreamPayload(req, sentText, sentTokens, group.model) : upstreamPayload(req, '', 0, group.model);
     let result: AttemptResult;
     try {
-      result = await runAttempt(upstream, payload, config, clock, signal, (text, v) => {
+      result = await runAttempt(upstream, payload, config, clock, signal, (text, v, _model, literal) => {
         if (mode === 'replay') {
           // regenerating the part the client already has: check it, forward only what is new
           const step = replay.accept(text);
           if (step.kind === 'diverged') return `replay on ${upstream.replicaId} diverged from the ${tokensBefore} tokens already sent`;
           if (step.kind === 'hold') return undefined;
+          if (step.text !== text) literal = undefined; // a token split by the replay point is re-encoded
           text = step.text;
         }
         if (v) version = v;
@@ -232,7 +237,7 @@ export async function runCompletion(req: ChatRequest, ctx: CompletionContext, si
         prefixGroup = group;
         sentText += text;
         sentTokens += 1;
-        sink.token(text, version, group.model);
+        sink.token(text, version, group.model, literal);
         return undefined;
       });
     } finally {

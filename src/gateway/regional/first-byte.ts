@@ -6,12 +6,12 @@ import type { CompletionSink } from './completion.js';
 export function onFirstByte(sink: CompletionSink, first: () => void): CompletionSink {
   let seen = false;
   return {
-    token(text, version, model) {
+    token(text, version, model, literal) {
       if (!seen) {
         seen = true;
         first();
       }
-      sink.token(text, version, model);
+      sink.token(text, version, model, literal);
     },
     done: (reason, usage, outcome) => sink.done(reason, usage, outcome),
     fail: (status, message, outcome, passthrough) => sink.fail(status, message, outcome, passthrough),

@@ -13,6 +13,7 @@ import { createGatewayMetrics } from './metrics.js';
 import { startGatewayServer } from './server.js';
 import { watchTopology } from './topology-watch.js';
 import { UpstreamPool } from './upstream-pool.js';
+import { useUpstreamAgent } from './upstream-agent.js';
 import { routesFromTopology } from '../../config/model-routes.js';
 import { openRegionCompletions } from '../stored/stored-setup.js';
 import { useLabAuth } from '../../protocol/lab-auth.js';
@@ -30,6 +31,8 @@ const opts = new Command()
   .opts<{ region: string; host: string; controlPlane: string; topology: string; labDir: string; port: string; seed: string }>();
 
 const name = `gateway/${opts.region}`;
+// completions and circuit probes reuse kept-alive connections to the replicas
+useUpstreamAgent();
 useLabAuth(loadLabAuth(opts.labDir, name));
 const log = createLogger(name, logFile(opts.labDir, name));
 const topology = loadTopology(opts.topology);

@@ -27,6 +27,31 @@ function extension(outcome: CompletionOutcome, region: string): Record<string, u
   };
 }
 
+/**
+ * A token chunk's bytes: the fixed part before the content (rebuilt only when the model or
+ * version changes), the content literal, and the fixed end. Byte for byte what
+ * sseData({ id, object, created, model, system_fingerprint, choices: [{ index, delta: { content }, finish_reason: null }] }) writes.
+ */
+export class TokenChunks {
+  private key: string | undefined;
+  private head = Buffer.alloc(0);
+  private static readonly TAIL = Buffer.from('},"finish_reason":null}]}\n\n');
+
+  constructor(
+    private readonly id: string,
+    private readonly createdS: number,
+  ) {}
+
+  chunk(model: string, version: string | undefined, literal: Buffer): Buffer {
+    const key = `${model}\u0000${version ?? '\u0001'}`;
+    if (key !== this.key) {
+      this.key = key;
+      this.head = Buffer.from(`data: {"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk","created":${this.createdS},"model":${JSON.stringify(model)},"system_fingerprint":${JSON.stringify(version ?? null)},"choices":[{"index":0,"delta":{"content":`);
+    }
+    return Buffer.concat([this.head, literal, TokenChunks.TAIL], this.head.length + literal.length + TokenChunks.TAIL.length);
+  }
+}
+
 export function streamingSink(res: ServerResponse, meta: SinkMeta): CompletionSink {
   let model = meta.model;
   const chunk = (delta: Record<string, unknown>, finishReason: string | null, version: string | undefined, extra: Record<string, unknown> = {}) =>
@@ -50,11 +75,13 @@ export function streamingSink(res: ServerResponse, meta: SinkMeta): CompletionSi
     res.write(chunk({ role: 'assistant', content: '' }, null, version));
   };
   let firstReplica: string | undefined;
+  const tokens = new TokenChunks(meta.id, meta.createdS);
   return {
-    token(text, version, answeredBy) {
+    token(text, version, answeredBy, literal) {
       if (answeredBy) model = answeredBy;
       commit(version, firstReplica);
-      res.write(chunk({ content: text }, null, version));
+      // the chunk JSON.stringify would write, around the token's literal (the upstream's bytes when given)
+      res.write(tokens.chunk(model, version, literal ?? Buffer.from(JSON.stringify(text))));
       // a reader this slow would make the proxy buffer its whole answer: cut it, with the upstream attempt
       if (meta.bufferMaxBytes !== undefined && res.writableLength > meta.bufferMaxBytes) res.destroy();
     },

@@ -74,11 +74,11 @@ function counted(sink: CompletionSink, opts: GatewayOptions, startedMs: number):
   let first = true;
   let sent = false;
   return {
-    token(text, version, model) {
+    token(text, version, model, literal) {
       if (first) m.ttft.observe({ region: opts.region }, (opts.clock.monoMs() - startedMs) / 1000);
       first = false;
       sent = true;
-      sink.token(text, version, model);
+      sink.token(text, version, model, literal);
     },
     done(reason, usage, outcome) {
       m.requests.inc({ region: opts.region, outcome: 'ok' });

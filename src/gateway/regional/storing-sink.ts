@@ -20,9 +20,9 @@ export interface StoreMeta {
 export function storingSink(inner: CompletionSink, sc: StoredCompletions, meta: StoreMeta, clock: Clock): CompletionSink {
   let text = '';
   return {
-    token(t, version) {
+    token(t, version, model, literal) {
       text += t;
-      inner.token(t, version);
+      inner.token(t, version, model, literal);
     },
     done(finishReason, usage, outcome) {
       const completion = {

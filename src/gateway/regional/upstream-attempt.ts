@@ -4,8 +4,11 @@
 // is not valid JSON fails the attempt (it may have held a token), and an answer whose finish
 // reason came ends within doneGraceMs even if [DONE] never does.
 import { request } from 'undici';
-import type { Clock, TimerHandle } from '../../core/clock.js';
-import { SseParser } from '../../protocol/sse.js';
+import type { Readable } from 'node:stream';
+import type { Clock } from '../../core/clock.js';
+import { isDoneData, SseFramer } from '../../protocol/sse-framer.js';
+import { scanTokenEvent } from '../../protocol/sse-token.js';
+import { StreamDeadline } from './stream-deadline.js';
 import { classifyClientError, errorReason, type ClientErrorClass, type FailureKind } from '../../policy/retry.js';
 import type { Upstream } from './upstream-pool.js';
 
@@ -76,21 +79,17 @@ export async function runAttempt(
   timeouts: AttemptTimeouts,
   clock: Clock,
   clientSignal: AbortSignal,
-  onToken: (text: string, version: string | undefined, model: string | undefined) => string | void,
+  onToken: (text: string, version: string | undefined, model: string | undefined, literal?: Buffer) => string | void,
 ): Promise<AttemptResult> {
   const controller = new AbortController();
   let timeoutKind: FailureKind | 'grace' | undefined;
-  let timer: TimerHandle | undefined;
-  const arm = (ms: number, kind: FailureKind | 'grace'): void => {
-    timer?.cancel();
-    timer = clock.setTimer(ms, () => {
-      timeoutKind = kind;
-      controller.abort(new Error(kind));
-    });
-  };
+  // one lazily refreshed timer per attempt: first token, then stall per token, then the done grace
+  const deadline = new StreamDeadline<FailureKind | 'grace'>(clock, timeouts.firstTokenTimeoutMs, 'timeout', (kind) => {
+    timeoutKind = kind;
+    controller.abort(new Error(kind));
+  });
   const onClientAbort = (): void => controller.abort(new Error('client gone'));
   clientSignal.addEventListener('abort', onClientAbort, { once: true });
-  arm(timeouts.firstTokenTimeoutMs, 'timeout');
   let tokens = 0;
   let finishReason: string | undefined;
   let usage: Usage | undefined;
@@ -117,49 +116,49 @@ export async function runAttempt(
       }
       return { kind: 'failed', failure: 'status', reason: `status ${res.statusCode} from ${upstream.replicaId}: ${errorReason(body).slice(0, 200)}`, status: res.statusCode };
     }
-    const parser = new SseParser();
-    const handle = (data: string): AttemptResult | undefined => {
-      if (data === '[DONE]') {
+    const content = (text: string, chunkVersion: string | undefined, model: string | undefined, literal?: Buffer): AttemptResult | undefined => {
+      if (finishReason) return undefined; // nothing counts after the finish reason
+      if (chunkVersion && !upstream.versionFromRegistration) version = chunkVersion;
+      tokens += 1;
+      deadline.touch(timeouts.stallTimeoutMs, 'stall');
+      const refusal = onToken(text, version, model, literal);
+      return typeof refusal === 'string' ? { kind: 'refused', reason: refusal } : undefined;
+    };
+    const handle = (data: Buffer): AttemptResult | undefined => {
+      if (isDoneData(data)) {
         sawDone = true;
         return undefined;
       }
+      // the common case, a chunk of one token: its bytes are scanned, not parsed
+      const token = scanTokenEvent(data);
+      if (token) return content(token.text, token.fingerprint, token.model, token.literal);
       let chunk: Chunk;
       try {
-        chunk = JSON.parse(data) as Chunk;
+        chunk = JSON.parse(data.toString('utf8')) as Chunk;
       } catch {
-        return { kind: 'failed', failure: 'malformed', reason: `malformed event from ${upstream.replicaId} after ${tokens} tokens: ${data.slice(0, 60)}` };
+        return { kind: 'failed', failure: 'malformed', reason: `malformed event from ${upstream.replicaId} after ${tokens} tokens: ${data.toString('utf8', 0, 60)}` };
       }
       if (chunk.error) return { kind: 'failed', failure: 'status', reason: `in-band error from ${upstream.replicaId}: ${chunk.error.message ?? 'unknown'}` };
       if (chunk.system_fingerprint && !upstream.versionFromRegistration) version = chunk.system_fingerprint;
       if (chunk.usage) usage = chunk.usage;
       if (chunk.halab) halab = chunk.halab;
       const choice = chunk.choices?.[0];
-      const content = choice?.delta?.content;
-      if (content) {
-        if (finishReason) return undefined; // nothing counts after the finish reason
-        tokens += 1;
-        arm(timeouts.stallTimeoutMs, 'stall');
-        const refusal = onToken(content, version, chunk.model);
-        if (typeof refusal === 'string') return { kind: 'refused', reason: refusal };
+      const text = choice?.delta?.content;
+      if (text) {
+        const ended = content(text, undefined, chunk.model);
+        if (ended) return ended;
       }
       if (choice?.finish_reason && !finishReason) {
         finishReason = choice.finish_reason;
-        arm(timeouts.doneGraceMs, 'grace');
+        deadline.touch(timeouts.doneGraceMs, 'grace');
       }
       return undefined;
     };
-    res.body.setEncoding('utf8');
-    for await (const text of res.body as AsyncIterable<string>) {
-      for (const data of parser.push(text)) {
-        const ended = handle(data);
-        if (ended) {
-          controller.abort(new Error('attempt ended'));
-          return ended;
-        }
-      }
-      if (sawDone || (finishReason && usage)) break;
+    const ended = await readEvents(res.body, handle, () => sawDone || (finishReason !== undefined && usage !== undefined), timeouts.doneGraceMs, clock);
+    if (ended) {
+      controller.abort(new Error('attempt ended'));
+      return ended;
     }
-    for (const data of parser.flush()) handle(data);
     if (finishReason) return done();
     return { kind: 'failed', failure: 'cut', reason: `stream from ${upstream.replicaId} ended after ${tokens} tokens without a finish reason` };
   } catch (err) {
@@ -170,7 +169,64 @@ export async function runAttempt(
     const kind = classifyError(err);
     return { kind: 'failed', failure: tokens > 0 && kind === 'reset' ? 'cut' : kind, reason: `${kind === 'connect' ? 'connection refused by' : tokens > 0 ? 'stream cut by' : 'connection reset by'} ${upstream.replicaId}${tokens > 0 ? ` after ${tokens} tokens` : ''}: ${(err as Error).message}` };
   } finally {
-    timer?.cancel();
+    deadline.stop();
     clientSignal.removeEventListener('abort', onClientAbort);
   }
+}
+
+/**
+ * Feeds a streaming body's events to `handle` as they arrive (data events, no promise per chunk).
+ * Resolves with the result `handle` ended on, or undefined at the end of the stream or once
+ * `complete()` says nothing more is needed; rejects with the body's error (reset, abort).
+ */
+function readEvents(body: Readable, handle: (data: Buffer) => AttemptResult | undefined, complete: () => boolean, lingerMs: number, clock: Clock): Promise<AttemptResult | undefined> {
+  const framer = new SseFramer();
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (result: AttemptResult | undefined, err?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      body.off('close', onClose);
+      if (err !== undefined) reject(err);
+      else resolve(result);
+    };
+    const onData = (chunk: Buffer): void => {
+      for (const data of framer.push(chunk)) {
+        const ended = handle(data);
+        if (ended) return finish(ended);
+      }
+      if (complete()) {
+        // the answer is whole: answer now; the rest (at most [DONE] and the end of the response)
+        // is drained so the kept-alive connection can serve again, or dropped after lingerMs
+        finish(undefined);
+        linger(body, lingerMs, clock);
+      }
+    };
+    const onEnd = (): void => {
+      for (const data of framer.flush()) {
+        const ended = handle(data);
+        if (ended) return finish(ended);
+      }
+      finish(undefined);
+    };
+    const onError = (err: unknown): void => finish(undefined, err);
+    // a body destroyed without an error (aborted) never ends: treat it as cut
+    const onClose = (): void => finish(undefined, new Error('upstream body closed before its end'));
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+    body.on('close', onClose);
+  });
+}
+
+/** Reads a body to its end in the background, destroying it if it has not ended within `ms`. */
+function linger(body: Readable, ms: number, clock: Clock): void {
+  if (body.readableEnded || body.destroyed) return;
+  body.on('error', () => undefined);
+  const timer = clock.setTimer(ms, () => body.destroy());
+  body.once('close', () => timer.cancel());
+  body.resume();
 }
