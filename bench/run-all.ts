@@ -8,6 +8,7 @@ import { benchFidelity } from './fidelity.js';
 import { benchGatePower } from './gate-power.js';
 import { benchEntrypointCapacity } from './entrypoint-capacity.js';
 import { benchVoprSweep } from './vopr-sweep.js';
+import { benchBurstMemory } from './burst-memory.js';
 import { benchEntryPath } from './entry-path.js';
 import { benchSseForwarding } from './sse-forwarding.js';
 import { benchLabScale } from './lab-scale.js';
@@ -23,6 +24,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'gate-power': () => benchGatePower(),
   'entrypoint-capacity': () => benchEntrypointCapacity(),
   'vopr-sweep': () => benchVoprSweep(),
+  'burst-memory': () => benchBurstMemory(),
   'entry-path': () => benchEntryPath(),
   'sse-forwarding': () => benchSseForwarding(),
   'lab-scale': () => benchLabScale(),

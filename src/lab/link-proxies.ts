@@ -50,6 +50,9 @@ async function api(base: string, method: 'GET' | 'POST' | 'DELETE', path: string
   return text ? (JSON.parse(text) as unknown) : undefined;
 }
 
+/** GOMEMLIMIT of toxiproxy-server ($HALAB_TOXIPROXY_GOMEMLIMIT overrides). */
+export const TOXIPROXY_GOMEMLIMIT = '96MiB';
+
 /**
  * Starts toxiproxy-server detached (recorded in the lab's launch ledger, so `halab down` stops it
  * even when start-up fails half-way) and waits for its API. Returns its pid and API URL.
@@ -65,7 +68,10 @@ export async function startToxiproxy(binary: string, host: string, labDir: strin
   const args = ['-host', host, '-port', String(port), '-config', config];
   let pid: number | undefined;
   try {
-    const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, LOG_LEVEL: toxiproxyLogLevel() } });
+    // Go's soft memory limit: past it the collector runs harder and the scavenger hands freed pages
+    // back, so a burst of connections does not leave the proxy at its peak (issue 16: ~650 MB, kept)
+    const env = { ...process.env, LOG_LEVEL: toxiproxyLogLevel(), GOMEMLIMIT: process.env.HALAB_TOXIPROXY_GOMEMLIMIT ?? TOXIPROXY_GOMEMLIMIT };
+    const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd], env });
     child.unref();
     pid = child.pid;
     if (pid) recordLaunch(labDir, 'links', pid);

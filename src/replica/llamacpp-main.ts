@@ -11,6 +11,7 @@ import { LogCapper, logMaxBytes } from '../core/log-cap.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { startSidecarAgent } from './llamacpp-agent.js';
 import { LlamacppSidecar } from './llamacpp-sidecar.js';
+import { serveProcessMetrics } from '../record/process-metrics.js';
 
 export interface LlamacppReplicaArgs {
   readonly id: string;
@@ -68,13 +69,16 @@ export async function runLlamacppReplica(a: LlamacppReplicaArgs): Promise<void> 
   });
   await sidecar.listen();
   const agent = await startSidecarAgent(a.id, sidecar, a.host, a.clock, a.events);
-  writeReadyFile(a.labDir, name, { httpUrl: sidecar.httpUrl, agentAddress: agent.address, runtime: 'llamacpp' });
+  // the sidecar's own event-loop delay and utilisation (its HTTP port is the engine's, proxied)
+  const metrics = await serveProcessMetrics(a.host);
+  writeReadyFile(a.labDir, name, { httpUrl: sidecar.httpUrl, agentAddress: agent.address, runtime: 'llamacpp', metricsUrl: metrics.url });
   a.log.info({ httpUrl: sidecar.httpUrl, agentAddress: agent.address }, 'llama.cpp sidecar listening; starting the engine');
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     a.log.info({ signal }, 'shutting down (engine first)');
+    metrics.close();
     await sidecar.close();
     await agent.close();
     engineOut.stop();

@@ -18,6 +18,8 @@ export function validatedSchedule(scenario: Scenario, topology: Topology, schedu
     throw new ConfigError(scenario.file, 'load.clientRegion', `no region "${region}" in topology ${scenario.topology}; known: ${topology.regions.map((r) => r.name).join(', ')}`);
   }
   for (const f of schedule) {
+    // client-side faults (load.*) are the load driver's; buildScenario checked their target
+    if (f.target === 'clients' && f.kind.startsWith('load.')) continue;
     try {
       resolveFault(f.kind, f.target, topology);
     } catch (err) {
