@@ -8,8 +8,10 @@ import { benchFidelity } from './fidelity.js';
 import { benchGatePower } from './gate-power.js';
 import { benchEntrypointCapacity } from './entrypoint-capacity.js';
 import { benchVoprSweep } from './vopr-sweep.js';
+import { benchBurstMemory } from './burst-memory.js';
 import { benchEntryPath } from './entry-path.js';
 import { benchSseForwarding } from './sse-forwarding.js';
+import { benchLabScale } from './lab-scale.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'sim-years': () => benchSimYears(),
@@ -22,8 +24,10 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'gate-power': () => benchGatePower(),
   'entrypoint-capacity': () => benchEntrypointCapacity(),
   'vopr-sweep': () => benchVoprSweep(),
+  'burst-memory': () => benchBurstMemory(),
   'entry-path': () => benchEntryPath(),
   'sse-forwarding': () => benchSseForwarding(),
+  'lab-scale': () => benchLabScale(),
 };
 
 const wanted = process.argv.slice(2);

@@ -1,7 +1,9 @@
 // Circuits close on evidence: a gateway (real HTTP) over misbehaving stand-ins. An upstream whose
 // model fails while its /health is fine stays ejected however many health checks pass; completion
 // probes of that model stay within their budget; a completion — probe or real request in the
-// half-open state — closes the circuit, and traffic is back within the stated bound.
+// half-open state — closes the circuit, and traffic is back within the stated bound. The half-open
+// trial cases (a real request closes the circuit; a failed trial doubles the ejection) run on
+// virtual time in src/sim/harness/circuits-vt.test.ts, with the same production classes.
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { realClock } from '../src/core/clock.js';
@@ -98,28 +100,6 @@ describe('circuits close on evidence', () => {
     }
     expect(ofPrimary('passive.readmit')[0]!.reason).toMatch(/completion probe of big answered/);
     expect((await ask(url)).model).toBe('big');
-  });
-
-  it('half-open: with no probe due, one real request tries the upstream after its ejection time, and closes the circuit', async () => {
-    const p = await standin('big', { mode: 'server-error', status: 503, forMs: 300 });
-    const f = await standin('alt');
-    const url = await serve(p, f, { baseEjectionMs: 500, completionProbeIntervalMs: 600_000 });
-    expect((await ask(url)).model).toBe('alt');
-    await realClock.sleep(700);
-    expect(pool!.circuits.probesSent).toBe(0);
-    expect((await ask(url)).model).toBe('big');
-    expect(ofPrimary('passive.readmit')[0]!.reason).toMatch(/a real request completed/);
-  });
-
-  it('a failed half-open trial opens the circuit again, for longer', async () => {
-    const p = await standin('big', { mode: 'server-error', status: 503 });
-    const f = await standin('alt');
-    const url = await serve(p, f, { baseEjectionMs: 300, completionProbeIntervalMs: 600_000 });
-    expect((await ask(url)).model).toBe('alt');
-    await realClock.sleep(450);
-    expect((await ask(url)).model).toBe('alt');
-    const ejections = ofPrimary('passive.eject').map((e) => (e.data as { ejectionMs: number }).ejectionMs);
-    expect(ejections).toEqual([300, 600]);
   });
 
   it('retryAfterPolicy: honour waits out a short Retry-After on the same upstream; failover answers at once', async () => {

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { halab, leftovers, makeHome } from './helpers.js';
+import { AUTH_HEADER, mintToken } from '../src/protocol/lab-auth.js';
+import { readLabSecret } from '../src/process/lab-secret.js';
 
 const home = makeHome('halab-entry-');
 
@@ -83,7 +85,12 @@ describe('routes and settings through a lab\'s entry point', () => {
     // gateway.maxAttempts: 1 — a failing primary is not retried nor failed over within the request
     const resolved = readFileSync(join(home, 'lab', 'topology.resolved.yaml'), 'utf8');
     const primaryUrl = /url: (http:\/\/[^\s,}]+)/.exec(resolved)![1]!;
-    await request(`${primaryUrl}/admin/mode`, { method: 'POST', body: JSON.stringify({ mode: 'server-error', status: 503 }) }).then((r) => r.body.dump());
+    // a lab-launched stand-in's fault API answers lab components only
+    const refusedAdmin = await request(`${primaryUrl}/admin/mode`, { method: 'POST', body: JSON.stringify({ mode: 'server-error', status: 503 }) });
+    expect(refusedAdmin.statusCode).toBe(401);
+    await refusedAdmin.body.dump();
+    const labToken = mintToken(readLabSecret(join(home, 'lab')), 'cli');
+    await request(`${primaryUrl}/admin/mode`, { method: 'POST', headers: { [AUTH_HEADER]: labToken }, body: JSON.stringify({ mode: 'server-error', status: 503 }) }).then((r) => r.body.dump());
     const direct = await post(status.gateways[0]!.url, 'llama-3-8b-instruct');
     expect(direct.status).toBe(503);
     expect(direct.body).toMatch(/status 503 from us-east-1\/primary\/0/);

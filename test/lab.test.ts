@@ -77,11 +77,14 @@ describe('a lab started by hand', () => {
     expect(await statusJson()).toEqual(status);
   });
 
+  // end to end with real processes and clients: a crash, a GPU Xid (the gateway ejects on its
+  // 500s: the metrics test below reads that ejection) and a cut stream (the gateway's resume);
+  // replica.hang and model.corrupt run on virtual time with the production control plane, chaos
+  // engine and gateway pools (src/sim/harness/faults-vt.test.ts, with gpu.xid and crash too)
   for (const [kind, victim] of [
     ['replica.crash', 'us-east-1/primary/0'],
     ['gpu.xid', 'us-east-1/primary/1'],
     ['replica.stream-cut', 'us-east-1/primary/2'],
-    ['replica.hang', 'us-east-1/primary/0'],
   ] as const) {
     it(`${kind} on a serving replica: every answer complete and correct`, async () => {
       let faultId = '';
@@ -106,21 +109,6 @@ describe('a lab started by hand', () => {
       throw new Error(`${victim} did not return to routing after heal`);
     }, 40_000);
   }
-
-  it('model.corrupt is caught by the output-checking probe and taken out of routing', async () => {
-    const inj = await halab(home, ['inject', 'model.corrupt', 'us-east-1/primary/1']);
-    expect(inj.code).toBe(0);
-    let removed = false;
-    for (let i = 0; i < 40 && !removed; i++) {
-      const s = await statusJson();
-      removed = s.replicas.find((r) => r.id === 'us-east-1/primary/1')?.routable === false;
-      if (!removed) await realClock.sleep(100);
-    }
-    expect(removed).toBe(true);
-    const s = await halab(home, ['status']);
-    expect(s.stdout).toMatch(/wrong answer to the known-answer probe/);
-    expect((await halab(home, ['heal', '--all'])).code).toBe(0);
-  }, 30_000);
 
   it('exports Prometheus metrics from the control plane, the gateway and the global load balancer', async () => {
     // the previous test healed a fault: wait until its replica is routable again

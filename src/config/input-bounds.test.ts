@@ -7,7 +7,7 @@ import { MAX_DURATION_MS, parseDurationMs, parsePositiveDurationMs } from '../co
 import { EXIT } from '../core/exit-codes.js';
 import { HalabError } from '../core/errors.js';
 import { buildScenario } from './scenario.js';
-import { MAX_REPLICAS_TOTAL, buildTopology, loadTopology } from './topology.js';
+import { MAX_REPLICAS_TOTAL, MAX_REPLICAS_TOTAL_SHARED, buildTopology, loadTopology } from './topology.js';
 
 const region = (name: string, host: string, clusters: unknown[]) => ({ name, host, clusters });
 const topo = (over: Record<string, unknown> = {}) => ({
@@ -61,7 +61,12 @@ describe('topology semantics', () => {
   it('caps replicas per cluster and in all', () => {
     expect(thrown(() => buildTopology(topo({ regions: [region('a', '127.0.1.1', [{ name: 'primary', gpus: 65 }])] }), 't.yaml')).message).toMatch(/regions\[0\]\.clusters\[0\]\.gpus: at most 64 replicas per cluster/);
     const big = Array.from({ length: 3 }, (_, i) => region(`r${i}`, `127.0.${i + 1}.1`, [{ name: 'primary', gpus: 64 }]));
-    expect(thrown(() => buildTopology(topo({ regions: big }), 't.yaml')).message).toMatch(new RegExp(`regions: 192 replicas in all; a lab runs at most ${MAX_REPLICAS_TOTAL}`));
+    expect(thrown(() => buildTopology(topo({ regions: big }), 't.yaml')).message).toMatch(new RegExp(`regions: 192 replicas in all; a lab runs at most ${MAX_REPLICAS_TOTAL} .*replicaHost: shared allows ${MAX_REPLICAS_TOTAL_SHARED}`));
+    // replica hosts run 192 (and refuse past their own bound)
+    expect(buildTopology({ ...topo({ regions: big }), replicaHost: 'shared' }, 't.yaml').replicas).toHaveLength(192);
+    const huge = Array.from({ length: 5 }, (_, i) => region(`r${i}`, `127.0.${i + 1}.1`, [{ name: 'primary', gpus: 64 }]));
+    expect(thrown(() => buildTopology({ ...topo({ regions: huge }), replicaHost: 'shared' }, 't.yaml')).message).toMatch(new RegExp(`320 replicas in all; a lab runs at most ${MAX_REPLICAS_TOTAL_SHARED} on one machine with replica hosts`));
+    expect(thrown(() => buildTopology({ ...topo({ regions: big }), replicaHost: 'threads' }, 't.yaml')).message).toMatch(/replicaHost/);
   });
 });
 

@@ -13,6 +13,17 @@ const ms = (maxMs = HOUR_MS) => z.number().int('expected whole milliseconds').mi
 const msPos = (maxMs = HOUR_MS) => z.number().int('expected whole milliseconds').positive().max(maxMs).optional();
 const count = (min: number, max: number) => z.number().int().min(min).max(max).optional();
 
+/** Admission control at an edge (src/policy/admission.ts, admission-latency.ts), in both sections. */
+const admissionFields = {
+  activeMax: count(1, 1_000_000),
+  queueMax: count(0, 1_000_000),
+  queueWaitMaxMs: ms(),
+  loopDelayShedMs: ms(),
+  ttftTargetMs: ms(),
+  latencyWindowMs: msPos(),
+  limitMin: count(1, 1_000_000),
+};
+
 export const RETRY_AFTER_POLICIES = ['honour', 'failover'] as const;
 export type RetryAfterPolicy = (typeof RETRY_AFTER_POLICIES)[number];
 
@@ -38,6 +49,7 @@ export const gatewaySectionSchema = z.strictObject({
   backoffMaxMs: msPos(),
   retriesPerWindowMax: count(0, 100_000),
   retryWindowMs: msPos(),
+  ...admissionFields,
 });
 
 /** `entry:` — overrides of GlbConfig (src/gateway/global/config.ts). */
@@ -58,6 +70,7 @@ export const entrySectionSchema = z.strictObject({
   healthyThreshold: count(1, 100),
   baseEjectionMs: msPos(),
   maxEjectionMs: msPos(),
+  ...admissionFields,
   /** Worker processes of the global load balancer (default: one per four cores, 1 on 2 cores). */
   workers: count(1, 64),
 });
@@ -66,6 +79,8 @@ export const entrySectionSchema = z.strictObject({
 export const probesSectionSchema = z.strictObject({
   /** At most one completion probe per endpoint × model this often (cheap checks run every probe). */
   completionIntervalMs: msPos(),
+  /** Active probes per second of the whole stand-in fleet: past it probe intervals stretch (controlplane/health/probe-budget.ts). */
+  budgetPerSec: z.number().positive().max(10_000).optional(),
 });
 
 export type GatewaySection = z.infer<typeof gatewaySectionSchema>;

@@ -12,10 +12,19 @@ import { entrySectionSchema, gatewaySectionSchema, probesSectionSchema } from '.
 import { llamacppConfig, llamacppSchema, REPLICA_RUNTIMES, type LlamacppConfig, type ReplicaRuntime } from './topology-llamacpp.js';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case name of letters, digits and dashes');
-/** Stand-in replicas one cluster may have (one process each). */
+/** Stand-in replicas one cluster may have (a 192-replica lab is two regions of 64 + 32). */
 export const MAX_GPUS_PER_CLUSTER = 64;
-/** Lab processes a topology may ask for in all (replicas and launched stand-ins): what one machine runs. */
+/**
+ * Replicas a topology may ask for in all (replicas and launched stand-ins), by how they run: what
+ * one 2-core, 23 GiB machine was measured to run (bench/lab-scale.ts). A replica process costs
+ * ~70 MiB and ~0.7 % of a core at idle, so 128 of them fill half the memory and most of the CPU;
+ * a hosted replica (`replicaHost: shared`) costs a few MiB, and 256 stay well within both.
+ */
 export const MAX_REPLICAS_TOTAL = 128;
+export const MAX_REPLICAS_TOTAL_SHARED = 256;
+/** How stand-in replicas run: a process each, or one replica host process per cluster (src/replica/replica-host.ts). */
+export const REPLICA_HOST_MODES = ['process', 'shared'] as const;
+export type ReplicaHostMode = (typeof REPLICA_HOST_MODES)[number];
 
 const loopbackHost = z.string().refine((h) => {
   const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
@@ -76,6 +85,8 @@ export const topologySchema = z.strictObject({
   timeScale: z.number().gt(0).max(10).default(1),
   /** Overrides the profile's model load time (before timeScale). */
   modelLoadMs: z.number().min(0).max(3_600_000, 'at most 3600000 (one hour)').optional(),
+  /** How stand-in replicas run: `process` (one OS process each, the default) or `shared` (one host process per cluster). */
+  replicaHost: z.enum(REPLICA_HOST_MODES).default('process'),
   controlPlane: z
     .strictObject({
       host: loopbackHost.default('127.0.0.1'),
@@ -229,8 +240,13 @@ export function buildTopology(data: unknown, file: string): Topology {
       throw new ConfigError(file, `regions[${ri}].clusters`, `region "${region.name}" has no primary cluster: a backup only takes over from a primary of its region`);
     }
   });
-  if (replicas.length > MAX_REPLICAS_TOTAL) {
-    throw new ConfigError(file, 'regions', `${replicas.length} replicas in all; a lab runs at most ${MAX_REPLICAS_TOTAL} (one process each) on one machine`);
+  const maxTotal = parsed.replicaHost === 'shared' ? MAX_REPLICAS_TOTAL_SHARED : MAX_REPLICAS_TOTAL;
+  if (replicas.length > maxTotal) {
+    throw new ConfigError(
+      file,
+      'regions',
+      `${replicas.length} replicas in all; a lab runs at most ${maxTotal} on one machine ${parsed.replicaHost === 'shared' ? 'with replica hosts' : `as one process each (replicaHost: shared allows ${MAX_REPLICAS_TOTAL_SHARED})`}`,
+    );
   }
   if (parsed.routes) checkRoutes(parsed.routes, new Set(clusters.map((c) => c.id)), file);
   const llamacppEngine = clusters.some((c) => c.runtime === 'llamacpp') ? llamacppConfig(parsed.llamacpp, file) : undefined;

@@ -17,13 +17,14 @@ import { DEFAULT_HEALTH_POLICY } from '../policy/health.js';
 import { Prober, standinProbeAnswer } from './health/prober.js';
 import { readKnownAnswers } from '../process/known-answers.js';
 import { ExternalProber } from './health/external-prober.js';
+import { budgetedHealthPolicy, budgetedHeartbeatIntervalMs } from './health/probe-budget.js';
 import { createControlPlaneMetrics, serveMetrics } from './metrics.js';
 import { EventHub, startControlPlaneServer } from './server.js';
 import { useLabAuth } from '../protocol/lab-auth.js';
 import { loadLabAuth } from '../process/lab-secret.js';
 import { openStateStore } from '../store/state-store.js';
 import { loadAdoptedState, StatePersistence } from './ha/state-persistence.js';
-import { etcdLeadership, soloLeadership, type Leadership } from './ha/leadership.js';
+import { etcdLeadership, fenceStore, soloLeadership, type Leadership } from './ha/leadership.js';
 import { EtcdStateStore } from '../store/state-store-etcd.js';
 import { takeBackup } from '../store/backup.js';
 import { backupLocation } from '../store/backup-config.js';
@@ -34,8 +35,8 @@ import { DeployController } from './deploy/controller.js';
 import { DeployProcesses } from './deploy/processes.js';
 import { DeploySampler } from './deploy/sampler.js';
 import { resolve } from 'node:path';
+import { capHelperLogs, capsHelperLogs } from '../process/helper-logs.js';
 
-const HEARTBEAT_INTERVAL_MS = 250;
 /** How often the leader checks that every region holds its current configuration. */
 const CONFIG_SYNC_INTERVAL_MS = 1000;
 /** A replica adopted from stored state must re-register within this long after a takeover. */
@@ -54,6 +55,7 @@ const opts = new Command()
 const name = opts.instance !== undefined ? `controlplane/${opts.instance}` : 'controlplane';
 useLabAuth(loadLabAuth(opts.labDir, 'controlplane'));
 const log = createLogger(name, logFile(opts.labDir, name));
+const helperLogs = capsHelperLogs(name) ? capHelperLogs(opts.labDir, realClock) : undefined;
 const topology = loadTopology(opts.topology);
 const cpConfig = topology.controlPlane;
 const hub = new EventHub();
@@ -75,9 +77,11 @@ const probeLatencyMaxMs = topology.llamacppEngine?.probeLatencyMaxMs;
 const ts = topology.timeScale;
 const scaledMs = (ms: number): number => Math.max(1, Math.round(ms * ts));
 const labHealthPolicy = ts === 1 ? DEFAULT_HEALTH_POLICY : { ...DEFAULT_HEALTH_POLICY, intervalMs: scaledMs(DEFAULT_HEALTH_POLICY.intervalMs), unhealthyIntervalMs: scaledMs(DEFAULT_HEALTH_POLICY.unhealthyIntervalMs), edgeIntervalMs: scaledMs(DEFAULT_HEALTH_POLICY.edgeIntervalMs), latencyMaxMs: scaledMs(DEFAULT_HEALTH_POLICY.latencyMaxMs), probeTimeoutMs: scaledMs(DEFAULT_HEALTH_POLICY.probeTimeoutMs) };
-const policy = probeLatencyMaxMs
+const basePolicy = probeLatencyMaxMs
   ? { ...DEFAULT_HEALTH_POLICY, latencyMaxMs: probeLatencyMaxMs, probeTimeoutMs: Math.max(DEFAULT_HEALTH_POLICY.probeTimeoutMs, probeLatencyMaxMs + 500) }
   : labHealthPolicy;
+// a large fleet stays within the probe and heartbeat budgets (small labs are unchanged)
+const policy = budgetedHealthPolicy(basePolicy, topology.replicas.length, topology.probes.budgetPerSec);
 // llama.cpp replicas: the known answers their lab computed at start with reference engines
 const knownAnswers = topology.llamacppEngine ? readKnownAnswers(opts.labDir) : undefined;
 const isRealEngine = (id: string): boolean => runtimeOfReplica(topology, id) === 'llamacpp';
@@ -122,7 +126,7 @@ const deploys = new DeployController({
 const server = await startControlPlaneServer(cp, hub, {
   host: opts.host,
   port: Number(opts.port),
-  heartbeatIntervalMs: scaledMs(HEARTBEAT_INTERVAL_MS),
+  heartbeatIntervalMs: scaledMs(budgetedHeartbeatIntervalMs(topology.replicas.length)),
   clock: realClock,
   leadership: { instance: name, isLeader: () => role === 'leader', term: () => term, notLeader: () => notLeaderDetails(name, leadership?.leader() ?? '') },
   backup: backupNow,
@@ -143,8 +147,7 @@ function scheduleBackups(): void {
 
 async function becomeLeader(): Promise<void> {
   const startedMs = realClock.monoMs();
-  const fence = await leadership?.fencingKey();
-  if (fence && store instanceof EtcdStateStore) store.setGuard(fence);
+  if (leadership && store instanceof EtcdStateStore) await fenceStore(leadership, store);
   const state = await loadAdoptedState(store);
   persistence = new StatePersistence(store, realClock, (message, err) => {
     log.error({ message }, 'state write failed');
@@ -198,6 +201,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   log.info({ signal }, 'shutting down');
   deploys.stop();
+  helperLogs?.stop();
   sampler.close();
   cp.stop();
   configReplicator?.stop();

@@ -4,6 +4,7 @@ import { guardHandler } from '../protocol/http-guard.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry } from 'prom-client';
+import { registerProcessMetrics } from '../record/process-metrics.js';
 import type { LabEvent } from '../record/events.js';
 import { EV } from '../record/event-types.js';
 import type { ControlPlane } from './fleet/control-plane.js';
@@ -16,6 +17,7 @@ export interface ControlPlaneMetrics {
 
 export function createControlPlaneMetrics(): ControlPlaneMetrics {
   const registry = new Registry();
+  registerProcessMetrics(registry);
   const transitions = new Counter({ name: 'halab_controlplane_health_transitions_total', help: 'Health signal transitions, by signal and new state.', labelNames: ['signal', 'to'], registers: [registry] });
   const routing = new Counter({ name: 'halab_controlplane_routing_changes_total', help: 'Replicas added to or removed from routing.', labelNames: ['change'], registers: [registry] });
   const failovers = new Counter({ name: 'halab_controlplane_failovers_total', help: 'Cluster failover steps (failed, promoted, demoted, recovered, no-healthy-backup).', labelNames: ['step'], registers: [registry] });

@@ -93,11 +93,19 @@ class RealClock implements Clock {
 /** The process-wide real clock. */
 export const realClock: Clock = new RealClock();
 
-interface VirtualTimer {
-  atMs: number;
-  seq: number;
-  fn: () => void;
-  cancelled: boolean;
+/** A pending virtual timer; it is its own handle (one allocation per timer). */
+class VirtualTimer implements TimerHandle {
+  cancelled = false;
+
+  constructor(
+    readonly atMs: number,
+    readonly seq: number,
+    readonly fn: () => void,
+  ) {}
+
+  cancel(): void {
+    this.cancelled = true;
+  }
 }
 
 /**
@@ -122,9 +130,9 @@ export class VirtualClock implements Clock {
   }
 
   setTimer(delayMs: number, fn: () => void): TimerHandle {
-    const timer: VirtualTimer = { atMs: this.current + Math.max(0, delayMs), seq: this.seq++, fn, cancelled: false };
+    const timer = new VirtualTimer(this.current + Math.max(0, delayMs), this.seq++, fn);
     this.push(timer);
-    return { cancel: () => (timer.cancelled = true) };
+    return timer;
   }
 
   sleep(delayMs: number, signal?: AbortSignal): Promise<void> {
@@ -175,35 +183,38 @@ export class VirtualClock implements Clock {
     return a.atMs < b.atMs || (a.atMs === b.atMs && a.seq < b.seq);
   }
 
+  // sift-up and sift-down move the hole, not the element (no swaps, no temporary arrays)
   private push(timer: VirtualTimer): void {
     const h = this.heap;
+    let i = h.length;
     h.push(timer);
-    let i = h.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[parent]!)) break;
-      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      const p = h[parent]!;
+      if (!this.less(timer, p)) break;
+      h[i] = p;
       i = parent;
     }
+    h[i] = timer;
   }
 
   private pop(): VirtualTimer | undefined {
     const h = this.heap;
     const top = h[0];
     const last = h.pop();
-    if (h.length > 0 && last) {
-      h[0] = last;
+    const n = h.length;
+    if (n > 0 && last) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
+        const m = r < n && this.less(h[r]!, h[l]!) ? r : l;
+        if (!this.less(h[m]!, last)) break;
+        h[i] = h[m]!;
         i = m;
       }
+      h[i] = last;
     }
     return top;
   }

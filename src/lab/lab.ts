@@ -22,6 +22,7 @@ import { removeContainersOf, restartContainerProcess, startContainerReplicas, wa
 import { request } from 'undici';
 import { ensureLabSecret } from '../process/lab-secret.js';
 import { gatewayConfigFrom } from '../gateway/regional/config.js';
+import { hostedClusters, launchReplicaHosts, recordHostedReplicas, restartHosted } from './replica-hosts.js';
 import { glbConfigFrom } from '../gateway/global/config.js';
 
 export interface StartOptions {
@@ -95,7 +96,10 @@ export async function startLab(topology: Topology, paths: LabPaths, clock: Clock
     // llama.cpp replicas: the control plane's known answers, from reference engines, before it starts
     if (topology.llamacppEngine) await computeKnownAnswers(topology, paths.labDir, clock);
     state.controlPlane = await launchControlPlanes(topology, paths, state, launch, record, common, clock);
-    const replicas = topology.replicas.filter((r) => !r.external && !r.container).map((r) =>
+    // replicaHost: shared: one host process per stand-in cluster runs its replicas (replica-hosts.ts)
+    const hosted = new Set([...hostedClusters(topology).values()].flatMap((c) => c.ids));
+    const hosts = launchReplicaHosts(topology, launch, (cluster, host) => ['--cluster', cluster, '--host', host, '--control-plane', state.controlPlane!, ...common, ...seedArgs]);
+    const replicas = topology.replicas.filter((r) => !r.external && !r.container && !hosted.has(r.id)).map((r) =>
       launch({
         name: `replica/${r.id}`,
         kind: 'replica',
@@ -114,6 +118,7 @@ export async function startLab(topology: Topology, paths: LabPaths, clock: Clock
       }),
     );
     const ready = await Promise.all([...replicas, ...gateways].map((p) => waitReady(paths.labDir, p.name, p.pid, clock, timeoutMs)));
+    for (const h of hosts) recordHostedReplicas(paths, state, h, (await waitReady(paths.labDir, h.name, h.pid, clock, timeoutMs)).ready);
     ready.forEach((r, i) => {
       const entry = [...replicas, ...gateways][i]!;
       if (typeof r.ready.url === 'string') entry.url = r.ready.url;
@@ -208,6 +213,8 @@ export async function restartProcess(paths: LabPaths, processName: string, clock
   const state = readLabState(paths);
   const entry = state?.processes.find((p) => p.name === processName);
   if (!state || !entry) throw new HalabError('UNKNOWN_TARGET', `no process ${processName} in the running lab`);
+  // a hosted replica (replicaHost: shared): its host restarts it if it crashed
+  if (entry.host) return restartHosted(paths, entry, clock);
   // A process killed a moment ago may not be gone yet (a heal right after the inject).
   const running = (): boolean => (entry.startTicks !== undefined ? isOwnedAlive(entry) : isAlive(entry.pid));
   const deadline = clock.monoMs() + 2000;

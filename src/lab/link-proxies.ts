@@ -18,6 +18,23 @@ import { logFile } from '../process/paths.js';
 import { freePort } from '../core/free-port.js';
 
 export const TOXIPROXY_VERSION = 'v2.12.0';
+/**
+ * toxiproxy-server's log level (its LOG_LEVEL). With a config file it logs at trace, and even at
+ * warn it writes a line per closed connection ("Source terminated": ~4 KB/s at idle, the GLB opens
+ * a connection per health check); at error it writes only failures. HALAB_TOXIPROXY_LOG_LEVEL
+ * overrides it (trace, debug, info, warn, error). Its log file is size-capped besides (see
+ * src/core/log-cap.ts; the control plane keeps the lab helpers' logs capped).
+ */
+export const TOXIPROXY_LOG_LEVEL = 'error';
+const TOXIPROXY_LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'];
+
+/** The log level toxiproxy-server runs at: HALAB_TOXIPROXY_LOG_LEVEL when set, else TOXIPROXY_LOG_LEVEL. */
+export function toxiproxyLogLevel(env: NodeJS.ProcessEnv = process.env): string {
+  const level = env.HALAB_TOXIPROXY_LOG_LEVEL;
+  if (level === undefined || level === '') return TOXIPROXY_LOG_LEVEL;
+  if (!TOXIPROXY_LOG_LEVELS.includes(level)) throw new HalabError('USAGE', `HALAB_TOXIPROXY_LOG_LEVEL must be one of ${TOXIPROXY_LOG_LEVELS.join(', ')}, got "${level}"`);
+  return level;
+}
 
 
 
@@ -32,6 +49,9 @@ async function api(base: string, method: 'GET' | 'POST' | 'DELETE', path: string
   if (res.statusCode >= 300) throw new HalabError('UPSTREAM_FAILED', `toxiproxy ${method} ${path}: ${res.statusCode} ${text.slice(0, 200)}`);
   return text ? (JSON.parse(text) as unknown) : undefined;
 }
+
+/** GOMEMLIMIT of toxiproxy-server ($HALAB_TOXIPROXY_GOMEMLIMIT overrides). */
+export const TOXIPROXY_GOMEMLIMIT = '96MiB';
 
 /**
  * Starts toxiproxy-server detached (recorded in the lab's launch ledger, so `halab down` stops it
@@ -48,7 +68,10 @@ export async function startToxiproxy(binary: string, host: string, labDir: strin
   const args = ['-host', host, '-port', String(port), '-config', config];
   let pid: number | undefined;
   try {
-    const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd] });
+    // Go's soft memory limit: past it the collector runs harder and the scavenger hands freed pages
+    // back, so a burst of connections does not leave the proxy at its peak (issue 16: ~650 MB, kept)
+    const env = { ...process.env, LOG_LEVEL: toxiproxyLogLevel(), GOMEMLIMIT: process.env.HALAB_TOXIPROXY_GOMEMLIMIT ?? TOXIPROXY_GOMEMLIMIT };
+    const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd], env });
     child.unref();
     pid = child.pid;
     if (pid) recordLaunch(labDir, 'links', pid);

@@ -45,4 +45,11 @@ describe('client-side faults', () => {
     expect(m.wellBehavedTtftP99SteadyMs).toBe(100);
     expect(m.ttftRatio).toBe(2.5);
   });
+
+  it("counts a retry-storm client's resends (record ids <fault id>.<n>.<attempt>) as its retries", () => {
+    const rec = (id: string, status: number): RequestRecord => ({ id, startMs: 0, endMs: 10, streaming: true, tokens: 0, outcome: status === 200 ? 'ok' : 'failed', status, correct: status === 200, replicas: [], resumes: 0, clientClass: 'load.retry-storm' }) as RequestRecord;
+    const records = [rec('s0-load.retry-storm.0', 503), rec('s0-load.retry-storm.0.1', 503), rec('s0-load.retry-storm.0.2', 200), rec('s0-load.retry-storm.1', 200), rec('s0-load.retry-storm.12', 200)];
+    const m = measureClientFaults(records, [], 100)!;
+    expect(m.classes[0]).toMatchObject({ clientClass: 'load.retry-storm', retries: 2 });
+  });
 });

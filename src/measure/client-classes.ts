@@ -14,6 +14,11 @@ export interface ClientClassFigures {
   readonly shed: number;
   /** shed ÷ requests. */
   readonly shedShare: number;
+  /**
+   * Requests that were a client's resend of a failed one (a load.retry-storm client's retries; their
+   * record id is `<fault id>.<n>.<attempt>`): how hard the storm blew.
+   */
+  readonly retries: number;
   /** Responses by HTTP status ("none": no status, e.g. a connection error). */
   readonly statuses: Readonly<Record<string, number>>;
   readonly ttftMs: Percentiles;
@@ -40,10 +45,12 @@ function classFigures(clientClass: string, records: readonly RequestRecord[]): C
     statuses[key] = (statuses[key] ?? 0) + 1;
   }
   const shed = statuses['429'] ?? 0;
+  const resend = new RegExp(`${clientClass.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.\\d+\\.\\d+$`);
   return {
     clientClass,
     requests: countRequests(records),
     shed,
+    retries: records.filter((r) => resend.test(r.id)).length,
     shedShare: records.length ? Math.round((shed / records.length) * 1e4) / 1e4 : 0,
     statuses,
     ttftMs: percentiles(records.map(ttftMs).filter((x): x is number => x !== undefined)),

@@ -37,8 +37,9 @@ describe('admission', () => {
     // one client alone, or clients not told apart: no share to protect
     expect(belowFairShare({ active: 40, queued: 0, loopDelayMs: 300, clientInFlight: 40, clients: 1 })).toBe(false);
     expect(belowFairShare({ active: 40, queued: 0, loopDelayMs: 300 })).toBe(false);
-    // a full queue is a hard bound for everyone
-    expect(admissionDecision({ ...steady, active: 100, queued: 10 }, cfg).kind).toBe('shed');
+    // activeMax + queueMax running is a hard bound for everyone
+    expect(admissionDecision({ ...steady, active: 100, queued: 10 }, cfg).kind).toBe('admit');
+    expect(admissionDecision({ ...steady, active: 110, queued: 10 }, cfg).kind).toBe('shed');
   });
 
   it('asks clients to wait longer when the lag is deep', () => {
@@ -74,5 +75,16 @@ describe('retry budget', () => {
     expect(budget.tryRetry()).toBeUndefined();
     r2!();
     expect(budget.tryRetry()).toBeDefined();
+  });
+
+  it('at the static bound, admits a client below its fair share at once (up to activeMax + queueMax running), queues the flood', () => {
+    const c = { activeMax: 10, queueMax: 4, loopDelayShedMs: 0 };
+    // the flood fills the slots and the queue; the steady client still runs, up to activeMax + queueMax
+    const steady = { active: 10, queued: 4, loopDelayMs: 0, clientInFlight: 1, clients: 2 };
+    expect(admissionDecision(steady, c).kind).toBe('admit');
+    expect(admissionDecision({ ...steady, active: 13 }, c).kind).toBe('admit');
+    expect(admissionDecision({ ...steady, queued: 3, clientInFlight: 12 }, c).kind).toBe('queue');
+    expect(admissionDecision({ ...steady, clientInFlight: 12 }, c).kind).toBe('shed');
+    expect(admissionDecision({ ...steady, active: 14 }, c).kind).toBe('shed');
   });
 });

@@ -2,8 +2,9 @@
 // runs at once while fewer than `activeMax` run, waits in a bounded queue while the queue has
 // room, and is shed (429 + Retry-After) when the queue is full or the process's event loop lags —
 // the sign that this process is past its capacity and latency is about to collapse. While it lags,
-// a client below its fair share of the requests in flight is still admitted (fair-share shedding):
-// the clients that flood pay for the overload, not the ones that keep their usual pace.
+// at the latency limit, or with `activeMax` running, a client below its fair share of the requests
+// in flight is still admitted (fair-share shedding, up to activeMax + queueMax running): the clients that flood pay for the overload, not the ones that keep
+// their usual pace.
 
 export interface AdmissionConfig {
   /** Requests served at once (each holds an upstream connection and its stream's buffers). */
@@ -23,6 +24,13 @@ export interface AdmissionState {
   readonly clientInFlight?: number;
   /** Clients with requests in flight, the asking one not counted unless it has some. */
   readonly clients?: number;
+  /**
+   * The latency limit (src/policy/admission-latency.ts): requests that may run while the time to
+   * first byte stays on target; absent: `activeMax`.
+   */
+  readonly latencyLimit?: number;
+  /** The last judged window's median time to first byte, ms (named in the shed reason). */
+  readonly latencyMedianMs?: number;
 }
 
 /** Whether the asking client holds less than an equal share of the requests in flight. */
@@ -32,13 +40,31 @@ export function belowFairShare(state: AdmissionState): boolean {
   return clients > 1 && state.clientInFlight * clients < state.active + state.queued;
 }
 
+/**
+ * Requests that may run when the last ones in are clients below their fair share: `activeMax` plus
+ * the queue's size, so a flood that fills both the slots and the queue still leaves the steady
+ * clients room; memory stays bounded by activeMax + 2 × queueMax requests running or waiting.
+ */
+export function fairShareRunningMax(config: AdmissionConfig & { readonly queueMax: number }): number {
+  return config.activeMax + config.queueMax;
+}
+
 export type AdmissionDecision = { readonly kind: 'admit' } | { readonly kind: 'queue' } | { readonly kind: 'shed'; readonly reason: string };
 
 export function admissionDecision(state: AdmissionState, config: AdmissionConfig): AdmissionDecision {
   if (config.loopDelayShedMs > 0 && state.loopDelayMs > config.loopDelayShedMs && !belowFairShare(state)) {
     return { kind: 'shed', reason: `event loop delay ${Math.round(state.loopDelayMs)}ms is above ${config.loopDelayShedMs}ms` };
   }
+  const limit = state.latencyLimit ?? config.activeMax;
+  if (limit < config.activeMax && state.active >= limit) {
+    // latency-limited: a queue would only add to every first token's wait; the fair-share client still runs
+    if (belowFairShare(state) && state.active < fairShareRunningMax(config)) return { kind: 'admit' };
+    return { kind: 'shed', reason: `${state.active} requests running, at the latency limit of ${limit} (median time to first byte ${Math.round(state.latencyMedianMs ?? 0)}ms over target)` };
+  }
   if (state.active < config.activeMax && state.queued === 0) return { kind: 'admit' };
+  // a client below its fair share is not queued behind a flood (whose requests may fill the
+  // queue): it runs at once, up to the headroom of fairShareRunningMax
+  if (belowFairShare(state) && state.active < fairShareRunningMax(config)) return { kind: 'admit' };
   if (state.queued < config.queueMax) return { kind: 'queue' };
   return { kind: 'shed', reason: `${state.active} requests running and ${state.queued} queued (limits ${config.activeMax} and ${config.queueMax})` };
 }

@@ -43,7 +43,7 @@ export function observeCheck(s: RegionState, ok: boolean, cfg: GlbPolicyConfig, 
   let health = s.health;
   if (ok && health !== 'healthy' && (health === 'unknown' || successes >= cfg.healthyThreshold)) health = 'healthy';
   if (!ok && health !== 'unhealthy' && (health === 'unknown' || immediate || failures >= cfg.unhealthyThreshold)) health = 'unhealthy';
-  const state = { ...s, successes, failures, health };
+  const state: RegionState = { region: s.region, health, successes, failures, ejectedUntilMs: s.ejectedUntilMs, ejections: s.ejections };
   return health === s.health ? { state } : { state, transition: { from: s.health, to: health } };
 }
 

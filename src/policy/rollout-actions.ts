@@ -13,6 +13,8 @@ export interface FleetReplica {
   readonly connected: boolean;
   /** In a serving cluster (primaries normally, backups after promotion). */
   readonly serving: boolean;
+  /** Taking traffic now (healthy in a serving cluster); absent: assumed to when connected and serving. */
+  readonly routable?: boolean;
 }
 
 /** A synthetic request's outcome, as the deploy's own client saw it. */

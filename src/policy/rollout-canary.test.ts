@@ -15,6 +15,11 @@ describe('canary placement and weights', () => {
     expect(pickCanaries(fleet, 5).map((r) => r.id)).toEqual(['a/primary/0', 'a/primary/1', 'a/primary/2', 'b/primary/0']);
   });
 
+  it('takes no canary from a region whose only routable replica it would be (a connected but unhealthy peer is no baseline)', () => {
+    const b1Down = fleet.map((r) => (r.id === 'b/primary/1' ? { ...r, routable: false } : { ...r, routable: r.serving }));
+    expect(pickCanaries(b1Down, 1).map((r) => r.id)).toEqual(['a/primary/0']);
+  });
+
   it('gives the chosen replicas exactly their share of each region', () => {
     const serving = fleet.filter((r) => r.serving);
     const w = shareWeights(serving, new Set(['a/primary/0', 'b/primary/0']), 0.1);

@@ -7,13 +7,18 @@ import { expectResult, note, type DeployPolicy, type FleetReplica, type GroupSam
 import { judgeCanary, mergeGroups } from './canary-judge.js';
 import { restoreReplica, rollingOrder, rollThrough, updateReplica } from './rollout-rolling.js';
 
-/** Canary replicas: the first `perRegion` connected serving replicas of each region. */
+/**
+ * Canary replicas: the first `perRegion` connected serving replicas of each region, leaving at
+ * least one baseline replica per region that takes traffic now — a connected but unhealthy one
+ * serves nothing, and holding the region's last routable replica for its canary update would take
+ * the region out of service (found by the virtual-time harness, seed 975).
+ */
 export function pickCanaries(fleet: readonly FleetReplica[], perRegion: number): FleetReplica[] {
   const out: FleetReplica[] = [];
   for (const region of [...new Set(fleet.map((r) => r.region))].sort()) {
     const serving = rollingOrder(fleet.filter((r) => r.region === region && r.serving && r.connected));
-    // keep at least one baseline replica per region
-    out.push(...serving.slice(0, Math.min(perRegion, Math.max(0, serving.length - 1))));
+    const routable = serving.filter((r) => r.routable !== false).length;
+    out.push(...serving.slice(0, Math.min(perRegion, Math.max(0, routable - 1))));
   }
   return out;
 }

@@ -60,15 +60,27 @@ export function* updateReplica(id: string, fromVersion: string, version: string,
   return { ok: true };
 }
 
+/**
+ * A restore that could not be confirmed (the load failed, or the replica is not healthy on the old
+ * version — often a fault of its own, not the deployment's) hands the replica back to its health:
+ * no longer held, it is routable again once its probes pass. (Found by the virtual-time harness:
+ * left held, a replica that recovered later stayed out of routing for good.)
+ */
+function* releaseFailed(id: string, reason: string): Step {
+  yield { kind: 'hold', replicaId: id, held: false };
+  yield note('deploy.replica-released', id, `restore not confirmed; routable again once healthy: ${reason}`);
+  return { ok: false, reason };
+}
+
 /** Brings a replica back to `version` (after a failed update), and into routing. */
 export function* restoreReplica(id: string, version: string, cfg: DeployConfig, drain: boolean, runningVersion = ''): Step {
   yield note('deploy.replica-rollback', id, `back to ${version}`);
   if (drain) yield* drainReplica(id, runningVersion, cfg);
   else yield { kind: 'hold', replicaId: id, held: true };
   const restored = expectResult(yield { kind: 'restore', replicaId: id, version }, 'loaded');
-  if (!restored.ok) return { ok: false, reason: `restoring ${version} on ${id} failed: ${restored.error ?? 'unknown error'}` };
+  if (!restored.ok) return yield* releaseFailed(id, `restoring ${version} on ${id} failed: ${restored.error ?? 'unknown error'}`);
   const verified = expectResult(yield { kind: 'verify', replicaIds: [id], version, timeoutMs: cfg.verifyTimeoutMs }, 'verified');
-  if (!verified.ok) return { ok: false, reason: `${id} is not healthy after restoring ${version}: ${verified.reason ?? ''}` };
+  if (!verified.ok) return yield* releaseFailed(id, `${id} is not healthy after restoring ${version}: ${verified.reason ?? ''}`);
   yield { kind: 'hold', replicaId: id, held: false };
   yield note('deploy.replica-restored', id, `on ${version}`);
   return { ok: true };

@@ -23,7 +23,15 @@ export interface LinksState {
 
 export interface ProcessEntry {
   readonly name: string;
-  readonly kind: 'controlplane' | 'replica' | 'gateway' | 'glb' | 'toxiproxy' | 'standin' | 'etcd';
+  readonly kind: 'controlplane' | 'replica' | 'gateway' | 'glb' | 'toxiproxy' | 'standin' | 'etcd' | 'replica-host';
+  /**
+   * A hosted replica (`replicaHost: shared`): the name of the replica host process that runs it.
+   * Its pid is the host's; the replica itself is crashed through its agent and restarted through
+   * the host (src/lab/replica-hosts.ts), never signalled.
+   */
+  readonly host?: string;
+  /** A hosted replica's pid-like id (its current incarnation's). */
+  vpid?: number;
   pid: number;
   /**
    * The process's start time (ticks since boot, /proc/<pid>/stat field 22), filled in from the

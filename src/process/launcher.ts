@@ -9,10 +9,10 @@ import { HalabError } from '../core/errors.js';
 import { recordLaunch } from './owned.js';
 import { logFile, readyFile } from './paths.js';
 
-export type Component = 'controlplane' | 'replica' | 'gateway' | 'glb' | 'standin';
+export type Component = 'controlplane' | 'replica' | 'gateway' | 'glb' | 'standin' | 'replica-host';
 
 /** Entry scripts under dist/src/ that are not `<component>/main.js`. */
-const ENTRY_OVERRIDES: Partial<Record<Component, string>> = { gateway: 'gateway/regional/main.js', glb: 'gateway/global/main.js', standin: 'replica/standin-main.js' };
+const ENTRY_OVERRIDES: Partial<Record<Component, string>> = { gateway: 'gateway/regional/main.js', glb: 'gateway/global/main.js', standin: 'replica/standin-main.js', 'replica-host': 'replica/host-main.js' };
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

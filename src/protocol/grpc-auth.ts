@@ -2,20 +2,24 @@
 // server interceptor that refuses (UNAUTHENTICATED) every call whose token the lab secret does not
 // verify, before any handler runs, and hands the verified identity to the handler (`callerOf`).
 import * as grpc from '@grpc/grpc-js';
-import { AUTH_HEADER, CALLER_KEY, currentLabAuth } from './lab-auth.js';
+import { AUTH_HEADER, CALLER_KEY, currentLabAuth, type LabAuth } from './lab-auth.js';
 
-const sendToken: grpc.Interceptor = (options, nextCall) =>
+const tokenSender = (own?: LabAuth): grpc.Interceptor => (options, nextCall) =>
   new grpc.InterceptingCall(nextCall(options), {
     start(metadata, listener, next) {
-      const auth = currentLabAuth();
+      const auth = own ?? currentLabAuth();
       if (auth) metadata.set(AUTH_HEADER, auth.token);
       next(metadata, listener);
     },
   });
+const sendToken = tokenSender();
 
-/** Client options of every lab gRPC client: its calls carry this process's token. */
-export function labClientOptions(): grpc.ClientOptions {
-  return { interceptors: [sendToken] };
+/**
+ * Client options of every lab gRPC client: its calls carry this process's token, or `own`'s (a
+ * replica host's replicas each speak as themselves).
+ */
+export function labClientOptions(own?: LabAuth): grpc.ClientOptions {
+  return { interceptors: [own ? tokenSender(own) : sendToken] };
 }
 
 /** A refused call: which method, why, and the identity claimed (when the token named one). */

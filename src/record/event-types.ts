@@ -175,6 +175,7 @@ export interface DeployStepPayloads {
   'deploy.replica-done': NoData;
   'deploy.replica-rollback': NoData;
   'deploy.replica-restored': NoData;
+  'deploy.replica-released': NoData;
   'deploy.replica-skipped': NoData;
   'deploy.replica-spawned': { readonly pid?: number; readonly version: string };
   'deploy.replica-spawn-failed': NoData;

@@ -15,6 +15,8 @@ import { EV } from '../record/event-types.js';
 export interface AgentServer {
   readonly address: string;
   close(): Promise<void>;
+  /** Stops at once: every call and connection is cut (a crash of the replica hosting it). */
+  kill(): void;
 }
 
 function faultSpecs(core: ReplicaCore): FaultSpec[] {
@@ -93,6 +95,7 @@ export async function startAgent(core: ReplicaCore, host: string, port = 0): Pro
   const bound = await bindServer(server, host, port);
   return {
     address: `${host}:${bound}`,
+    kill: () => server.forceShutdown(),
     close: () =>
       new Promise<void>((resolve) => {
         const timer = clock.setTimer(500, () => {

@@ -79,6 +79,7 @@ export async function startSidecarAgent(id: string, sidecar: LlamacppSidecar, ho
   const bound = await bindServer(server, host, 0);
   return {
     address: `${host}:${bound}`,
+    kill: () => server.forceShutdown(),
     close: () =>
       new Promise<void>((resolve) => {
         const timer = clock.setTimer(500, () => {

@@ -7,9 +7,11 @@ import type { Logger } from '../core/log.js';
 import type { EventSink } from '../record/events.js';
 import type { Topology } from '../config/topology.js';
 import { logFile, writeReadyFile } from '../process/paths.js';
+import { LogCapper, logMaxBytes } from '../core/log-cap.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { startSidecarAgent } from './llamacpp-agent.js';
 import { LlamacppSidecar } from './llamacpp-sidecar.js';
+import { serveProcessMetrics } from '../record/process-metrics.js';
 
 export interface LlamacppReplicaArgs {
   readonly id: string;
@@ -49,6 +51,8 @@ export function killOrphanEngines(engineLogFile: string): number[] {
 export async function runLlamacppReplica(a: LlamacppReplicaArgs): Promise<void> {
   const name = `replica/${a.id}`;
   const orphans = killOrphanEngines(logFile(a.labDir, `engine/${a.id}`));
+  // llama-server's stdout/stderr (appended to <engine log>.out) is kept under the lab-wide cap
+  const engineOut = new LogCapper([`${logFile(a.labDir, `engine/${a.id}`)}.out`], { maxBytes: logMaxBytes() }, a.clock).start();
   if (orphans.length) a.log.warn({ pids: orphans }, 'killed the engine a previous sidecar left running');
   const sidecar = new LlamacppSidecar({
     id: a.id,
@@ -65,15 +69,19 @@ export async function runLlamacppReplica(a: LlamacppReplicaArgs): Promise<void> 
   });
   await sidecar.listen();
   const agent = await startSidecarAgent(a.id, sidecar, a.host, a.clock, a.events);
-  writeReadyFile(a.labDir, name, { httpUrl: sidecar.httpUrl, agentAddress: agent.address, runtime: 'llamacpp' });
+  // the sidecar's own event-loop delay and utilisation (its HTTP port is the engine's, proxied)
+  const metrics = await serveProcessMetrics(a.host);
+  writeReadyFile(a.labDir, name, { httpUrl: sidecar.httpUrl, agentAddress: agent.address, runtime: 'llamacpp', metricsUrl: metrics.url });
   a.log.info({ httpUrl: sidecar.httpUrl, agentAddress: agent.address }, 'llama.cpp sidecar listening; starting the engine');
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     a.log.info({ signal }, 'shutting down (engine first)');
+    metrics.close();
     await sidecar.close();
     await agent.close();
+    engineOut.stop();
     process.exit(EXIT.ok);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

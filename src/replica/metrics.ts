@@ -1,6 +1,7 @@
 // Prometheus metrics of a stand-in replica under the names vLLM exports, so the same dashboards
 // and health checks work against real engines. One registry per replica (not prom-client's global).
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { registerProcessMetrics } from '../record/process-metrics.js';
 import type { ReplicaCore } from './replica-core.js';
 
 export interface ReplicaMetrics {
@@ -15,6 +16,8 @@ export interface ReplicaMetrics {
 
 export function createReplicaMetrics(core: ReplicaCore): ReplicaMetrics {
   const registry = new Registry();
+  // coarse loop-delay sampling: an idle replica's wake-ups are its cost (issue 19)
+  registerProcessMetrics(registry, 50);
   const labels = { model_name: core.opts.modelName };
   const gauge = (name: string, help: string, read: () => number) =>
     new Gauge({ name, help, labelNames: ['model_name'], registers: [registry], collect() { this.set(labels, read()); } });

@@ -3,6 +3,7 @@
 // Any failure is retried with capped backoff; the replica never dies of a missing control plane.
 import { controlPlanePackage, grpc } from '../protocol/grpc.js';
 import { labClientOptions } from '../protocol/grpc-auth.js';
+import type { LabAuth } from '../protocol/lab-auth.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { ControlPlaneClient } from '../gen/halab/v1/ControlPlane.js';
@@ -16,6 +17,10 @@ export interface RegistrationInfo {
   readonly cluster: string;
   readonly httpUrl: string;
   readonly agentAddress: string;
+  /** Pid reported to the control plane (default: this process's); a hosted replica's pid-like id. */
+  readonly pid?: number;
+  /** Credentials it speaks with (default: this process's); a hosted replica's own. */
+  readonly auth?: LabAuth;
 }
 
 /** What registration reads from the replica it keeps registered (a stand-in core or a llama.cpp sidecar). */
@@ -48,7 +53,7 @@ export class Registration {
     let c = this.clients.get(address);
     if (!c) {
       const { ControlPlane } = controlPlanePackage();
-      c = new ControlPlane(address, grpc.credentials.createInsecure(), labClientOptions());
+      c = new ControlPlane(address, grpc.credentials.createInsecure(), labClientOptions(this.info.auth));
       this.clients.set(address, c);
     }
     return c;
@@ -66,9 +71,19 @@ export class Registration {
     for (const c of this.clients.values()) c.close();
   }
 
+  /** Ends at once, as a killed process's connections do: the heartbeat stream is cancelled, not closed. */
+  abort(): void {
+    this.closed = true;
+    this.beat?.cancel();
+    this.retry?.cancel();
+    this.stream?.cancel();
+    for (const c of this.clients.values()) c.close();
+  }
+
   private register(): void {
     if (this.closed) return;
-    const req = { ...this.info, pid: process.pid, modelVersion: this.core.version };
+    const { auth: _auth, ...info } = this.info;
+    const req = { ...info, pid: this.info.pid ?? process.pid, modelVersion: this.core.version };
     this.client.Register(req, { deadline: new Date(this.clock.nowMs() + 2000) }, (err, reply) => {
       if (this.closed) return;
       if (err || !reply) return this.again(`register failed: ${err?.details ?? 'empty reply'}`, err?.details);

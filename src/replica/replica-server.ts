@@ -11,6 +11,7 @@ import type { EngineProfile } from './profiles.js';
 import { MODEL_BEHAVIOURS, type ModelBehaviour } from '../config/model-behaviours.js';
 import { ReplicaCore } from './replica-core.js';
 import { Registration } from './registration.js';
+import type { LabAuth } from '../protocol/lab-auth.js';
 
 export interface ReplicaOptions {
   readonly id: string;
@@ -29,6 +30,10 @@ export interface ReplicaOptions {
   /** Control-plane address; none: run standalone (a plain OpenAI server with an agent). */
   readonly controlPlane?: string;
   readonly exit: (code: number) => void;
+  /** Pid reported at registration (default: this process's); a hosted replica's pid-like id. */
+  readonly pid?: number;
+  /** Credentials its registration speaks with (default: this process's). */
+  readonly auth?: LabAuth;
 }
 
 export interface RunningReplica {
@@ -38,6 +43,12 @@ export interface RunningReplica {
   /** Resolves when the model has loaded. */
   readonly ready: Promise<unknown>;
   close(): Promise<void>;
+  /**
+   * Ends this replica as a kill would, leaving the process (a replica host) running: its listeners
+   * close, every open connection (HTTP streams, agent calls, the heartbeat stream) is cut without a
+   * goodbye, and its engine stops.
+   */
+  crash(): void;
 }
 
 export async function startReplica(opts: ReplicaOptions): Promise<RunningReplica> {
@@ -57,7 +68,13 @@ export async function startReplica(opts: ReplicaOptions): Promise<RunningReplica
   if (!MODEL_BEHAVIOURS.includes(behaviour)) throw new Error(`unknown model behaviour "${behaviour}"; known: ${MODEL_BEHAVIOURS.join(', ')}`);
   const ready = core.loadModel(opts.modelVersion, behaviour);
   const registration = opts.controlPlane
-    ? new Registration(opts.controlPlane, { replicaId: opts.id, region: opts.region, cluster: opts.cluster, httpUrl: http.url, agentAddress: agent.address }, core, opts.clock, opts.log)
+    ? new Registration(
+        opts.controlPlane,
+        { replicaId: opts.id, region: opts.region, cluster: opts.cluster, httpUrl: http.url, agentAddress: agent.address, ...(opts.pid !== undefined ? { pid: opts.pid } : {}), ...(opts.auth ? { auth: opts.auth } : {}) },
+        core,
+        opts.clock,
+        opts.log,
+      )
     : undefined;
   registration?.start();
   return {
@@ -68,6 +85,13 @@ export async function startReplica(opts: ReplicaOptions): Promise<RunningReplica
     async close() {
       registration?.close();
       await Promise.all([http.close(), agent.close()]);
+    },
+    crash() {
+      registration?.abort();
+      agent.kill();
+      http.server.close();
+      http.server.closeAllConnections();
+      core.engine.failAll(new Error(`replica ${opts.id} crashed`));
     },
   };
 }

@@ -6,6 +6,8 @@ import { realClock } from '../core/clock.js';
 import { writeReadyFile } from '../process/paths.js';
 import { addStandinFlags, standinOptions, type StandinFlags } from './standin-flags.js';
 import { startUpstreamStandin } from './upstream-standin.js';
+import { useLabAuth } from '../protocol/lab-auth.js';
+import { loadLabAuth } from '../process/lab-secret.js';
 
 const opts = addStandinFlags(new Command())
   .option('--lab-dir <dir>', 'lab directory (the lab launches stand-ins with it)')
@@ -13,6 +15,8 @@ const opts = addStandinFlags(new Command())
   .parse()
   .opts<StandinFlags & { labDir?: string; name?: string }>();
 
+// in a lab, its /admin/* fault API answers lab components only
+if (opts.labDir) useLabAuth(loadLabAuth(opts.labDir, `standin/${opts.name ?? 'upstream'}`));
 const standin = await startUpstreamStandin(standinOptions(opts, realClock));
 if (opts.labDir && opts.name) writeReadyFile(opts.labDir, opts.name, { httpUrl: standin.url });
 process.stdout.write(`${standin.url}\n`);

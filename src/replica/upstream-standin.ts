@@ -4,7 +4,9 @@
 // /v1/models, /metrics), TGI (/info) and llama.cpp (/slots), and DCGM-exporter-style GPU metrics
 // at /dcgm/metrics, so the control plane's external health checks have a real target.
 // Admin API: GET/POST/DELETE /admin/mode, POST /admin/gpu {xid}, GET /admin/stats.
-import { guardHandler, requestPath } from '../protocol/http-guard.js';
+import { guardHandler, requestPath, requireLabCaller } from '../protocol/http-guard.js';
+import { Registry } from 'prom-client';
+import { registerProcessMetrics } from '../record/process-metrics.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { validateChatRequest } from '../protocol/chat-request.js';
@@ -224,9 +226,17 @@ export async function startUpstreamStandin(opts: StandinOptions): Promise<Runnin
     ].join('\n');
   }
 
+  // this process's event-loop delay and utilisation, after the vLLM-named lines
+  const processRegistry = new Registry();
+  registerProcessMetrics(processRegistry, 50);
   const server: Server = createServer(guardHandler((req, res) => {
     const url = requestPath(req);
-    if (url.startsWith('/admin/')) return admin(req, res, url);
+    if (url.startsWith('/admin/')) {
+      // the fault API: in a lab, only lab components (the chaos runner's commands carry
+      // $HALAB_AUTH_HEADER, `halab standin` its own token) may change how this upstream behaves
+      if (!requireLabCaller(req, res, () => undefined)) return;
+      return admin(req, res, url);
+    }
     if (opts.apiKey && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
       req.resume();
       return sendError(res, 401, 'Incorrect API key provided', 'invalid_api_key');
@@ -243,7 +253,12 @@ export async function startUpstreamStandin(opts: StandinOptions): Promise<Runnin
     if (req.method !== 'GET') return sendError(res, 404, `no route for ${req.method} ${url}`, 'not_found');
     if (url === '/health') return json(res, 200, { status: 'ok' });
     if (url === '/v1/models') return json(res, 200, { object: 'list', data: [{ id: modelName, object: 'model', created: 0, owned_by: 'halab-standin', max_model_len: opts.contextLength }] });
-    if (url === '/metrics') return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metricsText());
+    if (url === '/metrics') {
+      return void processRegistry
+        .metrics()
+        .then((text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metricsText() + text))
+        .catch((err: Error) => sendError(res, 500, err.message, 'metrics_error'));
+    }
     if (url === '/info') return json(res, 200, { model_id: modelName, model_sha: opts.modelVersion, max_input_tokens: opts.contextLength, max_total_tokens: opts.contextLength, version: 'standin' });
     if (url === '/slots') return json(res, 200, [{ id: 0, is_processing: running > 0, n_ctx: opts.contextLength }]);
     if (url === '/dcgm/metrics') {

@@ -9,15 +9,15 @@ export function clientsMarkdown(r: RunReport): string[] {
   if (!c) return [];
   const rows = c.classes.map((k) => {
     const statuses = Object.entries(k.statuses).sort(([a], [b]) => a.localeCompare(b)).map(([s, n]) => `${s}: ${n}`).join(', ');
-    return `| ${k.clientClass} | ${k.requests.total} | ${k.requests.ok} | ${k.shed} (${(k.shedShare * 100).toFixed(1)}%) | ${statuses} | ${ms(k.ttftMs.p99)} |`;
+    return `| ${k.clientClass} | ${k.requests.total} | ${k.retries ?? 0} | ${k.requests.ok} | ${k.shed} (${(k.shedShare * 100).toFixed(1)}%) | ${statuses} | ${ms(k.ttftMs.p99)} |`;
   });
   return [
     '## Client-side faults',
     '',
     'Every other figure of this report is the well-behaved clients\'; the misbehaving classes are these.',
     '',
-    '| client class | requests | ok | shed (429) | statuses | TTFT p99 |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| client class | requests | of them retries | ok | shed (429) | statuses | TTFT p99 |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
     `Well-behaved clients' TTFT p99: ${ms(c.wellBehavedTtftP99DuringMs)} during client-side faults, ${ms(c.wellBehavedTtftP99SteadyMs)} in steady state (ratio ${c.ttftRatio ?? '–'}).`,

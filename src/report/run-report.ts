@@ -133,7 +133,7 @@ export function formatSummary(r: RunReport): string {
     ...(r.metrics.clientFaults
       ? [
           `well-behaved clients' TTFT p99 ${r.metrics.clientFaults.wellBehavedTtftP99DuringMs ?? '-'}ms during client-side faults vs ${r.metrics.clientFaults.wellBehavedTtftP99SteadyMs ?? '-'}ms steady (ratio ${r.metrics.clientFaults.ttftRatio ?? '-'})`,
-          ...r.metrics.clientFaults.classes.map((c) => `clients ${c.clientClass}: ${c.requests.total} requests, ok ${c.requests.ok}, shed ${c.shed} (${(c.shedShare * 100).toFixed(1)}%), statuses ${JSON.stringify(c.statuses)}`),
+          ...r.metrics.clientFaults.classes.map((c) => `clients ${c.clientClass}: ${c.requests.total} requests (${c.retries ?? 0} retries), ok ${c.requests.ok}, shed ${c.shed} (${(c.shedShare * 100).toFixed(1)}%), statuses ${JSON.stringify(c.statuses)}`),
         ]
       : []),
     ...r.deploys.map(

@@ -15,6 +15,7 @@ import { initialRegionState, preferredTargets, type RegionState } from '../polic
 import { HOURS_PER_YEAR } from './conversions.js';
 import { detectionMs, type FailureSignature } from './detection.js';
 import { gpuFailuresPerYear, type FailureModel } from './failure-model.js';
+import { FleetCounts } from './fleet-counts.js';
 
 export interface SimCluster {
   readonly id: string;
@@ -79,18 +80,12 @@ export function simulateYear(opts: SimOptions, rng: Rng): YearResult {
   const stepsPerEventMax = 8;
   const clock = new VirtualClock(0);
 
-  // state: per replica count of active failures (hardware and software can overlap)
-  const replicaDown = new Map<string, number>();
-  const clusterDown = new Map<string, number>();
-  const regionDown = new Map<string, number>();
-  const replicasOf = new Map<string, string[]>();
-  for (const c of topology.clusters) {
-    const ids = Array.from({ length: c.gpus }, (_, i) => `${c.id}/${i}`);
-    replicasOf.set(c.id, ids);
-    for (const id of ids) replicaDown.set(id, 0);
-    clusterDown.set(c.id, 0);
-  }
-  for (const r of topology.regions) regionDown.set(r, 0);
+  // state: active failures per replica, cluster and region, counted incrementally (O(1) an event)
+  const counts = new FleetCounts(topology);
+  const clusterIndex = new Map(topology.clusters.map((c, i) => [c.id, i]));
+  const regionIndex = new Map(topology.regions.map((r, i) => [r, i]));
+  const clustersIn = new Map(topology.regions.map((r) => [r, topology.clusters.filter((c) => c.region === r)]));
+  const minHealthy = topology.clusters.map((c) => Math.ceil(c.minHealthyFraction * c.gpus));
 
   let failover: FailoverState = initialFailoverState(topology.clusters, clock.nowMs());
   let serving: ReadonlySet<string> = servingClusters(failover);
@@ -102,18 +97,59 @@ export function simulateYear(opts: SimOptions, rng: Rng): YearResult {
   let transientMs = 0;
   let failures = 0;
 
-  const healthyIn = (c: SimCluster): number =>
-    clusterDown.get(c.id)! > 0 || regionDown.get(c.region)! > 0 ? 0 : replicasOf.get(c.id)!.filter((id) => replicaDown.get(id) === 0).length;
-  const clusterOk = (c: SimCluster): boolean => healthyIn(c) >= Math.ceil(c.minHealthyFraction * c.gpus);
+  const healthyIn = (c: SimCluster): number => counts.healthyIn(clusterIndex.get(c.id)!);
+  const clusterOk = (c: SimCluster): boolean => healthyIn(c) >= minHealthy[clusterIndex.get(c.id)!]!;
   /** A region serves while its infrastructure is up and a cluster the policy serves meets its threshold. */
-  const regionServes = (r: string): boolean => regionDown.get(r) === 0 && topology.clusters.some((c) => c.region === r && serving.has(c.id) && clusterOk(c));
+  const regionServes = (r: string): boolean => counts.regionUp(regionIndex.get(r)!) && clustersIn.get(r)!.some((c) => serving.has(c.id) && clusterOk(c));
   /** Up while the GLB's region choice has a region that serves for every home region. */
   const served = (): boolean => {
     const states: RegionState[] = topology.regions.map((r) => ({ ...initialRegionState(r), health: regionServes(r) ? 'healthy' : 'unhealthy' }));
     return [...preferredTargets(states, clock.nowMs()).values()].every((t) => t !== undefined);
   };
 
+  // Between decisions the live policy reads a cluster's health only through clusterOk, and the
+  // service's state only through the same flags and the regions': an event that flips none of them
+  // — most replica failures and repairs in a large cluster — after a step that reached its
+  // fixpoint cannot change what serves, unless a planned failback is due (time-dependent), so the
+  // policy's step and the served check are skipped for it (same result; see simulator.test.ts).
+  const nC = topology.clusters.length;
+  const flags = new Uint8Array(2 * nC + topology.regions.length);
+  const lastFlags = new Uint8Array(flags.length);
+  let fixpoint = false;
+  const skippable = stepPolicy === stepFailover;
+  const gpus = topology.clusters.map((c) => c.gpus);
+  const fractions = topology.clusters.map((c) => c.minHealthyFraction);
+  const flagsUnchanged = (): boolean => {
+    let same = true;
+    const set = (i: number, v: number): void => {
+      if (lastFlags[i] !== v) same = false;
+      flags[i] = v;
+      lastFlags[i] = v;
+    };
+    for (let i = 0; i < nC; i++) {
+      const h = counts.healthyIn(i);
+      set(i, gpus[i]! > 0 && h / gpus[i]! >= fractions[i]! ? 1 : 0);
+      set(nC + i, h >= minHealthy[i]! ? 1 : 0);
+    }
+    for (let g = 0; g < topology.regions.length; g++) set(2 * nC + g, counts.regionUp(g) ? 1 : 0);
+    return same;
+  };
+  const failbackDue = (): boolean => {
+    if (DEFAULT_FAILOVER_CONFIG.failbackAfterMs === null) return false;
+    return topology.regions.some((r) => {
+      const inRegion = clustersIn.get(r)!;
+      const ok = (c: SimCluster): boolean => flags[clusterIndex.get(c.id)!] === 1;
+      return inRegion.some((c) => c.role === 'backup' && failover.clusters.get(c.id)?.phase === 'active' && ok(c)) && inRegion.some((c) => c.role === 'primary' && failover.clusters.get(c.id)?.phase === 'standby' && ok(c));
+    });
+  };
+
+  // whether a failback is due depends only on the flags and the failover state: worked out after
+  // each step, it stands for as long as both do (the events skipped below)
+  let failbackPending = true;
   const update = (): void => {
+    const unchanged = flagsUnchanged();
+    if (skippable && fixpoint && unchanged && !failbackPending) return;
+    fixpoint = false;
     const health = topology.clusters.map((c) => ({ id: c.id, region: c.region, role: c.role, healthy: healthyIn(c), total: c.gpus, minHealthyFraction: c.minHealthyFraction }));
     // The live control plane's failover policy; in virtual time a drain ends at once (its cost is
     // the transient charge), after which a recovered cluster can stand by right away.
@@ -123,9 +159,13 @@ export function simulateYear(opts: SimOptions, rng: Rng): YearResult {
       failover = step.state;
       const drains = step.actions.filter((a) => a.type === 'drain');
       for (const a of drains) failover = drainFinished(failover, a.cluster, { inFlight: 0, waitedMs: 0, failed: [] }, clock.nowMs(), DEFAULT_FAILOVER_CONFIG).state;
-      if (step.decisions.length === 0 && drains.length === 0) break;
+      if (step.decisions.length === 0 && drains.length === 0) {
+        fixpoint = true;
+        break;
+      }
     }
     serving = servingClusters(failover);
+    failbackPending = failbackDue();
     const nowUp = served();
     const now = clock.nowMs();
     if (up && !nowUp) {
@@ -140,9 +180,12 @@ export function simulateYear(opts: SimOptions, rng: Rng): YearResult {
   };
 
   /** Share of traffic a failing replica / cluster / region carried when it failed. */
-  const upRegions = (): number => Math.max(1, topology.regions.filter(regionServes).length);
-  const servingReplicas = (region: string): number =>
-    topology.clusters.filter((c) => c.region === region && serving.has(c.id)).reduce((s, c) => s + healthyIn(c), 0);
+  const upRegions = (): number => {
+    let n = 0;
+    for (const r of topology.regions) if (regionServes(r)) n += 1;
+    return Math.max(1, n);
+  };
+  const servingReplicas = (region: string): number => clustersIn.get(region)!.reduce((s, c) => (serving.has(c.id) ? s + healthyIn(c) : s), 0);
   const charge = (share: number, signature: FailureSignature): void => {
     if (!transients || share <= 0) return;
     transientMs += share * detectionMs(signature, policy, rng);
@@ -166,15 +209,13 @@ export function simulateYear(opts: SimOptions, rng: Rng): YearResult {
     next();
   };
 
-  const bump = (m: Map<string, number>, key: string, by: number): void => void m.set(key, m.get(key)! + by);
-
-  for (const c of topology.clusters) {
-    for (const id of replicasOf.get(c.id)!) {
+  topology.clusters.forEach((c, ci) => {
+    for (let ri = 0; ri < c.gpus; ri++) {
       const failReplica = (signature: FailureSignature) => (): (() => void) => {
-        const wasServing = replicaDown.get(id) === 0 && serving.has(c.id) && healthyIn(c) > 0;
+        const wasServing = counts.replicaUp(ci, ri) && serving.has(c.id) && healthyIn(c) > 0;
         if (wasServing) charge(1 / Math.max(1, servingReplicas(c.region)) / upRegions(), signature);
-        bump(replicaDown, id, 1);
-        return () => bump(replicaDown, id, -1);
+        counts.replica(ci, ri, 1);
+        return () => counts.replica(ci, ri, -1);
       };
       if (include.gpu) schedule(gpuFailuresPerYear(fm), fm.gpu.mttrHours, fm.gpu.repair, failReplica('fatal'));
       if (include.replicaSoftware) schedule(fm.replicaSoftware.perYear, fm.replicaSoftware.mttrHours, fm.replicaSoftware.repair, failReplica('disconnect'));
@@ -182,19 +223,19 @@ export function simulateYear(opts: SimOptions, rng: Rng): YearResult {
     if (include.cluster) {
       schedule(fm.cluster.perYear, fm.cluster.mttrHours, fm.cluster.repair, () => {
         if (serving.has(c.id) && regionServes(c.region)) charge(servingReplicas(c.region) > 0 ? healthyIn(c) / servingReplicas(c.region) / upRegions() : 0, 'timeout');
-        bump(clusterDown, c.id, 1);
-        return () => bump(clusterDown, c.id, -1);
+        counts.cluster(ci, 1);
+        return () => counts.cluster(ci, -1);
       });
     }
-  }
-  for (const r of topology.regions) {
-    if (!include.region) break;
+  });
+  topology.regions.forEach((r, gi) => {
+    if (!include.region) return;
     schedule(fm.region.perYear, fm.region.mttrHours, fm.region.repair, () => {
       if (regionServes(r)) charge(1 / upRegions(), 'timeout');
-      bump(regionDown, r, 1);
-      return () => bump(regionDown, r, -1);
+      counts.region(gi, 1);
+      return () => counts.region(gi, -1);
     });
-  }
+  });
   if (include.badDeploy && fm.badDeploy.perYear > 0) {
     const next = (): void => {
       clock.setTimer(rng.exponential(YEAR_MS / fm.badDeploy.perYear), () => {

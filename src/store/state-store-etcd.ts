@@ -11,9 +11,14 @@ export class EtcdStateStore implements StateStore {
 
   private constructor(
     readonly location: string,
-    readonly client: Etcd3,
+    readonly client: Etcd3 | undefined,
     private readonly ns: Namespace,
   ) {}
+
+  /** A store over a namespace the caller owns (the virtual-time harness's in-memory etcd). */
+  static over(ns: Namespace, location: string): EtcdStateStore {
+    return new EtcdStateStore(location, undefined, ns);
+  }
 
   static async open(endpoints: readonly string[], prefix: string): Promise<EtcdStateStore> {
     if (endpoints.length === 0) throw new HalabError('CONFIG_INVALID', 'etcd state store needs at least one endpoint');
@@ -77,6 +82,6 @@ export class EtcdStateStore implements StateStore {
   }
 
   async close(): Promise<void> {
-    this.client.close();
+    this.client?.close();
   }
 }

@@ -28,7 +28,7 @@ export const commandInjector: Injector = {
     const startedMs = ctx.clock.nowMs();
     const runs = steps.map((step) => {
       undo.push({ type: 'command', command: step.heal, timeoutMs: step.timeoutMs });
-      return ctx.effects.runCommand(step.inject, step.timeoutMs);
+      return ctx.effects.runCommand(step.inject, step.timeoutMs, ctx.paths.labDir);
     });
     const results = await Promise.allSettled(runs);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -42,7 +42,8 @@ export interface Effects {
   readonly firewallUnavailable: () => string | undefined;
   readonly addRules: (rules: readonly string[][]) => void;
   readonly deleteRules: (rules: readonly string[][]) => void;
-  readonly runCommand: (command: string, timeoutMs: number) => Promise<CommandResult>;
+  /** Runs a fault command; `labDir` names the lab whose credentials it gets ($HALAB_AUTH_HEADER). */
+  readonly runCommand: (command: string, timeoutMs: number, labDir?: string) => Promise<CommandResult>;
   /** The name of the control-plane instance that leads. */
   readonly controlPlaneLeader: (address: string, clock: Clock) => Promise<string>;
   readonly wipeControlPlane: (paths: LabPaths, topology: Topology, state: LabState) => Promise<void>;

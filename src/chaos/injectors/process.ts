@@ -17,12 +17,16 @@ export const processInjector: Injector = {
     };
     const llamacpp = new Set(ctx.topology.replicas.filter((r) => r.runtime === 'llamacpp').map((r) => r.id));
     const killReplica = async (id: string): Promise<void> => {
-      const container = processNamed(state, `replica/${id}`).container;
-      if (container) {
+      const own = processNamed(state, `replica/${id}`);
+      if (own.container) {
         // a container replica (stand-in or llama.cpp, with its agent) dies whole: docker kill; healed by starting it again
-        await containerEffect(ctx.effects, 'containerKill')(container);
-        undo.push({ type: 'restart', processName: `replica/${id}` });
-        return;
+        await containerEffect(ctx.effects, 'containerKill')(own.container);
+        return void undo.push({ type: 'restart', processName: own.name });
+      }
+      // a hosted replica (replicaHost: shared) crashes through its agent; its heal asks the host to restart it
+      if (own.host && own.address) {
+        await ctx.effects.agentInject(own.address, { kind: 'replica.crash', faultId: req.id, factor: 0, probability: 0, afterTokens: 0 }, ctx.clock);
+        return void undo.push({ type: 'restart', processName: own.name });
       }
       if (!llamacpp.has(id)) return kill(`replica/${id}`);
       const entry = processNamed(state, `replica/${id}`);

@@ -25,7 +25,7 @@ async function runStep(ctx: InjectorContext, step: UndoStep): Promise<void> {
     case 'restart':
       return void (await fx.restart(ctx.paths, step.processName, ctx.clock));
     case 'command':
-      return void (await fx.runCommand(step.command, step.timeoutMs));
+      return void (await fx.runCommand(step.command, step.timeoutMs, ctx.paths.labDir));
     case 'restore-controlplane':
       return fx.restoreControlPlane(ctx.paths, ctx.clock).then(
         () => undefined,

@@ -40,7 +40,7 @@ export function registerUp(program: Command): void {
       process.stderr.write(`starting ${topology.replicas.length} replicas in ${topology.regions.length} regions from ${file}...\n`);
       const state = await startLab(topology, labPaths(), realClock, timeoutMs !== undefined ? { timeoutMs } : {});
       process.stdout.write(
-        `lab up in ${((realClock.monoMs() - started) / 1000).toFixed(1)}s: ${state.processes.length} processes, all replicas healthy\n` +
+        `lab up in ${((realClock.monoMs() - started) / 1000).toFixed(1)}s: ${new Set(state.processes.map((p) => p.pid)).size} processes, all replicas healthy\n` +
           `control plane: ${state.controlPlane}\nentrypoint:    ${state.entrypoint}/v1/chat/completions\n`,
       );
     });

@@ -10,13 +10,14 @@ import { MISBEHAVIOURS, parseMisbehaviour } from '../../replica/misbehaviour.js'
 import { addStandinFlags, standinOptions, type StandinFlags } from '../../replica/standin-flags.js';
 import { startUpstreamStandin } from '../../replica/upstream-standin.js';
 import { numberFlag } from './number-flags.js';
+import { labAuthHeaders } from '../../protocol/http-guard.js';
 
 async function adminCall(base: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<string> {
   let res;
   try {
     res = await request(`${base.replace(/\/+$/, '')}${path}`, {
       method,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...labAuthHeaders() },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       headersTimeout: 5000,
       bodyTimeout: 5000,

@@ -54,6 +54,7 @@ export function fleetOf(cp: ControlPlane): FleetReplica[] {
     modelVersion: e.modelVersion,
     connected: e.connected,
     serving: serving.has(e.clusterKey),
+    routable: e.routable,
   }));
 }
 
@@ -256,7 +257,11 @@ export class DeployController {
     };
     this.opts.events.emit('deploy.reconcile', id, `registered on ${version || 'no version'}, desired ${want.version}`, { version, desired: want.version });
     const policy = (function* (): DeployPolicy {
-      // wait until the replica's own start-up load is over, then move it
+      // wait until the replica's own start-up load is over, then move it — also when it never
+      // gets healthy on the version it came back on (the bad version of a deployment that rolled
+      // back while it was down): that version is the unwanted one, so loading the desired one
+      // costs nothing, and giving up would leave the fleet half-way for good (found by the
+      // virtual-time harness, seeds 2193 and 3638)
       yield { kind: 'verify', replicaIds: [id], version, timeoutMs: cfg.verifyTimeoutMs };
       const r = yield* updateReplica(id, version, want.version, want.behaviour, cfg);
       return r.ok ? { state: 'succeeded', reason: `${id} on ${want.version}` } : { state: 'failed', reason: r.reason };

@@ -7,7 +7,8 @@ import type { Clock } from '../../core/clock.js';
 import { HalabError } from '../../core/errors.js';
 import { isAlive, spawnComponent } from '../../process/launcher.js';
 import { readLabState, writeLabState, type ProcessEntry } from '../../process/lab-state.js';
-import type { LabPaths } from '../../process/paths.js';
+import { readyFile, type LabPaths } from '../../process/paths.js';
+import { existsSync } from 'node:fs';
 import { isOwnedAlive, recordLaunch } from '../../process/owned.js';
 import { terminateOwned } from '../../process/reaper.js';
 import { restartContainer } from '../../process/container-runtime.js';
@@ -74,6 +75,13 @@ export class DeployProcesses {
     return readLabState(this.paths)?.processes.find((p) => p.name === `replica/${id}`);
   }
 
+  /** The entry of a replica process this may signal: a hosted replica's pid is its host's (replicaHost: shared). */
+  private processEntry(id: string): ProcessEntry | undefined {
+    const entry = this.entry(id);
+    if (entry?.host) throw new HalabError('USAGE', `replica ${id} runs in ${entry.host} (replicaHost: shared); deployments that restart or retire replica processes need replicaHost: process`);
+    return entry;
+  }
+
   /** Starts a new replica process; returns its pid. */
   spawn(spec: ReplicaProcessSpec): number {
     const name = `replica/${spec.id}`;
@@ -92,7 +100,7 @@ export class DeployProcesses {
    * stopped) on `version`. Returns the new pid.
    */
   async restart(id: string, version: string, behaviour: string, graceMs = 3000): Promise<number> {
-    const entry = this.entry(id);
+    const entry = this.processEntry(id);
     if (!entry) throw new HalabError('UNKNOWN_TARGET', `no process replica/${id} in the lab's state`);
     const deadline = this.opts.clock.monoMs() + graceMs;
     while (running(entry) && this.opts.clock.monoMs() < deadline) await this.opts.clock.sleep(50);
@@ -125,12 +133,14 @@ export class DeployProcesses {
   /** Whether the lab knows this replica's process and it is no longer running. */
   isGone(id: string): boolean {
     const entry = this.entry(id);
+    // a hosted replica is gone when its host has taken it down (its ready file goes with it)
+    if (entry?.host) return !existsSync(readyFile(this.opts.labDir, entry.name));
     return entry !== undefined && !running(entry);
   }
 
   /** Stops a replica (SIGTERM, then SIGKILL) and removes it from the lab's state. */
   async stop(id: string): Promise<void> {
-    const entry = this.entry(id);
+    const entry = this.processEntry(id);
     if (entry) await terminateOwned([entry], this.opts.clock, 2000);
     this.update((ps) => ps.filter((p) => p.name !== `replica/${id}`));
   }

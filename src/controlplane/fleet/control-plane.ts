@@ -5,7 +5,7 @@ import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { EventSink } from '../../record/events.js';
 import { EV } from '../../record/event-types.js';
 import type { Topology } from '../../config/topology.js';
-import { initialSignals, observe, nextProbeDelayMs, unhealthyReason, type HealthPolicyConfig, type SignalName } from '../../policy/health.js';
+import { initialSignals, observe, nextProbeDelayMs, unhealthyReason, withSignal, type HealthPolicyConfig, type SignalName } from '../../policy/health.js';
 import { Registry, type ReplicaEntry } from '../health/registry.js';
 import { ClusterFailover, agentDrainer, type Drainer, type FailoverStepFn } from '../failover/cluster-failover.js';
 import { DEFAULT_FAILOVER_CONFIG, stepFailover, type FailoverConfig } from '../../policy/failover.js';
@@ -41,6 +41,9 @@ export interface AdoptedState {
   readonly version: number;
   readonly snapshot?: RoutableSnapshot;
 }
+
+/** The signals every probe measures (liveness comes from the heartbeat stream unless a probe reports it). */
+const PROBED_SIGNALS = ['gpu', 'model', 'inference', 'latency', 'errors'] as const;
 
 export interface ProbeFn {
   probe(target: ProbeTarget): Promise<ProbeResult>;
@@ -228,8 +231,8 @@ export class ControlPlane {
       entry.draining = result.draining ?? entry.draining;
       for (const signal of result.unmeasured ?? []) entry.unmeasured.add(signal);
       if (result.liveness) this.applySignal(entry, 'liveness', result.liveness.ok, result.liveness.reason, result.liveness.immediate);
-      for (const signal of ['gpu', 'model', 'inference', 'latency', 'errors'] as const) {
-        if (entry.unmeasured.has(signal)) continue;
+      for (const signal of PROBED_SIGNALS) {
+        if (entry.unmeasured.size > 0 && entry.unmeasured.has(signal)) continue;
         const r = result[signal];
         this.applySignal(entry, signal, r.ok, r.reason, r.immediate);
       }
@@ -242,7 +245,7 @@ export class ControlPlane {
 
   private applySignal(entry: ReplicaEntry, signal: SignalName, ok: boolean, reason?: string, immediate = false): void {
     const { state, transition } = observe(entry.signals[signal], ok, this.policy, reason, immediate);
-    const signals = { ...entry.signals, [signal]: state };
+    const signals = withSignal(entry.signals, signal, state);
     // the replica's health is a function of its signals' healths: without a transition it stands
     const change = transition ? this.registry.setSignals(entry, signals) : void (entry.signals = signals);
     if (transition) this.events.emit(EV.healthSignal, entry.id, reason, { signal, from: transition.from, to: transition.to });

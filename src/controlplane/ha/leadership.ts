@@ -63,3 +63,13 @@ export async function etcdLeadership(store: EtcdStateStore, address: string, ttl
     },
   };
 }
+
+/**
+ * Fences the store to this instance's leader lease before it writes anything as leader: from then
+ * on a write commits only while the lease (the election key) lives, so a deposed leader — paused
+ * past its lease, say — cannot overwrite its successor's state.
+ */
+export async function fenceStore(leadership: Leadership, store: { setGuard(key: string): void }): Promise<void> {
+  const fence = await leadership.fencingKey();
+  if (fence) store.setGuard(fence);
+}

@@ -14,6 +14,7 @@ import { runAttempt, type AttemptResult } from '../regional/upstream-attempt.js'
 import type { RetryBudget } from '../../policy/retry-budget.js';
 import { COMPLETION_ID_HEADER } from '../../protocol/openai-http.js';
 import { labAuthHeaders } from '../../protocol/http-guard.js';
+import { ejectsOnFailure } from '../../policy/overload-evidence.js';
 
 export interface GlbCompletionContext {
   readonly regions: GlbRegions;
@@ -85,6 +86,7 @@ export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbC
     try {
       const upstream = { replicaId: `gateway/${target.region}`, region: target.region, cluster: '', httpUrl: target.url, modelVersion: version ?? '', headers: { ...labAuthHeaders(), ...(ctx.completionId ? { [COMPLETION_ID_HEADER]: ctx.completionId } : {}), ...(ctx.authorization ? { authorization: ctx.authorization } : {}), ...(ctx.clientId ? { [config.clientIdHeader]: ctx.clientId } : {}) } };
       result = await runAttempt(upstream, upstreamPayload(req, sentText, sentTokens), config, clock, signal, (text, v, model, literal) => {
+        if (sentTokens === tokensBefore) regions.noteProgress(target.url);
         if (v) version = v;
         if (model && model !== answered.model) answered = { ...answered, model };
         sentText += text;
@@ -97,6 +99,7 @@ export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbC
     }
     if (result.kind === 'aborted') return;
     if (result.kind === 'done') {
+      regions.noteProgress(target.url);
       if (result.version) version = result.version;
       replicas.push(...(result.halab?.replicas ?? [`gateway/${target.region}`]));
       resumes += result.halab?.resumes ?? 0;
@@ -116,10 +119,11 @@ export async function runGlbCompletion(req: ChatRequest, home: string, ctx: GlbC
     last = failed;
     replicas.push(`gateway/${target.region}`);
     attempts.push({ replica: `gateway/${target.region}`, group: '', mode: tokensBefore > 0 ? 'prefill' : 'fresh', outcome: failed.failure, ms: Math.round(clock.monoMs() - startedMs) });
-    // A 429 (the region is full) or a 503 before any token (the region has no replica for it
-    // right now) sends this request elsewhere; a connection error, timeout, stall or cut stream
-    // is evidence against the whole region.
-    if (failed.failure !== 'overload' && !(failed.failure === 'status' && failed.status === 503)) regions.eject(target.region, failed.failure, failed.reason);
+    // A 429 (the region is full), a 503 before any token (the region has no replica for it right
+    // now) or a first-token timeout on a route still answering others (overloaded, not dead) sends
+    // this request elsewhere; a connection error, stall, cut stream or a timeout on a route that
+    // answers nobody is evidence against the whole region (src/policy/overload-evidence.ts).
+    if (ejectsOnFailure(failed, regions.progressAgoMs(target.url), config.firstTokenTimeoutMs)) regions.eject(target.region, failed.failure, failed.reason);
   }
   const why = (last ? last.reason : 'no region is available') + (budgetSpent ? `; no retry in another region: the retry budget (${config.retryBudgetRatio} of requests in flight, at least ${config.retryBudgetMinRetries}) is spent` : '');
   const message = sentTokens > 0 ? `stream interrupted after ${sentTokens} tokens and could not be resumed in any region: ${why}` : `no region could serve the request: ${why}`;

@@ -64,6 +64,9 @@ export const DEFAULT_GLB_CONFIG: GlbConfig = Object.freeze({
   queueMax: 1024,
   queueWaitMaxMs: 1000,
   loopDelayShedMs: 200,
+  ttftTargetMs: 1000,
+  latencyWindowMs: 500,
+  limitMin: 8,
   retryBudgetRatio: 0.2,
   retryBudgetMinRetries: 10,
   clientBufferMaxBytes: 256 * 1024,
@@ -74,6 +77,6 @@ export const DEFAULT_GLB_CONFIG: GlbConfig = Object.freeze({
 export function glbConfigFrom(section: EntrySection | undefined, file = 'topology'): GlbConfig {
   const defined = Object.fromEntries(Object.entries(section ?? {}).filter(([, v]) => v !== undefined));
   const merged: GlbConfig = Object.freeze({ ...DEFAULT_GLB_CONFIG, ...defined });
-  checkOrdered('entry', merged as unknown as Record<string, unknown>, [['baseEjectionMs', 'maxEjectionMs']], file);
+  checkOrdered('entry', merged as unknown as Record<string, unknown>, [['baseEjectionMs', 'maxEjectionMs'], ['limitMin', 'activeMax']], file);
   return merged;
 }

@@ -33,6 +33,8 @@ export class GlbRegions {
   private targets = new Map<string, string | undefined>();
   private readonly timers = new Map<string, TimerHandle>();
   private readonly outstanding = new Map<string, number>();
+  /** When each route (URL) last delivered a first token or a finished answer, monotonic ms. */
+  private readonly progressMs = new Map<string, number>();
   private closed = false;
   private readonly checkConnections: CheckConnections;
 
@@ -75,6 +77,17 @@ export class GlbRegions {
 
   acquire(region: string): () => void {
     return acquireOutstanding(this.outstanding, region);
+  }
+
+  /** A route (a target's URL) delivered a first token or finished an answer: it is alive, if slow. */
+  noteProgress(url: string): void {
+    this.progressMs.set(url, this.clock.monoMs());
+  }
+
+  /** How long ago the route last made progress; undefined: never. */
+  progressAgoMs(url: string): number | undefined {
+    const at = this.progressMs.get(url);
+    return at === undefined ? undefined : this.clock.monoMs() - at;
   }
 
   /** A request to the region failed: no new traffic to it for its ejection time. */

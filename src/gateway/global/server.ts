@@ -19,6 +19,8 @@ import { newCompletionId } from '../../protocol/openai-http.js';
 import { EV } from '../../record/event-types.js';
 import { AdmissionGate } from '../regional/admission-gate.js';
 import { RetryBudget } from '../../policy/retry-budget.js';
+import { startAcceptClock } from '../../core/accept-time.js';
+import { onFirstByte } from '../regional/first-byte.js';
 
 /** Counts each completion's outcome by home and serving region. */
 function counted(sink: CompletionSink, metrics: GlbMetrics | undefined, home: string, region: () => string): CompletionSink {
@@ -70,6 +72,7 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
   opts.metrics?.bindRegions(() => regions.status().map((r) => ({ region: String(r.region), available: r.available === true })));
   let inFlight = 0;
   const gate = new AdmissionGate(config, clock);
+  const accept = startAcceptClock(clock);
   const budget = new RetryBudget({ ratio: config.retryBudgetRatio, minRetries: config.retryBudgetMinRetries });
 
   const handlerFailed = (err: unknown, req: IncomingMessage): void => {
@@ -81,6 +84,7 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
     stripLabHeaders(req, [config.regionHeader]);
     const authorization = typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined;
     if (req.method === 'POST' && url === '/v1/chat/completions') {
+      const acceptedMs = accept.acceptedMs();
       if (inFlight >= config.inFlightMax) {
         req.resume();
         return sendError(res, 429, `global load balancer is at its limit of ${config.inFlightMax} requests in flight`, 'overloaded', null, config.retryAfterS);
@@ -100,6 +104,7 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
           return sendError(res, 429, `global load balancer is shedding load: ${admission.reason}`, 'overloaded', null, admission.retryAfterS);
         }
         release = admission.release;
+        const admittedInFlight = admission.inFlight;
         endRequest = budget.beginRequest();
         let raw: string;
         try {
@@ -118,7 +123,11 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
         const home = homeRegion(req.headers[config.regionHeader], regions, opts.defaultRegion);
         // The final chunk names the region that finished the answer.
         const meta = { id: newCompletionId(), model, createdS: Math.floor(clock.nowMs() / 1000), region: home, includeUsage: request.stream_options?.include_usage === true, bufferMaxBytes: config.clientBufferMaxBytes };
-        const sink = counted(request.stream ? streamingSink(res, meta) : bufferedSink(res, meta), opts.metrics, home, () => meta.region);
+        const sink = onFirstByte(counted(request.stream ? streamingSink(res, meta) : bufferedSink(res, meta), opts.metrics, home, () => meta.region), () => {
+          const ms = clock.monoMs() - acceptedMs;
+          gate.observeFirstByte(ms, admittedInFlight);
+          opts.metrics?.ttft.observe(ms / 1000);
+        });
         res.setHeader('x-halab-home-region', home);
         await runGlbCompletion({ ...request, model }, home, { regions, config, clock, events, signal: controller.signal, retryBudget: budget, onRegion: (r) => (meta.region = r), completionId: meta.id, ...(authorization ? { authorization } : {}), ...(client ? { clientId: client } : {}) }, sink);
       })()
@@ -165,6 +174,7 @@ export async function startGlbServer(opts: GlbOptions, host: string, port = 0): 
     server,
     close: async () => {
       gate.close();
+      accept.stop();
       await bound.close();
     },
   };

@@ -5,8 +5,9 @@
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { startLoopDelayMonitor, type LoopDelayMonitor } from '../../core/loop-delay.js';
 import { admissionDecision, shedRetryAfterS, type AdmissionConfig, type AdmissionState } from '../../policy/admission.js';
+import { addLatencySample, initialLatencyLimit, noteInFlight, rollLatencyWindow, type LatencyLimitConfig, type LatencyLimitState } from '../../policy/admission-latency.js';
 
-export interface AdmissionGateConfig extends AdmissionConfig {
+export interface AdmissionGateConfig extends AdmissionConfig, LatencyLimitConfig {
   /** Longest a request waits in the queue before it is shed. */
   readonly queueWaitMaxMs: number;
   /** Retry-After (s) sent with a shed request (doubled under deep event-loop lag). */
@@ -24,7 +25,7 @@ export interface EdgeOverloadConfig extends AdmissionGateConfig {
   readonly clientIdHeader: string;
 }
 
-export type Admission = { readonly admitted: true; readonly release: () => void } | { readonly admitted: false; readonly reason: string; readonly retryAfterS: number };
+export type Admission = { readonly admitted: true; readonly release: () => void; /** Requests in flight, this one included, when it was admitted. */ readonly inFlight: number } | { readonly admitted: false; readonly reason: string; readonly retryAfterS: number };
 
 interface Waiter {
   readonly admit: (a: Admission) => void;
@@ -40,21 +41,40 @@ export class AdmissionGate {
   private shedTotal = 0;
   /** Requests running or queued per client key (fair-share shedding). */
   private readonly perClient = new Map<string, number>();
+  /** The in-flight limit that follows the time to first byte (src/policy/admission-latency.ts). */
+  private latency: LatencyLimitState;
 
   constructor(
     private readonly config: AdmissionGateConfig,
     private readonly clock: Clock,
   ) {
     this.monitor = config.loopDelayShedMs > 0 ? startLoopDelayMonitor(clock) : undefined;
+    this.latency = initialLatencyLimit(config, clock.monoMs());
+  }
+
+  /**
+   * One admitted request's time from accept (src/core/accept-time.ts) to its first byte to the
+   * client, ms, with its admission's `inFlight`: the signal the latency limit follows.
+   */
+  observeFirstByte(ms: number, inFlightAtAdmit: number): void {
+    if (this.config.ttftTargetMs <= 0) return;
+    this.roll();
+    this.latency = addLatencySample(this.latency, ms, inFlightAtAdmit);
+  }
+
+  private roll(): void {
+    this.latency = rollLatencyWindow(this.latency, this.config, this.clock.monoMs(), this.active);
   }
 
   state(client?: string): AdmissionState {
-    const base = { active: this.active, queued: this.queue.length, loopDelayMs: this.monitor?.sustainedMs() ?? 0 };
+    this.roll();
+    const latency = this.latency.limit < this.config.activeMax ? { latencyLimit: this.latency.limit, latencyMedianMs: this.latency.lastMedianMs } : {};
+    const base = { active: this.active, queued: this.queue.length, loopDelayMs: this.monitor?.sustainedMs() ?? 0, ...latency };
     return client === undefined ? base : { ...base, clientInFlight: this.perClient.get(client) ?? 0, clients: this.perClient.size };
   }
 
-  stats(): AdmissionState & { readonly shed: number } {
-    return { ...this.state(), shed: this.shedTotal };
+  stats(): AdmissionState & { readonly shed: number; readonly limit: number } {
+    return { ...this.state(), shed: this.shedTotal, limit: this.latency.limit };
   }
 
   /**
@@ -80,6 +100,7 @@ export class AdmissionGate {
     }
     return {
       admitted: true,
+      inFlight: admission.inFlight,
       release: () => {
         uncount();
         admission.release();
@@ -123,9 +144,11 @@ export class AdmissionGate {
 
   private admitOne(): Admission {
     this.active += 1;
+    this.latency = noteInFlight(this.latency, this.active);
     let released = false;
     return {
       admitted: true,
+      inFlight: this.active,
       release: () => {
         if (released) return;
         released = true;
@@ -136,7 +159,7 @@ export class AdmissionGate {
   }
 
   private next(): void {
-    while (this.active < this.config.activeMax && this.queue.length > 0) {
+    while (this.active < Math.min(this.config.activeMax, this.latency.limit) && this.queue.length > 0) {
       const w = this.queue.shift()!;
       w.timer?.cancel();
       if (w.onAbort) w.signal.removeEventListener('abort', w.onAbort);

@@ -74,6 +74,9 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
   queueMax: 512,
   queueWaitMaxMs: 1000,
   loopDelayShedMs: 200,
+  ttftTargetMs: 500,
+  latencyWindowMs: 500,
+  limitMin: 8,
   retryBudgetRatio: 0.2,
   retryBudgetMinRetries: 10,
   clientBufferMaxBytes: 256 * 1024,
@@ -84,6 +87,6 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = Object.freeze({
 export function gatewayConfigFrom(section: GatewaySection | undefined, file = 'topology'): GatewayConfig {
   const defined = Object.fromEntries(Object.entries(section ?? {}).filter(([, v]) => v !== undefined));
   const merged: GatewayConfig = Object.freeze({ ...DEFAULT_GATEWAY_CONFIG, ...defined });
-  checkOrdered('gateway', merged as unknown as Record<string, unknown>, [['baseEjectionMs', 'maxEjectionMs'], ['backoffBaseMs', 'backoffMaxMs']], file);
+  checkOrdered('gateway', merged as unknown as Record<string, unknown>, [['baseEjectionMs', 'maxEjectionMs'], ['backoffBaseMs', 'backoffMaxMs'], ['limitMin', 'activeMax']], file);
   return merged;
 }

@@ -1,6 +1,7 @@
 // Prometheus metrics of a gateway (prom-client, one registry per process). Counters that follow
 // events (ejections, resumes, retries) are fed from the gateway's event sink.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { registerProcessMetrics } from '../../record/process-metrics.js';
 import type { LabEvent } from '../../record/events.js';
 import { EV } from '../../record/event-types.js';
 
@@ -18,6 +19,7 @@ export interface GatewayMetrics {
 export function createGatewayMetrics(region: string): GatewayMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ region });
+  registerProcessMetrics(registry);
   const requests = new Counter({ name: 'halab_gateway_requests_total', help: 'Client requests by outcome (ok, failed, interrupted, rejected, invalid).', labelNames: ['region', 'outcome'], registers: [registry] });
   const ttft = new Histogram({ name: 'halab_gateway_time_to_first_token_seconds', help: 'Time to the first token sent to the client.', labelNames: ['region'], buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers: [registry] });
   const ejections = new Counter({ name: 'halab_gateway_ejections_total', help: 'Replicas ejected on passive evidence, by kind (connect, reset, status, timeout, stall, cut).', labelNames: ['replica', 'kind'], registers: [registry] });

@@ -9,6 +9,8 @@ import { bufferedSink, streamingSink } from './openai-sinks.js';
 import { BodyTooLargeError, clientIdFrom, COMPLETION_ID_HEADER, completionIdFrom, listenHttp, newCompletionId, readBody, sendError } from '../../protocol/openai-http.js';
 import type { UpstreamPool } from './upstream-pool.js';
 import { AdmissionGate } from './admission-gate.js';
+import { startAcceptClock } from '../../core/accept-time.js';
+import { onFirstByte } from './first-byte.js';
 import { RetryBudget } from '../../policy/retry-budget.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { CompletionSink } from './completion.js';
@@ -96,9 +98,10 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
   let inFlight = 0;
 
   const gate = new AdmissionGate(config, clock);
+  const accept = startAcceptClock(clock);
   const budget = new RetryBudget({ ratio: config.retryBudgetRatio, minRetries: config.retryBudgetMinRetries });
 
-  async function completions(req: IncomingMessage, res: ServerResponse, controller: AbortController): Promise<void> {
+  async function completions(req: IncomingMessage, res: ServerResponse, controller: AbortController, acceptedMs: number, admittedInFlight: number): Promise<void> {
     let raw: string;
     try {
       raw = await readBody(req, config.bodyMaxBytes);
@@ -136,7 +139,7 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
       const keyHash = creatorKeyHash(req);
       base = storingSink(base, opts.completions, { ...meta, messages: request.messages, ...(request.metadata ? { metadata: request.metadata } : {}), ...(keyHash ? { keyHash } : {}) }, clock);
     }
-    const sink = counted(base, opts, clock.monoMs());
+    const sink = onFirstByte(counted(base, opts, acceptedMs), () => gate.observeFirstByte(clock.monoMs() - acceptedMs, admittedInFlight));
     const model = route?.model ?? opts.modelName;
     await runCompletion(
       { ...request, model },
@@ -156,6 +159,7 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
     const url = requestPath(req);
     stripLabHeaders(req);
     if (req.method === 'POST' && url === '/v1/chat/completions') {
+      const acceptedMs = accept.acceptedMs();
       if (inFlight >= config.inFlightMax) {
         req.resume();
         metrics?.requests.inc({ region: opts.region, outcome: 'rejected' });
@@ -177,7 +181,7 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
           }
           release = admission.release;
           const endRequest = budget.beginRequest();
-          return completions(req, res, controller).finally(endRequest);
+          return completions(req, res, controller, acceptedMs, admission.inFlight).finally(endRequest);
         })
         .catch((err) => sendError(res, 500, `gateway error: ${(err as Error).message}`, 'internal_error'))
         .finally(() => {
@@ -224,6 +228,7 @@ export async function startGatewayServer(opts: GatewayOptions, host: string, por
     admission: () => ({ ...gate.stats(), retryBudget: budget.stats() }),
     close: async () => {
       gate.close();
+      accept.stop();
       await bound.close();
     },
   };

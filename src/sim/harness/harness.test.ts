@@ -94,6 +94,27 @@ describe('the virtual-time harness', () => {
     expect(r.violations).toEqual([]);
   });
 
+  // sweep seeds that found deploy bugs, replayed from the seed alone (default history)
+  it('releases a replica whose restore could not be confirmed (an independent model.corrupt on it; sweep seed 69)', async () => {
+    const r = await runSeed({ topology, seed: 69, keepTrace: true });
+    expect(r.deployState).toBe('failed');
+    expect(r.trace!.some((l) => / deploy\.replica-released us-west-2\/backup\/1 /.test(l))).toBe(true);
+    expect(r.violations).toEqual([]);
+  });
+
+  it('moves a replica that came back on a rolled-back bad version to the old one although it never gets healthy on it (sweep seed 2193)', async () => {
+    const r = await runSeed({ topology, seed: 2193, keepTrace: true });
+    expect(r.deployState).toBe('rolled-back');
+    expect(r.trace!.some((l) => / deploy\.reconciled us-east-1\/backup\/0 /.test(l))).toBe(true);
+    expect(r.violations).toEqual([]);
+  });
+
+  it("never takes a region's last routable replica as a canary (sweep seed 975)", async () => {
+    const r = await runSeed({ topology, seed: 975, keepTrace: true });
+    expect(r.trace!.find((l) => / deploy\.plan /.test(l))).toMatch(/canary us-west-2\/secondary\/0 at/);
+    expect(r.violations).toEqual([]);
+  });
+
   it('gives the same trace for the same seed, and the fast settle gives the strict one', async () => {
     for (const seed of [5, 6]) {
       const a = await runSeed({ topology, seed, history });

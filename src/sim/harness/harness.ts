@@ -20,10 +20,12 @@ import { GlbRegions } from '../../gateway/global/regions.js';
 import { DEFAULT_GLB_CONFIG } from '../../gateway/global/config.js';
 import { EV } from '../../record/event-types.js';
 import { DEFAULT_WORLD_TIMINGS, SimWorld } from './world.js';
-import { DEFAULT_HISTORY, deployPlan, faultHistory, type DeployPlan, type HistoryConfig } from './fault-history.js';
+import { DEFAULT_HISTORY, SIM_DEPLOY_OPTIONS, deployPlan, faultHistory, type DeployPlan, type HistoryConfig } from './fault-history.js';
+import { DEFAULT_DEPLOY_CONFIG, type DeployConfig } from '../../policy/rollout-config.js';
 import { DeployController, type DeploymentStatus } from '../../controlplane/deploy/controller.js';
 import { INVARIANTS, SafetyChecks, detectionBoundMs, healthyBoundMs, type Violation } from './invariants.js';
 import { Trace } from './trace.js';
+import { DEFAULT_HA, SimControlPlaneHa, haFaults, type HaFault, type HaOptions } from './ha-sim.js';
 
 export interface HarnessOptions {
   readonly topology: Topology;
@@ -44,6 +46,10 @@ export interface HarnessOptions {
   readonly keepTrace?: boolean;
   /** Settle the event loop fully after every instant (slower; the fast path must give the same trace). */
   readonly strictSettle?: boolean;
+  /** The control plane's HA (election, fenced writes) beside the run; false: none. */
+  readonly ha?: Partial<HaOptions> | false;
+  /** Run these control-plane instance faults instead of the seed's random ones. */
+  readonly haFaults?: readonly HaFault[];
 }
 
 export interface RequestTally {
@@ -67,6 +73,8 @@ export interface SeedResult {
   /** Virtual time the run covered, ms. */
   readonly simulatedMs: number;
   readonly requests: RequestTally;
+  /** The control plane's HA: state writes committed and refused by the fence. */
+  readonly ha?: { readonly writes: number; readonly refused: number; readonly faults: readonly HaFault[] };
 }
 
 export const DEFAULT_LIVENESS_MS = 60_000;
@@ -129,7 +137,9 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
     clock.sleep(ms, signal).finally(() => {
       world.edgeCalls += 1;
     });
-  const deployer = new DeployController({ cp, topology, clock: deployClock, events: trace.sink('controlplane'), processes: world.deployProcesses(), sampler: world.deploySampler(), agent: world.deployAgent() });
+  // the controller's own defaults (a reconcile's bounds) are the simulated deployments' short ones
+  const defaults: DeployConfig = { ...DEFAULT_DEPLOY_CONFIG, ...SIM_DEPLOY_OPTIONS };
+  const deployer = new DeployController({ cp, topology, clock: deployClock, events: trace.sink('controlplane'), processes: world.deployProcesses(), sampler: world.deploySampler(), agent: world.deployAgent(), defaults });
   let deployment: DeploymentStatus | undefined;
   if (plan) {
     clock.setTimer(plan.atMs, () => {
@@ -143,6 +153,19 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
   }
   const detectionMs = detectionBoundMs(policy);
   const checks = new SafetyChecks(topology, world, detectionMs, healthyBoundMs(policy));
+
+  // the control plane's HA: leader election and fenced state writes on the in-memory etcd
+  const haOpts = opts.ha === false ? undefined : { ...DEFAULT_HA, ...(opts.ha ?? {}) };
+  const haSchedule = haOpts ? (opts.haFaults ?? haFaults(rng.fork('ha'), haOpts, history.warmupMs, history.historyMs - 10_000)) : [];
+  for (const f of haSchedule) trace.note(`schedule control-plane ${f.kind} of ${f.target === 'leader' ? 'the leader' : `sim-cp-${f.target}`} at ${f.atMs}ms for ${f.forMs}ms`);
+  const ha = haOpts
+    ? new SimControlPlaneHa(clock, haOpts, {
+        note: (what) => trace.note(what),
+        twoLeaders: (subject, message) => checks.report(INVARIANTS.twoLeaders, subject, clock.nowMs(), message),
+        activity: () => void (world.edgeCalls += 1),
+        state: () => `v${cp.current().version}`,
+      })
+    : undefined;
 
   let total = 0;
   let served = 0;
@@ -226,6 +249,7 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
   world.start(cp);
   glb.start();
   engine.start(schedule);
+  ha?.start(haSchedule);
   await runUntil(history.historyMs);
   // every fault heals: what has not healed on schedule heals now, on the same clock
   let healed = false;
@@ -256,18 +280,32 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
     if (!glb.available().includes(region)) checks.report(INVARIANTS.recovered, `glb/${region}`, endMs, `the GLB does not send traffic to ${region} ${livenessMs}ms after the last heal`);
   }
 
+  if (ha) {
+    const leaders = ha.leaders();
+    if (leaders.length !== 1 || leaders[0] !== ha.storeLeader()) checks.report(INVARIANTS.recovered, 'controlplane', endMs, `${leaders.length === 0 ? 'no control-plane instance leads' : `${leaders.join(' and ')} believe they lead`} ${livenessMs}ms after the last heal (the store's leader: ${ha.storeLeader() ?? 'none'})`);
+  }
+
+  // rolled out or rolled back, never half-way: the deployment ended, the whole fleet runs one
+  // version (the new one if it succeeded; the old one if it rolled back, or failed — a rollback
+  // whose last step could not confirm a replica's health, because a fault of that replica's own
+  // sat on it, still leaves every replica on the old version: that is rolled back, and the
+  // deployment's reason says what could not be confirmed), and no replica is left held out of
+  // routing by it
   if (deployment) {
     const d = deployment;
     const versions = new Set([...cp.registry.replicas.values()].map((e) => e.modelVersion));
-    if (d.state === 'running' || d.state === 'failed') {
-      checks.report(INVARIANTS.deployEnded, d.deployId, endMs, `deployment ${d.deployId} ${d.state === 'running' ? 'never ended' : `failed: ${d.reason}`}; replicas run ${[...versions].join(', ')}`);
+    if (d.state === 'running') {
+      checks.report(INVARIANTS.deployEnded, d.deployId, endMs, `deployment ${d.deployId} never ended; replicas run ${[...versions].join(', ')}`);
     } else {
       const want = d.state === 'succeeded' ? d.modelVersion : d.fromVersion;
       const off = [...cp.registry.replicas.values()].filter((e) => e.modelVersion !== want).map((e) => `${e.id} on ${e.modelVersion || 'nothing'}`);
-      if (off.length > 0) checks.report(INVARIANTS.deployEnded, d.deployId, endMs, `deployment ${d.deployId} ${d.state} but ${off.join(', ')} (every replica should run ${want})`);
+      if (off.length > 0) checks.report(INVARIANTS.deployEnded, d.deployId, endMs, `deployment ${d.deployId} ${d.state}${d.state === 'failed' ? ` (${d.reason})` : ''} but ${off.join(', ')} (every replica should run ${want})`);
+      const held = [...cp.registry.replicas.values()].filter((e) => e.held).map((e) => e.id);
+      if (held.length > 0) checks.report(INVARIANTS.deployEnded, `${d.deployId} held`, endMs, `deployment ${d.deployId} ${d.state} and left ${held.join(', ')} held out of routing`);
     }
   }
   deployer.stop();
+  ha?.stop();
   cp.stop();
   glb.close();
   for (const p of pools.values()) p.close();
@@ -282,5 +320,6 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
     ...(trace.lines ? { trace: trace.lines } : {}),
     simulatedMs: endMs,
     requests: { total, served, failed: total - served, wrong },
+    ...(ha ? { ha: { writes: ha.writes, refused: ha.refused, faults: haSchedule } } : {}),
   };
 }

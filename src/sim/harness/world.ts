@@ -78,6 +78,8 @@ export class SimWorld {
   private readonly byPid = new Map<number, { kind: 'replica' | 'gateway'; id: string }>();
   private readonly byAddress = new Map<string, SimReplica>();
   private nextPid = 1000;
+  /** Heartbeats due at each instant (see heartbeat()). */
+  private readonly beats = new Map<number, { r: SimReplica; pid: number }[]>();
   private cp: ControlPlane | undefined;
   readonly labState: LabState;
   /**
@@ -198,12 +200,27 @@ export class SimWorld {
     });
   }
 
-  /** The agent's heartbeat stream: a beat every interval while the process lives. */
+  /**
+   * The agent's heartbeat stream: a beat every interval while the process lives. Beats due at the
+   * same instant share one timer (replicas started together beat together), in the order they
+   * were scheduled; each still reaches the control plane as its own call.
+   */
   private heartbeat(r: SimReplica, pid: number): void {
+    const atMs = this.clock.nowMs() + this.timings.heartbeatMs;
+    const due = this.beats.get(atMs);
+    if (due) {
+      due.push({ r, pid });
+      return;
+    }
+    const beats = [{ r, pid }];
+    this.beats.set(atMs, beats);
     this.clock.setTimer(this.timings.heartbeatMs, () => {
-      if (!r.alive || r.pid !== pid || !this.cp) return;
-      this.cp.heartbeat(r.id);
-      this.heartbeat(r, pid);
+      this.beats.delete(atMs);
+      for (const b of beats) {
+        if (!b.r.alive || b.r.pid !== b.pid || !this.cp) continue;
+        this.cp.heartbeat(b.r.id);
+        this.heartbeat(b.r, b.pid);
+      }
     });
   }
 
@@ -321,6 +338,11 @@ export class SimWorld {
   }
 
   private probeOf(r: SimReplica): ProbeResult {
+    const counters = { requestsTotal: r.requestsTotal, errorsTotal: r.errorsTotal };
+    // the common case (a loaded, unfaulted replica on a good version): every signal passes
+    if (r.faults.size === 0 && r.behaviour === 'ok' && this.clock.nowMs() >= r.loadedAtMs) {
+      return { gpu: OK, model: OK, inference: OK, latency: OK, errors: OK, modelVersion: r.version, draining: false, counters };
+    }
     const kinds = new Map([...r.faults.values()].map((f) => [f.kind, f]));
     const loading = this.clock.nowMs() < r.loadedAtMs;
     const errorRate = kinds.get('replica.error-rate')?.probability ?? (r.behaviour === 'error-rate' ? BAD_MODEL_ERROR_RATE : 0);
@@ -334,7 +356,7 @@ export class SimWorld {
       errors: errorRate > this.policy.errorRatioMax ? { ok: false, reason: `error ratio ${errorRate}` } : OK,
       modelVersion: r.version,
       draining: false,
-      counters: { requestsTotal: r.requestsTotal, errorsTotal: r.errorsTotal },
+      counters,
     };
   }
 
