@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addLatencySample, initialLatencyLimit, noteInFlight, rollLatencyWindow, type LatencyLimitState } from './admission-latency.js';
+import { addLatencySample, initialLatencyLimit, LATENCY_SLOW_WINDOWS, noteInFlight, rollLatencyWindow, type LatencyLimitState } from './admission-latency.js';
 import { admissionDecision } from './admission.js';
 
 const config = { ttftTargetMs: 200, latencyWindowMs: 500, limitMin: 4, activeMax: 100 };
@@ -18,8 +18,21 @@ describe('latency limit', () => {
     expect(s.lastMedianMs).toBe(70);
   });
 
-  it('a slow window with more in flight than the last good one lowers the limit: in flight × target ÷ median (at most halving), not below the good concurrency', () => {
-    const good = { ...initialLatencyLimit(config, 0), goodInFlight: 10 };
+  it('a transient is not overload: the first slow windows under more load hold the limit, the third in a row lowers it, a good one resets the count', () => {
+    let s: LatencyLimitState = { ...initialLatencyLimit(config, 0), goodInFlight: 10 };
+    for (let i = 1; i < LATENCY_SLOW_WINDOWS; i++) {
+      s = rollLatencyWindow(windowOf(s, [2000, 2000, 2000, 2000, 2000], 60), config, s.windowStartMs + 500, 60);
+      expect(s.limit).toBe(100);
+      expect(s.slowWindows).toBe(i);
+    }
+    const good = rollLatencyWindow(windowOf(s, [50, 50, 50, 50, 50], 60), config, s.windowStartMs + 500, 60);
+    expect(good.slowWindows).toBe(0);
+    const third = rollLatencyWindow(windowOf(s, [2000, 2000, 2000, 2000, 2000], 60), config, s.windowStartMs + 500, 60);
+    expect(third.limit).toBe(30);
+  });
+
+  it('a slow window with more in flight than the last good one (the third in a row) lowers the limit: in flight × target ÷ median (at most halving), not below the good concurrency', () => {
+    const good = { ...initialLatencyLimit(config, 0), goodInFlight: 10, slowWindows: LATENCY_SLOW_WINDOWS - 1 };
     const slow = rollLatencyWindow(windowOf(good, [250, 250, 250, 250, 250], 60), config, 500, 60);
     expect(slow.limit).toBe(48); // 60 × 200/250
     const verySlow = rollLatencyWindow(windowOf(good, [2000, 2000, 2000, 2000, 2000], 60), config, 500, 60);
@@ -52,7 +65,7 @@ describe('latency limit', () => {
     const s = windowOf({ ...initialLatencyLimit(config, 0), goodInFlight: 5 }, [5000, 5000, 5000, 5000, 5000], 60);
     expect(rollLatencyWindow(s, config, 499, 60)).toBe(s);
     // too few samples: the window goes on, and is judged once enough came
-    const few = windowOf({ ...initialLatencyLimit(config, 0), goodInFlight: 5 }, [5000, 5000], 60);
+    const few = windowOf({ ...initialLatencyLimit(config, 0), goodInFlight: 5, slowWindows: LATENCY_SLOW_WINDOWS - 1 }, [5000, 5000], 60);
     expect(rollLatencyWindow(few, config, 500, 60)).toBe(few);
     expect(rollLatencyWindow(windowOf(few, [5000, 5000, 5000], 60), config, 900, 60).limit).toBe(30);
     expect(rollLatencyWindow(s, { ...config, ttftTargetMs: 0 }, 900, 60)).toBe(s);

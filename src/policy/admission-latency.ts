@@ -3,7 +3,9 @@
 // window, not one request) and Netflix's gradient concurrency limits (scale the limit by
 // target ÷ measured). Each sample carries the requests in flight when it was admitted (the load it
 // was measured under; a window's load is their median). A window whose median time to first byte
-// is above the target, under more load than the last window that met it, lowers the limit to
+// is above the target, under more load than the last window that met it — the third such window in
+// a row, so a failover's transient (a crashed replica's requests late for one or two windows) is
+// not taken for overload — lowers the limit to
 // its load (or in-flight peak) × max(0.5, target ÷ median), but not below that good window's load; a window that met the
 // target and nearly reached the limit raises it by a quarter (at least 1), up to `activeMax`. A slow
 // window under no more load than a good one (or before any good one) is a slowdown this
@@ -39,10 +41,15 @@ export interface LatencyLimitState {
   readonly lastMedianMs: number;
   /** The load (median in flight at admission) of the last window that met the target (undefined before one). */
   readonly goodInFlight?: number;
+  /** Slow windows in a row that ran under more load than the last good one (0 after any other). */
+  readonly slowWindows?: number;
 }
 
 /** A window is judged once it is over and holds this many samples (until then it goes on). */
 export const LATENCY_WINDOW_MIN_SAMPLES = 5;
+
+/** Slow windows under more load in a row before the limit is lowered: sustained slowness, not a transient. */
+export const LATENCY_SLOW_WINDOWS = 3;
 
 export function initialLatencyLimit(config: LatencyLimitConfig, nowMs: number): LatencyLimitState {
   return { limit: config.activeMax, windowStartMs: nowMs, samples: [], peakInFlight: 0, lastMedianMs: 0 };
@@ -64,9 +71,11 @@ export function rollLatencyWindow(state: LatencyLimitState, config: LatencyLimit
   const load = median(state.samples.map((x) => x.inFlight));
   let limit = state.limit;
   let goodInFlight = state.goodInFlight;
+  let slowWindows = 0;
   if (m > config.ttftTargetMs) {
     // slower under no more load than a good window had: not of this process's making; hold
-    if (goodInFlight !== undefined && load > goodInFlight) {
+    if (goodInFlight !== undefined && load > goodInFlight) slowWindows = (state.slowWindows ?? 0) + 1;
+    if (goodInFlight !== undefined && slowWindows >= LATENCY_SLOW_WINDOWS) {
       const gradient = Math.max(0.5, config.ttftTargetMs / m);
       limit = Math.min(limit, Math.max(goodInFlight, Math.floor(Math.max(load, state.peakInFlight) * gradient)));
     }
@@ -74,7 +83,7 @@ export function rollLatencyWindow(state: LatencyLimitState, config: LatencyLimit
     goodInFlight = load;
     if (state.peakInFlight >= 0.8 * state.limit) limit = Math.max(state.limit + 1, Math.ceil(state.limit * 1.25));
   }
-  return { ...fresh, limit: Math.max(config.limitMin, Math.min(config.activeMax, limit)), lastMedianMs: m, ...(goodInFlight !== undefined ? { goodInFlight } : {}) };
+  return { ...fresh, limit: Math.max(config.limitMin, Math.min(config.activeMax, limit)), lastMedianMs: m, slowWindows, ...(goodInFlight !== undefined ? { goodInFlight } : {}) };
 }
 
 /** Records one admitted request's time to first byte, with the requests in flight when it was admitted. */

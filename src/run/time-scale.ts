@@ -82,12 +82,14 @@ export function scaleScenario(scenario: Scenario, s: number): Scenario {
 }
 
 /**
- * Kept in real time: deadlines that guard against the machine, not lab behaviour — connecting,
- * the GLB's health-check deadline, and the GLB's first-token, stall and stored-read deadlines (a
- * backstop behind the regional gateways, whose own deadlines are scaled and act first). Compressed,
- * they turned CPU contention on a shared 2-core machine into failed requests.
+ * Kept in real time: deadlines and overload thresholds that guard against the machine, not lab
+ * behaviour — connecting, the GLB's health-check deadline, admission's shedding thresholds (event-loop
+ * lag, queue wait, the time-to-first-byte target and its window: a compressed lab does not make
+ * the machine faster), and the GLB's first-token, stall and stored-read deadlines (a backstop behind
+ * the regional gateways, whose own deadlines are scaled and act first). Compressed, they turned CPU
+ * contention on a 2-core machine into failed requests (shed 429s, timeouts).
  */
-const REAL_TIME_SETTINGS = new Set(['connectTimeoutMs', 'checkTimeoutMs']);
+const REAL_TIME_SETTINGS = new Set(['connectTimeoutMs', 'checkTimeoutMs', 'loopDelayShedMs', 'queueWaitMaxMs', 'ttftTargetMs', 'latencyWindowMs']);
 const REAL_TIME_ENTRY_SETTINGS = new Set([...REAL_TIME_SETTINGS, 'firstTokenTimeoutMs', 'stallTimeoutMs', 'storedReadTimeoutMs']);
 
 function scaledSection(defaults: Readonly<Record<string, unknown>>, keys: readonly string[], given: Record<string, unknown> | undefined, s: number, real: ReadonlySet<string>): Record<string, unknown> {
