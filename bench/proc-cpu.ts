@@ -1,18 +1,10 @@
 // CPU time of processes from /proc/<pid>/stat (utime + stime, in clock ticks), each with its
 // descendants (worker processes of a gateway, threads are counted by the kernel already).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { statFields } from '../src/process/owned.js';
 
 /** Clock ticks per second (USER_HZ): 100 on every Linux the lab runs on. */
 const TICKS_PER_S = 100;
-
-function statFields(pid: number): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
 
 /** Every live pid with its parent. */
 function parents(): Map<number, number> {

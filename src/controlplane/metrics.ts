@@ -1,8 +1,5 @@
 // Prometheus metrics of the control plane, fed from its events, plus gauges read at scrape time.
 // Served on a small HTTP listener next to the gRPC port (GET /metrics).
-import { guardHandler } from '../protocol/http-guard.js';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { registerProcessMetrics } from '../record/process-metrics.js';
 import type { LabEvent } from '../record/events.js';
@@ -54,18 +51,5 @@ export function createControlPlaneMetrics(): ControlPlaneMetrics {
   };
 }
 
-/** Serves GET /metrics on host:0; resolves with the URL and a close function. */
-export async function serveMetrics(registry: Registry, host: string): Promise<{ url: string; close: () => void }> {
-  const server = createServer(guardHandler((req, res) => {
-    if (req.method === 'GET' && req.url === '/metrics') {
-      registry
-        .metrics()
-        .then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text))
-        .catch((err: Error) => res.writeHead(500).end(err.message));
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('GET /metrics\n');
-  }));
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  return { url: `http://${host}:${(server.address() as AddressInfo).port}/metrics`, close: () => server.close() };
-}
+/** Serves GET /metrics on host:0 (the one HTTP surface of every lab process's metrics). */
+export { serveMetrics } from '../record/process-metrics.js';

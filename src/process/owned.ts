@@ -22,7 +22,7 @@ export interface LaunchRecord extends ProcessRef {
 const TICKS_PER_SECOND = 100;
 
 /** The fields of /proc/<pid>/stat after the command name (which may itself contain spaces and parens). */
-function statFields(pid: number): string[] | undefined {
+export function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ');

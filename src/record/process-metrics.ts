@@ -38,6 +38,11 @@ export function registerProcessMetrics(registry: Registry, loopDelayResolutionMs
 export async function serveProcessMetrics(host: string): Promise<{ url: string; close: () => void }> {
   const registry = new Registry();
   registerProcessMetrics(registry);
+  return serveMetrics(registry, host);
+}
+
+/** Serves GET /metrics of `registry` on host:0; resolves with the URL and a close function. */
+export async function serveMetrics(registry: Registry, host: string): Promise<{ url: string; close: () => void }> {
   const server = createServer(guardHandler((req, res) => {
     if (req.method === 'GET' && req.url === '/metrics') {
       registry
