@@ -1,19 +1,20 @@
 // Suites in parallel labs at a compressed time scale: `halab run <suite> --parallel 2
 // --time-scale 0.5` on two small scenarios — each in its own lab (HALAB_HOME, loopback block),
 // each report stating the scale, targets compared in real ms, nothing of either lab left behind.
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findLabProcesses } from '../src/process/reaper.js';
-import { halab, leftovers, makeHome, smallTopology } from './helpers.js';
+import { BIN, ROOT, halab, leftovers, makeHome, smallTopology } from './helpers.js';
 
 const home = makeHome('halab-suite-par-');
 const topology = smallTopology(home, 'small', 300);
-const scenario = (name: string, seed: number): string => {
+const scenario = (name: string, seed: number, duration = '6s'): string => {
   const file = join(home, `${name}.yaml`);
   writeFileSync(
     file,
-    `name: ${name}\ntopology: ${topology}\nseed: ${seed}\nduration: 6s\nload: { ratePerSec: 8, streaming: true, promptTokens: 32, maxTokens: 32 }\nfaults:\n  - { kind: replica.crash, target: us-east-1/primary/0, at: 2s, for: 2s }\ntargets: { detection: 10s }\n`,
+    `name: ${name}\ntopology: ${topology}\nseed: ${seed}\nduration: ${duration}\nload: { ratePerSec: 8, streaming: true, promptTokens: 32, maxTokens: 32 }\nfaults:\n  - { kind: replica.crash, target: us-east-1/primary/0, at: 2s, for: 2s }\ntargets: { detection: 10s }\n`,
   );
   return file;
 };
@@ -47,6 +48,30 @@ describe('a suite in parallel labs at a time scale', () => {
     expect(findLabProcesses(join(home, 'parallel-1', 'lab'))).toEqual([]);
     expect(existsSync(join(home, 'parallel-1', 'lab'))).toBe(false);
   }, 300_000);
+
+  it('on Ctrl-C of the whole process group (as a terminal sends it), both labs heal and come down', async () => {
+    const long = join(home, 'long.yaml');
+    writeFileSync(long, `name: long\nscenarios:\n  - ${scenario('long-a', 3, '90s')}\n  - ${scenario('long-b', 4, '90s')}\n`);
+    // detached: the suite and its child labs get the group's SIGINT together, as from a terminal
+    const child = spawn(process.execPath, [BIN, 'run', long, '--parallel', '2', '--out', join(home, 'out-long')], { cwd: ROOT, env: { ...process.env, HALAB_HOME: home }, detached: true });
+    let stderr = '';
+    child.stderr.on('data', (b) => (stderr += b));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`both labs never came up: ${stderr}`)), 120_000);
+      child.stderr.on('data', () => {
+        if ((stderr.match(/lab up;/g) ?? []).length >= 2) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    process.kill(-child.pid!, 'SIGINT');
+    const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+    expect(code, stderr).toBe(130);
+    expect(leftovers(home)).toEqual([]);
+    expect(findLabProcesses(join(home, 'parallel-1', 'lab'))).toEqual([]);
+    expect(existsSync(join(home, 'parallel-1', 'lab'))).toBe(false);
+  }, 240_000);
 
   it('refuses a bad --time-scale and --parallel with exit 2, naming the flag', async () => {
     const a = await halab(home, ['run', suite, '--time-scale', '3']);

@@ -83,6 +83,8 @@ export function runChildHalab(bin: string, args: readonly string[], worker: numb
     const child = spawn(process.execPath, [bin, ...args, ...(worker > 0 ? ['--address-block', String(worker)] : [])], {
       env: { ...process.env, HALAB_HOME: workerHome(worker) },
       stdio: ['ignore', 'ignore', 'pipe'],
+      // its own process group: a terminal's Ctrl-C reaches the parent only, which passes it on once
+      detached: true,
     });
     let rest = '';
     child.stderr.setEncoding('utf8');

@@ -99,12 +99,16 @@ export function registerRun(program: Command): void {
       }
       const outRoot = flags.out ?? join('reports', `${timestamp(realClock.nowMs())}-${suite ? suite.name : scenarios[0]!.name}`);
       const controller = new AbortController();
+      // every later signal is ignored while the lab comes down (a second Ctrl-C, or the signal a
+      // terminal sends a whole process group arriving beside a parent's own, must not kill the
+      // process half-way and leave the lab behind; `halab down` is the way out of a stuck one)
       const onSignal = (): void => {
+        if (controller.signal.aborted) return void process.stderr.write('still tearing the lab down (halab down if it hangs)\n');
         process.stderr.write('\ninterrupted: stopping load, healing faults, tearing the lab down...\n');
         controller.abort(new Error('interrupted'));
       };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       const reports: RunReport[] = [];
       let interrupted = false;
       // In a suite, a scenario whose faults cannot run on this machine (no Toxiproxy, not root) is
@@ -194,9 +198,10 @@ async function runRepeatedCommand(path: string, runs: number, flags: RunFlags): 
   const seed = seedOf(flags, scenario);
   const outRoot = flags.out ?? join('reports', `${timestamp(realClock.nowMs())}-${scenario.name}`);
   const controller = new AbortController();
-  const onSignal = (): void => controller.abort(new Error('interrupted'));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // later signals are ignored while the labs come down (see the single run above)
+  const onSignal = (): void => void (controller.signal.aborted || controller.abort(new Error('interrupted')));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const result = await runRepeated({
     scenario,
     scenarioFile: path,
