@@ -5,10 +5,10 @@
 // lab's, by label. testcontainers is loaded on first use only, so processes without containers
 // never pay for it.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { HalabError, errorMessage } from '../core/errors.js';
+import { projectRoot } from './launcher.js';
 
 /** The label every container of a lab carries; its value is labContainerLabel(labDir). */
 export const LAB_LABEL = 'halab.lab';
@@ -26,15 +26,7 @@ export function containerName(labDir: string, processName: string): string {
   return `halab-${labContainerLabel(labDir).slice(0, 8)}-${processName.replace(/[^a-zA-Z0-9_.-]+/g, '-')}`;
 }
 
-export function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new HalabError('INTERNAL', 'cannot find the project root (package.json)');
-    dir = up;
-  }
-  return dir;
-}
+export { projectRoot };
 
 /**
  * The replica image's tag: the Node version and the Dockerfile's hash (scripts/setup-docker.sh

@@ -14,7 +14,8 @@ export type Component = 'controlplane' | 'replica' | 'gateway' | 'glb' | 'standi
 /** Entry scripts under dist/src/ that are not `<component>/main.js`. */
 const ENTRY_OVERRIDES: Partial<Record<Component, string>> = { gateway: 'gateway/regional/main.js', glb: 'gateway/global/main.js', standin: 'replica/standin-main.js', 'replica-host': 'replica/host-main.js' };
 
-function repoRoot(): string {
+/** The project's root: the nearest folder above this module with a package.json. */
+export function projectRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json'))) {
     const up = dirname(dir);
@@ -26,7 +27,7 @@ function repoRoot(): string {
 
 /** The compiled entry script of a component (tests and the CLI both run the built code). */
 export function componentEntry(component: Component): string {
-  const entry = join(repoRoot(), 'dist', 'src', ...(ENTRY_OVERRIDES[component] ?? `${component}/main.js`).split('/'));
+  const entry = join(projectRoot(), 'dist', 'src', ...(ENTRY_OVERRIDES[component] ?? `${component}/main.js`).split('/'));
   if (!existsSync(entry)) throw new HalabError('LAB_START_FAILED', `${entry} is missing`, 'run `npm run build` first');
   return entry;
 }
