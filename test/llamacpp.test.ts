@@ -3,7 +3,7 @@
 // on the other engine by token-exact replay, and the client's answer equals the uninterrupted
 // one; crash and hang act on the real process (SIGKILL, SIGSTOP); model.corrupt is caught by the
 // known-answer probe; `halab down` leaves no engine behind.
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,6 +111,17 @@ describe.skipIf(!ready)('llama.cpp replicas (needs scripts/setup.sh: llama-serve
     expect(resumed).toBeGreaterThan(0);
     expect((await halab(home, ['heal', '--all'])).code).toBe(0);
   }, 60_000);
+
+  it("llama-server logs only into its size-capped .out: the --log-file on its command line leads to /dev/null", () => {
+    const engine = engineOf('us-east-1/primary/0')!;
+    const args = readFileSync(`/proc/${engine.pid}/cmdline`, 'utf8').split('\0');
+    const logFile = args[args.indexOf('--log-file') + 1]!;
+    expect(logFile.startsWith(join(home, 'lab'))).toBe(true);
+    expect(lstatSync(logFile).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(logFile)).toBe('/dev/null');
+    // what it logged (model load, the requests above) is in the .out, which the sidecar caps
+    expect(statSync(`${logFile}.out`).size).toBeGreaterThan(0);
+  });
 
   it('crash is a SIGKILL of llama-server, hang a SIGSTOP until heal; both heal back into routing', async () => {
     const victim = 'us-east-1/primary/1';

@@ -2,7 +2,7 @@
 // a free loopback port, waited for until its own /health answers 200, signalled (SIGKILL, SIGSTOP,
 // SIGCONT) by faults, and read through its own /health, /metrics (llamacpp:*) and /slots.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { request } from 'undici';
 import type { Clock } from '../core/clock.js';
@@ -16,7 +16,12 @@ export interface EngineOptions {
   readonly parallel: number;
   readonly contextTokens: number;
   readonly gpuLayers: number;
-  /** llama-server's own log; its path (inside the lab directory) is how `halab down` finds the process. */
+  /**
+   * Names the engine on its command line (`--log-file`; inside the lab directory, so an orphaned
+   * engine and a lab's leftovers are found by it). llama-server writes every log line to its stderr
+   * too, which goes to `<logFile>.out` (appended, size-capped by the sidecar); the `--log-file` it
+   * opens without append, which copy-truncate could not cap, so that path leads to /dev/null.
+   */
   readonly logFile: string;
   readonly clock: Clock;
   /** Bound on model loading (until /health answers 200). */
@@ -112,6 +117,8 @@ export class LlamaEngine {
       '--n-gpu-layers', String(o.gpuLayers), '--metrics', '--slots', '--no-webui', '--no-warmup', '--log-file', o.logFile,
     ];
     mkdirSync(dirname(o.logFile), { recursive: true });
+    rmSync(o.logFile, { force: true });
+    symlinkSync('/dev/null', o.logFile);
     const fd = openSync(`${o.logFile}.out`, 'a');
     try {
       this.child = spawn(o.serverPath, args, { stdio: ['ignore', fd, fd] });
