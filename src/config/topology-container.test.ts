@@ -28,4 +28,22 @@ describe('container: true clusters in topology files', () => {
       expect(a.replicas.map((r) => [r.id, r.runtime, r.host])).toEqual(b.replicas.map((r) => [r.id, r.runtime, r.host]));
     }
   });
+
+  it('carries a cluster\'s containerLimits to each of its replicas; none by default', () => {
+    const t = buildTopology(base([{ name: 'boxed', gpus: 2, container: true, containerLimits: { cpus: 0.5, memoryMiB: 512 } }, { name: 'open', gpus: 1, container: true }]), 'f.yaml');
+    expect(t.replicas.map((r) => r.containerLimits)).toEqual([{ cpus: 0.5, memoryMiB: 512 }, { cpus: 0.5, memoryMiB: 512 }, undefined]);
+    expect(buildTopology(base([{ name: 'm', gpus: 1, container: true, containerLimits: { memoryMiB: 256 } }]), 'f.yaml').replicas[0]!.containerLimits).toEqual({ memoryMiB: 256 });
+  });
+
+  it('refuses bad containerLimits, naming the file and the field', () => {
+    const bad = (limits: unknown, container = true) => () => buildTopology(base([{ name: 'a', gpus: 1, container, containerLimits: limits }]), 'f.yaml');
+    expect(bad({ cpus: 0 })).toThrow(/f.yaml: regions\[0\].clusters\[0\].containerLimits.cpus/);
+    expect(bad({ cpus: -1, memoryMiB: 512 })).toThrow(/containerLimits.cpus/);
+    expect(bad({ memoryMiB: 8 })).toThrow(/containerLimits.memoryMiB: at least 64 MiB/);
+    expect(bad({ memoryMiB: 100.5 })).toThrow(/containerLimits.memoryMiB/);
+    expect(bad({ memoryMiB: '512' })).toThrow(/containerLimits.memoryMiB/);
+    expect(bad({ cpu: 1 })).toThrow(/containerLimits/);
+    expect(bad({})).toThrow(/containerLimits: give cpus, memoryMiB or both/);
+    expect(bad({ cpus: 1 }, false)).toThrow(/f.yaml: regions\[0\].clusters\[0\].containerLimits: limits apply to containers; set container: true/);
+  });
 });

@@ -25,6 +25,16 @@ export const MAX_REPLICAS_TOTAL_SHARED = 256;
 /** How stand-in replicas run: a process each, or one replica host process per cluster (src/replica/replica-host.ts). */
 export const REPLICA_HOST_MODES = ['process', 'shared'] as const;
 export type ReplicaHostMode = (typeof REPLICA_HOST_MODES)[number];
+/** Bounds of a cluster's `containerLimits`. */
+export const MAX_CONTAINER_CPUS = 256;
+export const MIN_CONTAINER_MEMORY_MIB = 64;
+export const MAX_CONTAINER_MEMORY_MIB = 4 * 1024 * 1024;
+
+/** CPU and memory limits of a replica's container. */
+export interface ContainerLimits {
+  readonly cpus?: number;
+  readonly memoryMiB?: number;
+}
 
 const loopbackHost = z.string().refine((h) => {
   const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
@@ -46,6 +56,16 @@ const clusterSchema = z.strictObject({
   runtime: z.enum(REPLICA_RUNTIMES).default('standin'),
   /** Each replica (with its agent, and its engine) runs in a container started by testcontainers (see README "Containers"). */
   container: z.boolean().default(false),
+  /** CPU and memory limits of each replica's container (needs `container: true`); see README "Containers". */
+  containerLimits: z
+    .strictObject({
+      /** CPU cores (a CFS quota: Docker's NanoCpus), e.g. 0.5 or 2. */
+      cpus: z.number().gt(0).max(MAX_CONTAINER_CPUS, `at most ${MAX_CONTAINER_CPUS} cores`).optional(),
+      /** Memory in MiB (Docker's Memory); passing it gets the container's processes OOM-killed. */
+      memoryMiB: z.number().int().min(MIN_CONTAINER_MEMORY_MIB, `at least ${MIN_CONTAINER_MEMORY_MIB} MiB (a replica's Node process alone needs about 70)`).max(MAX_CONTAINER_MEMORY_MIB).optional(),
+    })
+    .refine((l) => l.cpus !== undefined || l.memoryMiB !== undefined, { error: 'give cpus, memoryMiB or both' })
+    .optional(),
   /** Below this fraction of healthy replicas the cluster counts as failed and its backup takes over. */
   minHealthyFraction: z.number().gt(0).max(1).default(0.5),
 });
@@ -139,6 +159,8 @@ export interface ReplicaSpec {
   readonly runtime: ReplicaRuntime;
   /** The replica runs in a container (its cluster set `container: true`). */
   readonly container: boolean;
+  /** Limits of its container (the cluster's `containerLimits`). */
+  readonly containerLimits?: ContainerLimits;
   /** Set for a replica that is a real (or launched stand-in) OpenAI-compatible endpoint. */
   readonly external?: ExternalReplicaSpec;
 }
@@ -205,6 +227,8 @@ export function buildTopology(data: unknown, file: string): Topology {
       });
       if (ext && cluster.runtime !== 'standin') throw new ConfigError(file, `${where}.runtime`, 'an external cluster has no runtime of the lab; leave runtime out');
       if (ext && cluster.container) throw new ConfigError(file, `${where}.container`, 'an external cluster runs outside the lab; leave container out');
+      if (cluster.containerLimits && !cluster.container) throw new ConfigError(file, `${where}.containerLimits`, 'limits apply to containers; set container: true or leave containerLimits out');
+      const limits = cluster.containerLimits ? { containerLimits: { ...cluster.containerLimits } } : {};
       const gpus = ext ? ext.endpoints.length : cluster.gpus!;
       clusters.push({
         id: clusterId(region.name, cluster.name),
@@ -231,7 +255,7 @@ export function buildTopology(data: unknown, file: string): Topology {
               ...(e?.gpuMetricsUrl ? { gpuMetricsUrl: e.gpuMetricsUrl } : {}),
             }
           : undefined;
-        replicas.push({ id: replicaId(region.name, cluster.name, i), region: region.name, cluster: cluster.name, index: i, host: region.host, runtime: cluster.runtime, container: cluster.container, ...(external ? { external } : {}) });
+        replicas.push({ id: replicaId(region.name, cluster.name, i), region: region.name, cluster: cluster.name, index: i, host: region.host, runtime: cluster.runtime, container: cluster.container, ...limits, ...(external ? { external } : {}) });
       }
     });
   });

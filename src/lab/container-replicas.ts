@@ -5,56 +5,24 @@
 // (dist and node_modules, read-only), llama.cpp's build and models (read-only) and the lab directory
 // (read-write: ready file, logs, events, the lab secret). Called from lab.ts: start, restart (a crash
 // heal), and removal of every container of the lab by its label (`halab down`).
-import { existsSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { HalabError, errorMessage } from '../core/errors.js';
 import { loadTopology, type Topology } from '../config/topology.js';
-import { halabCacheDir } from '../config/topology-llamacpp.js';
-import { containerState, containersUnavailable, labContainerLabel, projectRoot, removeContainer, removeLabContainers, replicaImageTag, startContainer } from '../process/container-runtime.js';
+import { containerState, containersUnavailable, labContainerLabel, removeContainer, removeLabContainers } from '../process/container-runtime.js';
+import { containerLimitsOf, launchReplicaContainer } from '../process/container-replica.js';
 import { readLabState, writeLabState, type LabState, type ProcessEntry } from '../process/lab-state.js';
-import { componentEntry, logTail } from '../process/launcher.js';
-import { recordLaunch } from '../process/owned.js';
+import { logTail } from '../process/launcher.js';
 import type { LabPaths } from '../process/paths.js';
 import { readyFile } from '../process/paths.js';
 
 /** Written before the lab's first container is created: `halab down` then looks for containers by label. */
 const MARKER = 'containers';
 
-function hostPath(p: string): string {
-  return existsSync(p) ? realpathSync(p) : p;
-}
-
-/** Host paths a replica container needs, read-only: the project, the topology's folder, llama.cpp's files. */
-function readOnlyMounts(topology: Topology, topologyFile: string): string[] {
-  const paths = [projectRoot(), dirname(hostPath(topologyFile))];
-  const e = topology.llamacppEngine;
-  if (e) {
-    paths.push(dirname(hostPath(e.serverPath)), ...Object.values(e.models).map((m) => dirname(hostPath(m))), dirname(hostPath(e.corruptModel)));
-  }
-  return paths.filter(existsSync);
-}
-
 /** Starts one replica's container and records its launch (pid and start time); the caller records it in the state. */
-async function launch(topology: Topology, paths: LabPaths, topologyFile: string, name: string, subject: string, args: readonly string[]): Promise<ProcessEntry> {
-  rmSync(readyFile(paths.labDir, name), { force: true });
-  const started = await startContainer({
-    labDir: paths.labDir,
-    processName: name,
-    image: replicaImageTag(),
-    command: ['/usr/local/bin/node', componentEntry('replica'), ...args],
-    readOnly: readOnlyMounts(topology, topologyFile),
-    readWrite: [paths.labDir],
-    env: {
-      HALAB_COMPONENT: name,
-      HOME: homedir(),
-      HALAB_CACHE: halabCacheDir(),
-      ...(process.env.HALAB_LLAMA_SERVER ? { HALAB_LLAMA_SERVER: process.env.HALAB_LLAMA_SERVER } : {}),
-    },
-  });
-  if (started.pid) recordLaunch(paths.labDir, name, started.pid);
-  return { name, kind: 'replica', subject, pid: started.pid, args, container: started.id };
+function launch(topology: Topology, paths: LabPaths, topologyFile: string, name: string, subject: string, args: readonly string[]): Promise<ProcessEntry> {
+  return launchReplicaContainer({ labDir: paths.labDir, topology, topologyFile, name, subject, args, limits: containerLimitsOf(topology, subject) });
 }
 
 /**

@@ -92,6 +92,8 @@ export interface ContainerSpec {
   readonly readOnly: readonly string[];
   readonly readWrite: readonly string[];
   readonly env: Readonly<Record<string, string>>;
+  /** CPU cores (Docker's NanoCpus) and memory (Docker's Memory) the container may use; none by default. */
+  readonly limits?: { readonly cpus?: number; readonly memoryMiB?: number };
 }
 
 export interface StartedContainer {
@@ -131,6 +133,13 @@ export async function startContainer(spec: ContainerSpec): Promise<StartedContai
     .withPullPolicy({ shouldPull: () => false })
     .withAutoRemove(false)
     .withStartupTimeout(30_000);
+  if (spec.limits && (spec.limits.cpus !== undefined || spec.limits.memoryMiB !== undefined)) {
+    // testcontainers takes memory in GiB (Memory = ceil(GiB × 1024³) bytes) and CPUs in cores (NanoCpus)
+    container.withResourcesQuota({
+      ...(spec.limits.memoryMiB !== undefined ? { memory: spec.limits.memoryMiB / 1024 } : {}),
+      ...(spec.limits.cpus !== undefined ? { cpu: spec.limits.cpus } : {}),
+    });
+  }
   let started;
   try {
     started = await container.start();
@@ -231,6 +240,18 @@ export async function restartContainer(id: string): Promise<number> {
   if (state?.running) await c.container.restart(container, { timeout: 2 });
   else await container.start();
   return containerPid(id);
+}
+
+/**
+ * Stops a container (docker stop: SIGTERM, then SIGKILL after `graceS`; a paused one is thawed
+ * first) and removes it; one already gone is fine.
+ */
+export async function stopAndRemoveContainer(id: string, graceS = 2): Promise<void> {
+  const c = await dockerClient();
+  const state = await containerState(id);
+  if (state?.paused) await c.container.getById(id).unpause().catch(() => undefined);
+  if (state?.running) await c.container.getById(id).stop({ t: graceS }).catch(() => undefined);
+  await removeContainer(id);
 }
 
 /** Removes one container (force: a running or paused one too); one already gone is fine. */

@@ -119,7 +119,9 @@ export class DeployExecutor {
           if (!like || !region) continue;
           cp.addReplica({ id: r.id, region: like.region, cluster: like.cluster });
           try {
-            const pid = this.ctx.processes.spawn({ id: r.id, host: region.host, version: action.version, behaviour: action.behaviour });
+            // a host process at once; a container (container: true) once it has started
+            const started = this.ctx.processes.spawn({ id: r.id, host: region.host, version: action.version, behaviour: action.behaviour });
+            const pid = typeof started === 'number' ? started : await started;
             cp.resetHealth(r.id);
             this.emit('deploy.replica-spawned', r.id, `beside ${r.like}`, { pid, version: action.version });
           } catch (err) {
