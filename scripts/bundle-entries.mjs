@@ -12,7 +12,8 @@ import { join } from 'node:path';
 const root = join(import.meta.dirname, '..');
 const out = join(root, 'dist', 'bundle');
 // the same table as ENTRY_OVERRIDES in src/process/launcher.ts (component → entry under dist/src)
-const ENTRIES = ['controlplane/main', 'replica/main', 'gateway/regional/main', 'gateway/global/main', 'replica/standin-main', 'replica/host-main'];
+// plus the CLI (bin/halab.js runs dist/bundle/cli/main.js on the same terms)
+const ENTRIES = ['controlplane/main', 'replica/main', 'gateway/regional/main', 'gateway/global/main', 'replica/standin-main', 'replica/host-main', 'cli/main'];
 
 let esbuild;
 try {
@@ -44,4 +45,4 @@ await esbuild.build({
   // CommonJS packages inside an ES module bundle call require (protobufjs looks modules up with it)
   banner: { js: "import { createRequire as __halabCreateRequire } from 'node:module'; const require = __halabCreateRequire(import.meta.url);" },
 });
-console.log(`bundle-entries: ${ENTRIES.length} component entries bundled into dist/bundle/`);
+console.log(`bundle-entries: ${ENTRIES.length} entries (lab components and the CLI) bundled into dist/bundle/`);
