@@ -32,6 +32,13 @@ describe('a suite in parallel labs at a time scale', () => {
     const r = await halab(home, ['run', suite, '--parallel', '2', '--time-scale', '0.5', '--out', out], 240_000);
     expect([0, 1], r.stdout + r.stderr).toContain(r.code);
     expect(r.stdout).toMatch(/suite par: \d\/2 passed; \d+ s wall, 2 lab\(s\) at once, time scale 0.5/);
+    // what the suite cost: the CPU of both labs reaches the parent through its child runs
+    const cost = /cost: (\d+) s wall, CPU (\d+) s \(halab ([\d.]+) s \+ labs (\d+) s\) = [\d.]+ cores busy on average; load average [\d. ]+ → [\d. ]+/.exec(r.stdout);
+    expect(cost, r.stdout).not.toBeNull();
+    // two labs of 4 Node processes each, started and stopped, cost more than a few CPU-seconds
+    expect(Number(cost![4])).toBeGreaterThan(2);
+    // each child run says what it and its lab used
+    for (const n of ['par-a', 'par-b']) expect(r.stderr).toMatch(new RegExp(`\\[${n}\\] cpu: ${n} [\\d.]+ s wall, CPU [\\d.]+ s \\(halab [\\d.]+ s \\+ lab [\\d.]+ s\\)`));
     const reports = ['par-a', 'par-b'].map((n) => JSON.parse(readFileSync(join(out, n, 'report.json'), 'utf8')));
     for (const rep of reports) {
       expect(rep.meta.timeScale).toBe(0.5);

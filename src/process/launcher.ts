@@ -1,7 +1,7 @@
 // Starts lab components as detached OS processes (so `halab up` can return) with their output in
 // the lab's log files, and waits for each to write its ready file.
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, readFileSync, mkdirSync } from 'node:fs';
+import { existsSync, openSync, closeSync, readFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Clock } from '../core/clock.js';
@@ -30,6 +30,36 @@ export function componentEntry(component: Component): string {
   const entry = join(projectRoot(), 'dist', 'src', ...(ENTRY_OVERRIDES[component] ?? `${component}/main.js`).split('/'));
   if (!existsSync(entry)) throw new HalabError('LAB_START_FAILED', `${entry} is missing`, 'run `npm run build` first');
   return entry;
+}
+
+let newestBuiltMs: number | undefined;
+
+/** The newest modification time of any file under dir (once per process: the build does not change under a lab). */
+function newestMtimeMs(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) newest = Math.max(newest, statSync(join(e.parentPath, e.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * The script a lab process of `component` runs: its one-file bundle (dist/bundle/, made by
+ * scripts/bundle-entries.mjs at the end of `npm run build`; the same code, ~40 % less start-up CPU)
+ * when there is one newer than every file of dist/src, else the compiled entry. A stale bundle (tsc
+ * run alone after an edit) is never used. HALAB_NO_BUNDLE=1 forces the compiled entry.
+ */
+export function launchEntry(component: Component): string {
+  const entry = componentEntry(component);
+  if (process.env.HALAB_NO_BUNDLE === '1') return entry;
+  const rel = (ENTRY_OVERRIDES[component] ?? `${component}/main.js`).split('/');
+  const bundle = join(projectRoot(), 'dist', 'bundle', ...rel);
+  try {
+    newestBuiltMs ??= newestMtimeMs(join(projectRoot(), 'dist', 'src'));
+    return statSync(bundle).mtimeMs >= newestBuiltMs ? bundle : entry;
+  } catch {
+    return entry;
+  }
 }
 
 export interface Launched {
@@ -63,7 +93,7 @@ export function spawnComponent(component: Component, name: string, args: readonl
   mkdirSync(dirname(log), { recursive: true });
   const fd = openSync(log, 'a');
   try {
-    const child = spawn(process.execPath, [componentEntry(component), ...args], {
+    const child = spawn(process.execPath, [launchEntry(component), ...args], {
       detached: true,
       stdio: ['ignore', fd, fd],
       env: { ...process.env, HALAB_COMPONENT: name },

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { realClock } from '../core/clock.js';
 import { surveyLab } from './lab-processes.js';
 import { readLabState, writeLabState, type LabState } from './lab-state.js';
-import { liveness, processStartTicks, readLaunches, recordLaunch, ticksToEpochMs } from './owned.js';
+import { cpuSecondsUsed, liveness, processStartTicks, readLaunches, recordLaunch, ticksToEpochMs } from './owned.js';
 import { labPaths } from './paths.js';
 import { terminateOwned } from './reaper.js';
 
@@ -73,4 +73,17 @@ describe('process ownership by pid and start time', () => {
     writeLabState(paths, state);
     expect(readLabState(paths)!.processes[0]).toMatchObject({ pid, startTicks: rec.startTicks, startedAtMs: rec.startedAtMs });
   });
+});
+
+describe('CPU seconds of a process and its ended children', () => {
+  it('counts the CPU a child used once it has ended', async () => {
+    const before = cpuSecondsUsed()!;
+    expect(before.self).toBeGreaterThan(0);
+    // a child that burns about 0.4 s of CPU, then exits (and is reaped by this process)
+    const child = spawn(process.execPath, ['-e', 'const t = process.cpuUsage(); while ((process.cpuUsage(t).user + process.cpuUsage(t).system) < 400_000);'], { stdio: 'ignore' });
+    await new Promise((resolve) => child.on('exit', resolve));
+    const after = cpuSecondsUsed()!;
+    expect(after.children - before.children).toBeGreaterThanOrEqual(0.35);
+    expect(after.self).toBeGreaterThanOrEqual(before.self);
+  }, 20_000);
 });

@@ -113,3 +113,23 @@ export function launchOf(labDir: string, name: string, pid: number): LaunchRecor
     .filter((r) => r.name === name && r.pid === pid)
     .at(-1);
 }
+
+export interface CpuSeconds {
+  /** This process's own user + system CPU. */
+  readonly self: number;
+  /**
+   * User + system CPU of its children that have ended and been reaped (a lab's components, a
+   * parallel suite's child `halab run`s and, through them, their labs): fields 16–17 of /proc/self/stat.
+   */
+  readonly children: number;
+}
+
+/** CPU seconds this process and its ended children have used (undefined without /proc). */
+export function cpuSecondsUsed(): CpuSeconds | undefined {
+  const fields = statFields(process.pid);
+  if (!fields) return undefined;
+  // fields[0] is field 3, so utime, stime, cutime, cstime (fields 14–17) are fields[11..14]
+  const [u, s, cu, cs] = fields.slice(11, 15).map(Number);
+  if (![u, s, cu, cs].every((x) => Number.isFinite(x))) return undefined;
+  return { self: (u! + s!) / TICKS_PER_SECOND, children: (cu! + cs!) / TICKS_PER_SECOND };
+}

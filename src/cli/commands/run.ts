@@ -26,6 +26,9 @@ import { atTimeScale } from '../../run/scale-plan.js';
 import { parseTimeScale } from '../../run/time-scale.js';
 import { defaultParallelLabs, MAX_PARALLEL_LABS, oneAtATime, runGatedChild, runOnWorkers } from '../../run/parallel-labs.js';
 import { labPaths } from '../../process/paths.js';
+import { cpuSecondsUsed } from '../../process/owned.js';
+import { cpuBetween, suiteCostLine } from '../../run/suite-cost.js';
+import { loadavg } from 'node:os';
 
 function positiveIntFlag(flag: string, v: string, max: number): number {
   if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max) throw new HalabError('USAGE', `${flag} must be a whole number from 1 to ${max}, not "${v}"`);
@@ -123,6 +126,8 @@ export function registerRun(program: Command): void {
       }
       for (const [i, why] of skipped) process.stdout.write(`SKIP  ${scenarios[i]!.name}: ${why}\n`);
       const t0 = realClock.nowMs();
+      const cpu0 = cpuSecondsUsed();
+      const load0 = loadavg();
       // longest first, so the long scenarios do not end up alone at the end
       const order = scenarios.map((_, i) => i).filter((i) => !skipped.has(i)).sort((a, b) => scenarios[b]!.durationMs - scenarios[a]!.durationMs);
       const workers = suite ? Math.min(parallel, order.length) : 1;
@@ -146,6 +151,8 @@ export function registerRun(program: Command): void {
             process.stdout.write(`report: ${join(outDir, 'report.md')}\nreproduce: ${report.reproduce.replace(/^halab run \S+/, `halab run ${files[i]}`)}\n`);
             return { runDir: outDir, report, interrupted: report.meta.interrupted };
           }
+          const cpuBefore = cpuSecondsUsed();
+          const tStart = realClock.nowMs();
           const result = await runScenario({
             scenario,
             scenarioFile: files[i]!,
@@ -157,6 +164,10 @@ export function registerRun(program: Command): void {
             log: (line) => process.stderr.write(line + '\n'),
             ...(addressBlock > 0 ? { worker: addressBlock } : {}),
           });
+          // its lab is down and reaped: the CPU of this run and of its lab's processes (a parallel
+          // suite's child prints it on stderr, which the parent passes on with the scenario's name)
+          const used = cpuBetween(cpuBefore, cpuSecondsUsed());
+          if (used) process.stderr.write(`cpu: ${scenario.name} ${((realClock.nowMs() - tStart) / 1000).toFixed(1)} s wall, CPU ${(used.self + used.children).toFixed(1)} s (halab ${used.self.toFixed(1)} s + lab ${used.children.toFixed(1)} s); load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
           process.stdout.write(formatSummary(result.report) + '\n');
           process.stdout.write(`report: ${join(result.runDir, 'report.md')}\nreproduce: ${result.report.reproduce.replace(/^halab run \S+/, `halab run ${files[i]}`)}\n`);
           return result;
@@ -182,7 +193,7 @@ export function registerRun(program: Command): void {
         const lines = reports.map((r) => `${r.verdict.pass ? 'PASS' : 'FAIL'}  ${r.scenario.name.padEnd(28)} availability ${(r.metrics.availability * 100).toFixed(3)}%  failed ${r.metrics.requests.failed}  truncated ${r.metrics.requests.truncated}`);
         lines.push(...[...skipped].map(([i, why]) => `SKIP  ${scenarios[i]!.name.padEnd(28)} ${why}`));
         lines.push(...failedToRun.map((f) => `ERROR ${f}`));
-        const summary = `suite ${suite.name}: ${reports.filter((r) => r.verdict.pass).length}/${scenarios.length} passed${skipped.size ? `, ${skipped.size} skipped` : ''}${failedToRun.length ? `, ${failedToRun.length} failed to run` : ''}; ${wallS.toFixed(0)} s wall, ${workers} lab(s) at once, time scale ${timeScale}\n${lines.join('\n')}\n`;
+        const summary = `suite ${suite.name}: ${reports.filter((r) => r.verdict.pass).length}/${scenarios.length} passed${skipped.size ? `, ${skipped.size} skipped` : ''}${failedToRun.length ? `, ${failedToRun.length} failed to run` : ''}; ${wallS.toFixed(0)} s wall, ${workers} lab(s) at once, time scale ${timeScale}\n${suiteCostLine(wallS, cpu0, cpuSecondsUsed(), load0, loadavg())}\n${lines.join('\n')}\n`;
         writeFileSync(join(outRoot, 'summary.txt'), summary);
         process.stdout.write(`\n${summary}junit: ${join(outRoot, 'junit.xml')}\n`);
       }
