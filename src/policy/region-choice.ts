@@ -81,11 +81,27 @@ export function routeOrder(states: readonly RegionState[], home: string, exclude
     .map((c) => c.s.region);
 }
 
+/** The first region of routeOrder (the same order), without building it: a request's first try. */
+export function firstChoice(states: readonly RegionState[], home: string, exclude: ReadonlySet<string> | undefined, nowMs: number): string | undefined {
+  let best: RegionState | undefined;
+  let bestTier = 4;
+  for (const s of states) {
+    if (exclude !== undefined && exclude.size > 0 && exclude.has(s.region)) continue;
+    const t = regionAvailable(s, nowMs) ? (s.region === home ? 0 : 1) : s.health !== 'unhealthy' ? 2 : 3;
+    // earlier in topology order wins a tie; in tier 2 the ejection that ends first wins
+    if (t < bestTier || (t === 2 && bestTier === 2 && s.ejectedUntilMs < best!.ejectedUntilMs)) {
+      best = s;
+      bestTier = t;
+    }
+  }
+  return best?.region;
+}
+
 /** Where new requests of each home region go now (its first choice), for failover/failback events. */
 export function preferredTargets(states: readonly RegionState[], nowMs: number): Map<string, string | undefined> {
   const out = new Map<string, string | undefined>();
   for (const home of states) {
-    const first = routeOrder(states, home.region, new Set(), nowMs)[0];
+    const first = firstChoice(states, home.region, undefined, nowMs);
     const s = states.find((x) => x.region === first);
     out.set(home.region, s && regionAvailable(s, nowMs) ? first : undefined);
   }

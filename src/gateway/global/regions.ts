@@ -7,7 +7,7 @@ import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { EventSink } from '../../record/events.js';
 import { EV } from '../../record/event-types.js';
 import type { GlbConfig } from './config.js';
-import { ejectRegion, initialRegionState, observeCheck, preferredTargets, regionAvailable, routeOrder, type RegionState } from '../../policy/region-choice.js';
+import { ejectRegion, firstChoice, initialRegionState, observeCheck, preferredTargets, regionAvailable, routeOrder, type RegionState } from '../../policy/region-choice.js';
 import { acquireOutstanding } from '../regional/outstanding.js';
 import { CheckConnections } from '../regional/upstream-agent.js';
 
@@ -67,12 +67,17 @@ export class GlbRegions {
 
   /** The best region for a request from `home` that has not failed it yet. */
   pick(home: string, exclude: ReadonlySet<string>): RegionTarget | undefined {
-    return this.ordered(home, exclude)[0];
+    const region = firstChoice(this.states, home, exclude, this.clock.nowMs());
+    return region === undefined ? undefined : { region, url: this.url(home, region) };
   }
 
   /** Every region a request from `home` may go to, best first. */
   ordered(home: string, exclude: ReadonlySet<string> = new Set()): RegionTarget[] {
-    return routeOrder(this.states, home, exclude, this.clock.nowMs()).map((region) => ({ region, url: this.routes.via[`${home}>${region}`] ?? this.routes.check[region]! }));
+    return routeOrder(this.states, home, exclude, this.clock.nowMs()).map((region) => ({ region, url: this.url(home, region) }));
+  }
+
+  private url(home: string, region: string): string {
+    return this.routes.via[`${home}>${region}`] ?? this.routes.check[region]!;
   }
 
   acquire(region: string): () => void {

@@ -171,9 +171,12 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
   let served = 0;
   let wrong = 0;
   let clientsOn = true;
+  // one set of tried regions and one of failed replicas, cleared per request (a request every 200 ms per region)
+  const tried = new Set<string>();
+  const excluded = new Set<string>();
   const serve = (home: string): void => {
     total += 1;
-    const tried = new Set<string>();
+    tried.clear();
     for (let attempt = 0; attempt < DEFAULT_GLB_CONFIG.maxAttempts; attempt++) {
       const target = glb.pick(home, tried);
       if (!target) break;
@@ -184,7 +187,7 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
         continue;
       }
       const pool = pools.get(target.region)!;
-      const excluded = new Set<string>();
+      excluded.clear();
       for (let a = 0; a < DEFAULT_GATEWAY_CONFIG.maxAttempts; a++) {
         const u = pool.pick(excluded);
         if (!u) break;
