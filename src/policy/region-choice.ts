@@ -33,11 +33,21 @@ export function initialRegionState(region: string): RegionState {
 }
 
 /**
+ * Whether a passing check leaves a region exactly as it is: healthy, not ejected, no failure since
+ * and at least healthyThreshold passes (its pass count then saturates: it decides nothing until a
+ * failure resets it), so the checks of a healthy region allocate nothing.
+ */
+export function steadyCheck(s: RegionState, ok: boolean, cfg: GlbPolicyConfig): boolean {
+  return ok && s.health === 'healthy' && s.failures === 0 && s.successes >= cfg.healthyThreshold && s.ejectedUntilMs === 0;
+}
+
+/**
  * Applies one active health-check result. The first result decides an unknown region at once;
  * afterwards the thresholds apply. A definite failure (`immediate`, e.g. connection refused)
  * skips the failure threshold.
  */
 export function observeCheck(s: RegionState, ok: boolean, cfg: GlbPolicyConfig, immediate = false): { state: RegionState; transition?: HealthTransition } {
+  if (steadyCheck(s, ok, cfg)) return { state: s };
   const successes = ok ? s.successes + 1 : 0;
   const failures = ok ? 0 : s.failures + 1;
   let health = s.health;
