@@ -229,7 +229,7 @@ export class ControlPlane {
       if (result.modelVersion) entry.modelVersion = result.modelVersion;
       const wasDraining = entry.draining;
       entry.draining = result.draining ?? entry.draining;
-      for (const signal of result.unmeasured ?? []) entry.unmeasured.add(signal);
+      if (result.unmeasured) for (const signal of result.unmeasured) entry.unmeasured.add(signal);
       if (result.liveness) this.applySignal(entry, 'liveness', result.liveness.ok, result.liveness.reason, result.liveness.immediate);
       for (const signal of PROBED_SIGNALS) {
         if (entry.unmeasured.size > 0 && entry.unmeasured.has(signal)) continue;
