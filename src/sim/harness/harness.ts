@@ -66,6 +66,10 @@ export interface SeedResult {
   readonly deploy?: DeployPlan;
   /** How the deployment ended (absent: none ran). */
   readonly deployState?: DeploymentStatus['state'];
+  /** Why the deployment ended as it did (absent: none ran, or it succeeded). */
+  readonly deployReason?: string;
+  /** Client requests served while the deployment ran, by the model version that answered. */
+  readonly deployServed?: Readonly<Record<string, number>>;
   readonly violations: readonly Violation[];
   readonly traceHash: string;
   readonly traceEvents: number;
@@ -183,6 +187,7 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
   let served = 0;
   let wrong = 0;
   let clientsOn = true;
+  const deployServed: Record<string, number> = {};
   // one set of tried regions and one of failed replicas, cleared per request (a request every 200 ms per region)
   const tried = new Set<string>();
   const excluded = new Set<string>();
@@ -208,6 +213,10 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
         if (answer.ok) {
           pool.recordSuccess(u.replicaId);
           served += 1;
+          if (deployment?.state === 'running') {
+            const v = world.replicas.get(u.replicaId)!.version;
+            deployServed[v] = (deployServed[v] ?? 0) + 1;
+          }
           if (answer.wrong) wrong += 1;
           return;
         }
@@ -328,7 +337,8 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
     seed: opts.seed,
     schedule,
     ...(plan ? { deploy: plan } : {}),
-    ...(deployment ? { deployState: deployment.state } : {}),
+    ...(deployment ? { deployState: deployment.state, deployServed } : {}),
+    ...(deployment?.reason ? { deployReason: deployment.reason } : {}),
     violations: checks.violations,
     traceHash: trace.hash(),
     traceEvents: trace.count,
