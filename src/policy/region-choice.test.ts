@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ejectRegion, firstChoice, initialRegionState, observeCheck, preferredTargets, regionAvailable, routeOrder, type RegionState } from './region-choice.js';
+import { ejectRegion, firstChoice, initialRegionState, steadyCheck, observeCheck, preferredTargets, regionAvailable, routeOrder, type RegionState } from './region-choice.js';
 
 const cfg = { unhealthyThreshold: 2, healthyThreshold: 2, baseEjectionMs: 1000, maxEjectionMs: 8000 };
 const healthy = (region: string): RegionState => ({ ...initialRegionState(region), health: 'healthy' });
@@ -79,5 +79,18 @@ describe('ejection and route order', () => {
       }
     }
     expect(cases).toBe(3 * 27 * 27 * 8);
+  });
+
+  it('a passing check leaves a steady healthy region as it is; anything else still counts', () => {
+    const steady: RegionState = { ...healthy('a'), successes: cfg.healthyThreshold };
+    expect(steadyCheck(steady, true, cfg)).toBe(true);
+    expect(observeCheck(steady, true, cfg).state).toBe(steady);
+    expect(steadyCheck(steady, false, cfg)).toBe(false);
+    expect(steadyCheck({ ...steady, ejectedUntilMs: 5 }, true, cfg)).toBe(false);
+    expect(steadyCheck({ ...steady, failures: 1, successes: 0 }, true, cfg)).toBe(false);
+    expect(steadyCheck({ ...steady, health: 'unhealthy' }, true, cfg)).toBe(false);
+    const once = observeCheck(steady, false, cfg);
+    expect(once.state.health).toBe('healthy');
+    expect(observeCheck(once.state, false, cfg).transition).toEqual({ from: 'healthy', to: 'unhealthy' });
   });
 });
