@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HEALTH_POLICY as cfg, INITIAL_SIGNAL, initialSignals, nextProbeDelayMs, observe, replicaHealth, type ReplicaSignals } from './health.js';
+import { DEFAULT_HEALTH_POLICY as cfg, INITIAL_SIGNAL, steadyOk, initialSignals, nextProbeDelayMs, observe, replicaHealth, type ReplicaSignals } from './health.js';
 
 describe('health state machine', () => {
   it('needs healthyThreshold successes to become healthy', () => {
@@ -42,5 +42,20 @@ describe('health state machine', () => {
     expect(nextProbeDelayMs(all, cfg)).toBe(cfg.intervalMs);
     expect(nextProbeDelayMs({ ...all, inference: { health: 'healthy', consecutiveOk: 0, consecutiveFail: 1 } }, cfg)).toBe(cfg.edgeIntervalMs);
     expect(nextProbeDelayMs({ ...all, inference: { health: 'unhealthy', consecutiveOk: 0, consecutiveFail: 3 } }, cfg)).toBe(cfg.unhealthyIntervalMs);
+  });
+
+  it('a success leaves a steady healthy signal as it is; anything else still counts', () => {
+    const steady = { health: 'healthy' as const, consecutiveOk: cfg.healthyThreshold, consecutiveFail: 0 };
+    expect(steadyOk(steady, true, cfg)).toBe(true);
+    expect(observe(steady, true, cfg).state).toBe(steady);
+    expect(steadyOk(steady, false, cfg)).toBe(false);
+    expect(steadyOk(steady, true, cfg, 'slow but ok')).toBe(false);
+    expect(steadyOk({ ...steady, consecutiveFail: 1, consecutiveOk: 0 }, true, cfg)).toBe(false);
+    expect(steadyOk({ ...steady, lastReason: 'timeout' }, true, cfg)).toBe(false);
+    expect(steadyOk({ ...steady, health: 'unknown' }, true, cfg)).toBe(false);
+    // a failure after a long healthy run still needs unhealthyThreshold failures
+    const once = observe(steady, false, cfg, 'timeout');
+    expect(once.state.health).toBe('healthy');
+    expect(observe(once.state, false, cfg, 'timeout').transition).toEqual({ from: 'healthy', to: 'unhealthy' });
   });
 });

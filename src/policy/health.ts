@@ -51,6 +51,15 @@ export interface SignalTransition {
 }
 
 /**
+ * Whether a success leaves a signal exactly as it is: a healthy signal with no failure since and
+ * at least healthyThreshold successes. Its success count then saturates (it decides nothing until a
+ * failure resets it), so the probe path of a healthy fleet allocates no new states.
+ */
+export function steadyOk(state: SignalState, ok: boolean, config: HealthPolicyConfig, reason?: string): boolean {
+  return ok && reason === undefined && state.health === 'healthy' && state.consecutiveFail === 0 && state.consecutiveOk >= config.healthyThreshold && state.lastReason === undefined;
+}
+
+/**
  * Applies one observation to a signal. `immediate` failures (a closed heartbeat stream, a GPU that
  * reports an Xid) skip the threshold: they are facts, not flaky probes.
  */
@@ -61,6 +70,7 @@ export function observe(
   reason?: string,
   immediate = false,
 ): { state: SignalState; transition?: SignalTransition } {
+  if (steadyOk(state, ok, config, reason)) return { state };
   const consecutiveOk = ok ? state.consecutiveOk + 1 : 0;
   const consecutiveFail = ok ? 0 : state.consecutiveFail + 1;
   let health = state.health;

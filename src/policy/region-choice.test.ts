@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ejectRegion, initialRegionState, observeCheck, preferredTargets, regionAvailable, routeOrder, type RegionState } from './region-choice.js';
+import { ejectRegion, firstChoice, initialRegionState, steadyCheck, observeCheck, preferredTargets, regionAvailable, routeOrder, type RegionState } from './region-choice.js';
 
 const cfg = { unhealthyThreshold: 2, healthyThreshold: 2, baseEjectionMs: 1000, maxEjectionMs: 8000 };
 const healthy = (region: string): RegionState => ({ ...initialRegionState(region), health: 'healthy' });
@@ -57,5 +57,40 @@ describe('ejection and route order', () => {
   it('with nothing available, prefers a passively ejected region the checks still pass over one they fail', () => {
     const states = [{ ...healthy('a'), health: 'unhealthy' as const }, ejectRegion(healthy('b'), 0, cfg)];
     expect(routeOrder(states, 'a', new Set(), 10)).toEqual(['b', 'a']);
+  });
+
+  it('firstChoice is the first region of routeOrder over every mix of health, ejection and exclusion', () => {
+    const healths = ['unknown', 'healthy', 'unhealthy'] as const;
+    const regions = ['a', 'b', 'c'];
+    let cases = 0;
+    for (let code = 0; code < 3 ** 3 * 3 ** 3 * 2 ** 3; code++) {
+      let x = code;
+      const states = regions.map((region) => {
+        const health = healths[x % 3]!;
+        x = Math.floor(x / 3);
+        const ejectedUntilMs = [0, 50, 200][x % 3]!;
+        x = Math.floor(x / 3);
+        return { ...initialRegionState(region), health, ejectedUntilMs };
+      });
+      const exclude = new Set(regions.filter((_, i) => (x >> i) & 1));
+      for (const home of regions) {
+        expect(firstChoice(states, home, exclude, 100)).toBe(routeOrder(states, home, exclude, 100)[0]);
+        cases += 1;
+      }
+    }
+    expect(cases).toBe(3 * 27 * 27 * 8);
+  });
+
+  it('a passing check leaves a steady healthy region as it is; anything else still counts', () => {
+    const steady: RegionState = { ...healthy('a'), successes: cfg.healthyThreshold };
+    expect(steadyCheck(steady, true, cfg)).toBe(true);
+    expect(observeCheck(steady, true, cfg).state).toBe(steady);
+    expect(steadyCheck(steady, false, cfg)).toBe(false);
+    expect(steadyCheck({ ...steady, ejectedUntilMs: 5 }, true, cfg)).toBe(false);
+    expect(steadyCheck({ ...steady, failures: 1, successes: 0 }, true, cfg)).toBe(false);
+    expect(steadyCheck({ ...steady, health: 'unhealthy' }, true, cfg)).toBe(false);
+    const once = observeCheck(steady, false, cfg);
+    expect(once.state.health).toBe('healthy');
+    expect(observeCheck(once.state, false, cfg).transition).toEqual({ from: 'healthy', to: 'unhealthy' });
   });
 });

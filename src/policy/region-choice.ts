@@ -33,11 +33,21 @@ export function initialRegionState(region: string): RegionState {
 }
 
 /**
+ * Whether a passing check leaves a region exactly as it is: healthy, not ejected, no failure since
+ * and at least healthyThreshold passes (its pass count then saturates: it decides nothing until a
+ * failure resets it), so the checks of a healthy region allocate nothing.
+ */
+export function steadyCheck(s: RegionState, ok: boolean, cfg: GlbPolicyConfig): boolean {
+  return ok && s.health === 'healthy' && s.failures === 0 && s.successes >= cfg.healthyThreshold && s.ejectedUntilMs === 0;
+}
+
+/**
  * Applies one active health-check result. The first result decides an unknown region at once;
  * afterwards the thresholds apply. A definite failure (`immediate`, e.g. connection refused)
  * skips the failure threshold.
  */
 export function observeCheck(s: RegionState, ok: boolean, cfg: GlbPolicyConfig, immediate = false): { state: RegionState; transition?: HealthTransition } {
+  if (steadyCheck(s, ok, cfg)) return { state: s };
   const successes = ok ? s.successes + 1 : 0;
   const failures = ok ? 0 : s.failures + 1;
   let health = s.health;
@@ -81,11 +91,27 @@ export function routeOrder(states: readonly RegionState[], home: string, exclude
     .map((c) => c.s.region);
 }
 
+/** The first region of routeOrder (the same order), without building it: a request's first try. */
+export function firstChoice(states: readonly RegionState[], home: string, exclude: ReadonlySet<string> | undefined, nowMs: number): string | undefined {
+  let best: RegionState | undefined;
+  let bestTier = 4;
+  for (const s of states) {
+    if (exclude !== undefined && exclude.size > 0 && exclude.has(s.region)) continue;
+    const t = regionAvailable(s, nowMs) ? (s.region === home ? 0 : 1) : s.health !== 'unhealthy' ? 2 : 3;
+    // earlier in topology order wins a tie; in tier 2 the ejection that ends first wins
+    if (t < bestTier || (t === 2 && bestTier === 2 && s.ejectedUntilMs < best!.ejectedUntilMs)) {
+      best = s;
+      bestTier = t;
+    }
+  }
+  return best?.region;
+}
+
 /** Where new requests of each home region go now (its first choice), for failover/failback events. */
 export function preferredTargets(states: readonly RegionState[], nowMs: number): Map<string, string | undefined> {
   const out = new Map<string, string | undefined>();
   for (const home of states) {
-    const first = routeOrder(states, home.region, new Set(), nowMs)[0];
+    const first = firstChoice(states, home.region, undefined, nowMs);
     const s = states.find((x) => x.region === first);
     out.set(home.region, s && regionAvailable(s, nowMs) ? first : undefined);
   }

@@ -19,4 +19,11 @@ describe('pickReplica', () => {
     expect(pickReplica([c('a'), c('b', 'v2'), c('c')], state, new Set(['a']), 'v1')?.replicaId).toBe('c');
     expect(pickReplica([c('a')], state, new Set(['a']))).toBeUndefined();
   });
+
+  it('rotates among the least loaded allowed replicas only, in candidate order', () => {
+    const cands = [c('a'), c('b', 'v2'), c('c'), c('d'), c('e')];
+    const outstanding = new Map([['a', 0], ['b', 0], ['c', 1], ['d', 0], ['e', 0]]);
+    const picks = [0, 1, 2, 3].map((turn) => pickReplica(cands, { outstanding, turn }, new Set(['e']), 'v1')?.replicaId);
+    expect(picks).toEqual(['a', 'd', 'a', 'd']);
+  });
 });

@@ -5,7 +5,7 @@ import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { EventSink } from '../../record/events.js';
 import { EV } from '../../record/event-types.js';
 import type { Topology } from '../../config/topology.js';
-import { initialSignals, observe, nextProbeDelayMs, unhealthyReason, withSignal, type HealthPolicyConfig, type SignalName } from '../../policy/health.js';
+import { initialSignals, observe, nextProbeDelayMs, steadyOk, unhealthyReason, withSignal, type HealthPolicyConfig, type SignalName } from '../../policy/health.js';
 import { Registry, type ReplicaEntry } from '../health/registry.js';
 import { ClusterFailover, agentDrainer, type Drainer, type FailoverStepFn } from '../failover/cluster-failover.js';
 import { DEFAULT_FAILOVER_CONFIG, stepFailover, type FailoverConfig } from '../../policy/failover.js';
@@ -229,7 +229,7 @@ export class ControlPlane {
       if (result.modelVersion) entry.modelVersion = result.modelVersion;
       const wasDraining = entry.draining;
       entry.draining = result.draining ?? entry.draining;
-      for (const signal of result.unmeasured ?? []) entry.unmeasured.add(signal);
+      if (result.unmeasured) for (const signal of result.unmeasured) entry.unmeasured.add(signal);
       if (result.liveness) this.applySignal(entry, 'liveness', result.liveness.ok, result.liveness.reason, result.liveness.immediate);
       for (const signal of PROBED_SIGNALS) {
         if (entry.unmeasured.size > 0 && entry.unmeasured.has(signal)) continue;
@@ -244,6 +244,8 @@ export class ControlPlane {
   }
 
   private applySignal(entry: ReplicaEntry, signal: SignalName, ok: boolean, reason?: string, immediate = false): void {
+    // a healthy signal's success changes nothing (the common probe of a healthy fleet)
+    if (steadyOk(entry.signals[signal], ok, this.policy, reason)) return;
     const { state, transition } = observe(entry.signals[signal], ok, this.policy, reason, immediate);
     const signals = withSignal(entry.signals, signal, state);
     // the replica's health is a function of its signals' healths: without a transition it stands

@@ -7,7 +7,7 @@ import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { EventSink } from '../../record/events.js';
 import { EV } from '../../record/event-types.js';
 import type { GlbConfig } from './config.js';
-import { ejectRegion, initialRegionState, observeCheck, preferredTargets, regionAvailable, routeOrder, type RegionState } from '../../policy/region-choice.js';
+import { ejectRegion, firstChoice, initialRegionState, observeCheck, preferredTargets, regionAvailable, routeOrder, steadyCheck, type RegionState } from '../../policy/region-choice.js';
 import { acquireOutstanding } from '../regional/outstanding.js';
 import { CheckConnections } from '../regional/upstream-agent.js';
 
@@ -36,6 +36,7 @@ export class GlbRegions {
   /** When each route (URL) last delivered a first token or a finished answer, monotonic ms. */
   private readonly progressMs = new Map<string, number>();
   private closed = false;
+  private readonly urls = new Map<string, Map<string, string>>();
   private readonly checkConnections: CheckConnections;
 
   constructor(
@@ -67,12 +68,22 @@ export class GlbRegions {
 
   /** The best region for a request from `home` that has not failed it yet. */
   pick(home: string, exclude: ReadonlySet<string>): RegionTarget | undefined {
-    return this.ordered(home, exclude)[0];
+    const region = firstChoice(this.states, home, exclude, this.clock.nowMs());
+    return region === undefined ? undefined : { region, url: this.url(home, region) };
   }
 
   /** Every region a request from `home` may go to, best first. */
   ordered(home: string, exclude: ReadonlySet<string> = new Set()): RegionTarget[] {
-    return routeOrder(this.states, home, exclude, this.clock.nowMs()).map((region) => ({ region, url: this.routes.via[`${home}>${region}`] ?? this.routes.check[region]! }));
+    return routeOrder(this.states, home, exclude, this.clock.nowMs()).map((region) => ({ region, url: this.url(home, region) }));
+  }
+
+  /** The URL for clients of `home` to reach `region` (memoized: every request asks). */
+  private url(home: string, region: string): string {
+    let byRegion = this.urls.get(home);
+    if (!byRegion) this.urls.set(home, (byRegion = new Map()));
+    let url = byRegion.get(region);
+    if (url === undefined) byRegion.set(region, (url = this.routes.via[`${home}>${region}`] ?? this.routes.check[region]!));
+    return url;
   }
 
   acquire(region: string): () => void {
@@ -140,6 +151,8 @@ export class GlbRegions {
     const result = await (this.checkRegion ? this.checkRegion(url) : this.probe(url));
     if (this.closed) return;
     const s = this.state(region)!;
+    // a healthy region's passing check changes nothing (the common case): reschedule only
+    if (steadyCheck(s, result.ok, this.config)) return this.schedule(region, this.config.checkIntervalMs);
     const { state, transition } = observeCheck(s, result.ok, this.config, result.immediate);
     let next = state;
     if (next.ejectedUntilMs > 0 && this.clock.nowMs() >= next.ejectedUntilMs) {

@@ -81,6 +81,14 @@ export class UpstreamPool {
     return this.routable.filter((u) => this.admits(u.replicaId, model) && (this.busyUntil.get(u.replicaId) ?? 0) <= now);
   }
 
+  /** How many replicas available() would list (the gateway's /health asks on every check), without listing them. */
+  availableCount(model?: string): number {
+    const now = this.clock.nowMs();
+    let n = 0;
+    for (const u of this.routable) if (this.admits(u.replicaId, model) && (this.busyUntil.get(u.replicaId) ?? 0) <= now) n += 1;
+    return n;
+  }
+
   private admits(replicaId: string, model: string | undefined): boolean {
     return model === undefined ? !this.circuits.isOpen(replicaId) : this.circuits.admits(replicaId, model);
   }

@@ -50,9 +50,13 @@ function pool(over: Partial<GatewayConfig>) {
 describe('circuits close on evidence, in virtual time', () => {
   it('/health alone never closes a circuit that completions opened; completion probes stay within completionProbeIntervalMs; a good one closes it', async () => {
     const t = pool({ baseEjectionMs: 100, maxEjectionMs: 200, completionProbeIntervalMs: 700 });
+    expect(t.p.availableCount()).toBe(2);
     t.p.eject(primary, 'status', '502 from upstream', 'big');
     await t.run(2000);
     expect(t.of('passive.readmit')).toHaveLength(0);
+    // what the gateway's /health counts: the same replicas as available() lists
+    expect(t.p.availableCount()).toBe(t.p.available().length);
+    expect(t.p.availableCount()).toBe(1);
     expect(t.p.isEjected(primary.replicaId, 'big')).toBe(true);
     // one probe as soon as the checks allow, then one per interval: at most 2000 / 700 + 1
     expect(t.state.completions).toBeGreaterThanOrEqual(2);

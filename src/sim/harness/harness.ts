@@ -66,6 +66,10 @@ export interface SeedResult {
   readonly deploy?: DeployPlan;
   /** How the deployment ended (absent: none ran). */
   readonly deployState?: DeploymentStatus['state'];
+  /** Why the deployment ended as it did (absent: none ran, or it succeeded). */
+  readonly deployReason?: string;
+  /** Client requests served while the deployment ran, by the model version that answered. */
+  readonly deployServed?: Readonly<Record<string, number>>;
   readonly violations: readonly Violation[];
   readonly traceHash: string;
   readonly traceEvents: number;
@@ -85,6 +89,18 @@ const DEPLOY_END_MAX_MS = 30 * 60_000;
 const STEPS_MAX = 5_000_000;
 /** Microtask turns that settle a probe's, a check's or a re-admission's continuation. */
 const SHALLOW_TURNS = 4;
+
+const noop = (): void => undefined;
+
+/**
+ * Resolves SHALLOW_TURNS microtask turns from now, as that many `await null`s would (the same
+ * order against other jobs), but with one resumption of the awaiting function instead of several.
+ */
+function shallowTurns(): Promise<void> {
+  let p = Promise.resolve();
+  for (let i = 1; i < SHALLOW_TURNS; i++) p = p.then(noop);
+  return p;
+}
 
 function memoryFaultsStore(): FaultsStore {
   let faults: ActiveFault[] = [];
@@ -117,7 +133,7 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
     routable = new Set(s.replicas.filter((x) => x.routable).map((x) => x.replicaId));
     for (const [region, pool] of pools) pool.setTopology(s.replicas.filter((x) => x.routable && x.region === region));
   });
-  world.gatewayAvailable = (region) => pools.get(region)?.available().length ?? 0;
+  world.gatewayAvailable = (region) => pools.get(region)?.availableCount() ?? 0;
   const checkUrl = (r: string): string => `sim-http://gateway/${r}`;
   const glb = new GlbRegions({ regions, check: Object.fromEntries(regions.map((r) => [r, checkUrl(r)])), via: {} }, DEFAULT_GLB_CONFIG, clock, trace.sink('glb'), world.regionCheck((url) => url.slice(checkUrl('').length)));
   const engine = new ChaosEngine({ paths: { home: '/sim', labDir: '/sim/lab', stateFile: '/sim/lab/state.json', lockFile: '/sim/lab.lock', eventsDir: '/sim/lab/events', logsDir: '/sim/lab/logs', procsDir: '/sim/lab/procs' }, topology, clock, effects: world.effects() }, trace.sink('chaos'), clock, undefined, memoryFaultsStore());
@@ -171,9 +187,13 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
   let served = 0;
   let wrong = 0;
   let clientsOn = true;
+  const deployServed: Record<string, number> = {};
+  // one set of tried regions and one of failed replicas, cleared per request (a request every 200 ms per region)
+  const tried = new Set<string>();
+  const excluded = new Set<string>();
   const serve = (home: string): void => {
     total += 1;
-    const tried = new Set<string>();
+    tried.clear();
     for (let attempt = 0; attempt < DEFAULT_GLB_CONFIG.maxAttempts; attempt++) {
       const target = glb.pick(home, tried);
       if (!target) break;
@@ -184,7 +204,7 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
         continue;
       }
       const pool = pools.get(target.region)!;
-      const excluded = new Set<string>();
+      excluded.clear();
       for (let a = 0; a < DEFAULT_GATEWAY_CONFIG.maxAttempts; a++) {
         const u = pool.pick(excluded);
         if (!u) break;
@@ -193,6 +213,10 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
         if (answer.ok) {
           pool.recordSuccess(u.replicaId);
           served += 1;
+          if (deployment?.state === 'running') {
+            const v = world.replicas.get(u.replicaId)!.version;
+            deployServed[v] = (deployServed[v] ?? 0) + 1;
+          }
           if (answer.wrong) wrong += 1;
           return;
         }
@@ -229,7 +253,7 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
       }
       // a probe's, a check's or a re-admission's continuation is one microtask turn away; chaos
       // steps, drains and process starts run longer chains: settle the event loop until they stop
-      for (let i = 0; i < SHALLOW_TURNS; i++) await null;
+      await shallowTurns();
       if (strict || world.edgeCalls !== edges) {
         let seen: number;
         do {
@@ -313,7 +337,8 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
     seed: opts.seed,
     schedule,
     ...(plan ? { deploy: plan } : {}),
-    ...(deployment ? { deployState: deployment.state } : {}),
+    ...(deployment ? { deployState: deployment.state, deployServed } : {}),
+    ...(deployment?.reason ? { deployReason: deployment.reason } : {}),
     violations: checks.violations,
     traceHash: trace.hash(),
     traceEvents: trace.count,

@@ -32,6 +32,9 @@ export interface CommitRecord {
   readonly keys: readonly string[];
 }
 
+/** What every election key's path holds (the leadership module's keys live under it). */
+const ELECTION = '/election/';
+
 export class SimEtcd {
   revision = 1;
   private readonly kv = new Map<string, Kv>();
@@ -87,6 +90,13 @@ export class SimEtcd {
     return [...this.kv.entries()].filter(([k]) => k.startsWith(prefix)).sort((a, b) => a[1].createRevision - b[1].createRevision);
   }
 
+  /** The key under prefix with the lowest create revision (byCreate's first, without sorting). */
+  firstByCreate(prefix: string): [string, Kv] | undefined {
+    let first: [string, Kv] | undefined;
+    for (const [k, kv] of this.kv) if (k.startsWith(prefix) && (!first || kv.createRevision < first[1].createRevision)) first = [k, kv];
+    return first;
+  }
+
   put(key: string, value: string, lease?: string): void {
     const l = lease === undefined ? undefined : this.leases.get(lease);
     if (lease !== undefined && !l) throw new Error(`etcdserver: requested lease not found (${lease})`);
@@ -122,10 +132,19 @@ export class SimEtcd {
     this.revision += 1;
     for (const [k, v, lease] of puts) this.put(k, v, lease);
     for (const k of deletes) this.deleteKey(k);
-    for (const p of deletePrefixes) for (const k of [...this.kv.keys()]) if (k.startsWith(p)) this.deleteKey(k);
+    let electionKeyGone = false;
+    for (const p of deletePrefixes) {
+      for (const k of [...this.kv.keys()]) {
+        if (!k.startsWith(p)) continue;
+        electionKeyGone ||= k.includes(ELECTION);
+        this.deleteKey(k);
+      }
+    }
     const keys = [...puts.map(([k]) => k), ...deletes, ...deletePrefixes];
-    if (!keys.some((k) => k.includes('/election/'))) this.onCommit({ client, revision: this.revision, keys });
-    this.changed();
+    const election = keys.some((k) => k.includes(ELECTION));
+    if (!election) this.onCommit({ client, revision: this.revision, keys });
+    // the observers read the election's leader: only a change of an election key can move it
+    if (election || electionKeyGone) this.changed();
     return true;
   }
 
@@ -137,7 +156,7 @@ export class SimEtcd {
     this.deleteWatchers.set(key, ws);
   }
 
-  /** Calls fn after every change of any key (election observers). */
+  /** Calls fn after every change that may move an election's leader (election observers). */
   watchChanges(fn: () => void): () => void {
     this.changeWatchers.add(fn);
     return () => this.changeWatchers.delete(fn);
@@ -269,7 +288,7 @@ export class SimElection {
 
   /** The value of the key with the lowest create revision: the leader, per the store. */
   leader(): string | undefined {
-    return this.etcd.byCreate(this.prefix)[0]?.[1].value;
+    return this.etcd.firstByCreate(this.prefix)?.[1].value;
   }
 
   async observe(): Promise<SimObserver> {

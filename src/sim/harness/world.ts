@@ -68,6 +68,10 @@ export type Answer = { readonly ok: true; readonly wrong: boolean } | { readonly
 
 const OK: SignalResult = Object.freeze({ ok: true });
 const SLOW_FACTOR_FAILS = 3;
+/** The gateway /health answers (one settled promise each: the GLB checks every gateway five times a second). */
+const CHECK_OK: ReturnType<RegionCheck> = Promise.resolve(Object.freeze({ ok: true, reason: 'health check ok' }));
+const CHECK_NO_UPSTREAMS: ReturnType<RegionCheck> = Promise.resolve(Object.freeze({ ok: false, reason: 'health 503: no-upstreams' }));
+const CHECK_REFUSED: ReturnType<RegionCheck> = Promise.resolve(Object.freeze({ ok: false, immediate: true, reason: 'health check failed: ECONNREFUSED' }));
 /** How a bad model version (a deployment's `behaviour`) misbehaves. */
 const BAD_MODEL_ERROR_RATE = 0.5;
 const BAD_MODEL_SLOWDOWN = 5;
@@ -413,9 +417,8 @@ export class SimWorld {
   regionCheck(regionOfUrl: (url: string) => string): RegionCheck {
     return (url) => {
       const g = this.gateways.get(regionOfUrl(url));
-      if (!g || !g.alive) return Promise.resolve({ ok: false, immediate: true, reason: 'health check failed: ECONNREFUSED' });
-      const available = this.gatewayAvailable(g.region);
-      return Promise.resolve(available > 0 ? { ok: true, reason: 'health check ok' } : { ok: false, reason: 'health 503: no-upstreams' });
+      if (!g || !g.alive) return CHECK_REFUSED;
+      return this.gatewayAvailable(g.region) > 0 ? CHECK_OK : CHECK_NO_UPSTREAMS;
     };
   }
 
