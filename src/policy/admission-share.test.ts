@@ -1,18 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { admissionDecision, belowFairShare } from './admission.js';
-import { AskWindow, belowAskShare } from './admission-share.js';
+import { belowAskShare, RecentAsks } from './admission-share.js';
 
-describe('AskWindow', () => {
-  it('counts what each client asked over the window now filling and the one before', () => {
-    const w = new AskWindow(0, 1000);
-    for (let i = 0; i < 5; i++) w.ask('flood', 100 + i);
-    expect(w.ask('steady', 200)).toEqual({ clientAsked: 1, asked: 6, clientsAsking: 2 });
-    // next window: the previous one still counts
-    expect(w.ask('steady', 1100)).toEqual({ clientAsked: 2, asked: 7, clientsAsking: 2 });
-    // two windows on: the first has dropped out
-    expect(w.ask('steady', 2100)).toEqual({ clientAsked: 2, asked: 2, clientsAsking: 1 });
-    // a long pause forgets everything
-    expect(w.ask('flood', 9000)).toEqual({ clientAsked: 1, asked: 1, clientsAsking: 1 });
+describe('RecentAsks', () => {
+  it('counts who asked for the last requests, in requests, not in time', () => {
+    const asks = new RecentAsks(8);
+    for (let i = 0; i < 5; i++) asks.ask('flood');
+    expect(asks.ask('steady')).toEqual({ clientAsked: 1, asked: 6, clientsAsking: 2 });
+    expect(belowAskShare(asks.share('steady'))).toBe(true);
+    expect(belowAskShare(asks.share('flood'))).toBe(false);
+    // the ring is full at 8: older asks drop out as new ones come
+    asks.ask('flood');
+    asks.ask('flood');
+    expect(asks.ask('steady')).toEqual({ clientAsked: 2, asked: 8, clientsAsking: 2 });
+    // the flood stops: the steady client stays below its share until its asks replace the flood's
+    const after = [1, 2, 3].map(() => belowAskShare(asks.ask('steady')));
+    expect(after).toEqual([true, false, false]); // 3 of 8, then 4 of 8 (an equal share)
+    for (let i = 0; i < 8; i++) asks.ask('steady');
+    expect(asks.share('steady')).toEqual({ clientAsked: 8, asked: 8, clientsAsking: 1 });
+    expect(asks.share('flood')).toEqual({ clientAsked: 0, asked: 8, clientsAsking: 1 });
   });
 
   it('a client is below its share when it asked for less than an equal part', () => {

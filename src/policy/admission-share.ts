@@ -1,64 +1,55 @@
-// Fair share by what each client asked for lately, pure (no clock, no I/O): the requests each client
-// key sent to an edge over the last one to two windows (the window now filling and the one before).
-// Fair-share shedding by requests *in flight* alone favours a flood whose requests are shed quickly
-// over a steady client whose requests last (its few long requests are the larger share of what is
-// in flight); by requests *asked*, the flood is the client that asks more than its equal share,
-// however quickly its requests end. src/policy/admission.ts admits a client below either share.
+// Fair share by what each client asked for lately, pure (no clock, no I/O): which client key sent
+// each of the last ASKS_REMEMBERED requests to an edge (a ring). Fair-share shedding by requests
+// *in flight* alone favours a flood whose requests are shed quickly over a steady client whose
+// requests last (its few long requests are the larger share of what is in flight); by requests
+// *asked*, the flood is the client that asks for more than an equal share, however quickly its
+// requests end. Counted in requests, not in time: an event loop stalled for seconds (the moment
+// shedding matters most) does not wipe the record, and once a flood stops the steady client stays
+// protected until its own requests have replaced the flood's in the ring (at 20 req/s, 256 asks
+// are ~6 s of it), the time the backlog the flood left takes to drain. src/policy/admission.ts
+// admits a client below either share.
 
-/** Length of one counting window: the share covers this window and the one before. */
-export const ASK_WINDOW_MS = 1000;
+/** Requests remembered (the span of the share). */
+export const ASKS_REMEMBERED = 256;
 
 export interface AskShare {
-  /** Requests this client asked for in the window now filling and the one before (this one included). */
+  /** Of the requests remembered, those this client asked for (this one included). */
   readonly clientAsked: number;
-  /** Requests every client asked for over the same span. */
+  /** Requests remembered. */
   readonly asked: number;
-  /** Clients that asked for any. */
+  /** Clients among them. */
   readonly clientsAsking: number;
 }
 
-/** Counts requests asked per client key over a sliding span of two windows. */
-export class AskWindow {
-  private windowStartMs: number;
-  private current = new Map<string, number>();
-  private previous = new Map<string, number>();
+/** The client keys of the last `size` requests asked for, with a count per key. */
+export class RecentAsks {
+  private readonly ring: string[] = [];
+  private next = 0;
+  private readonly counts = new Map<string, number>();
 
-  constructor(
-    nowMs: number,
-    private readonly windowMs: number = ASK_WINDOW_MS,
-  ) {
-    this.windowStartMs = nowMs;
-  }
+  constructor(private readonly size: number = ASKS_REMEMBERED) {}
 
-  /** Counts one request asked by `client` at `nowMs` and returns its share. */
-  ask(client: string, nowMs: number): AskShare {
-    this.roll(nowMs);
-    this.current.set(client, (this.current.get(client) ?? 0) + 1);
+  /** Counts one request asked for by `client` and returns its share. */
+  ask(client: string): AskShare {
+    if (this.ring.length < this.size) this.ring.push(client);
+    else {
+      const old = this.ring[this.next]!;
+      const n = (this.counts.get(old) ?? 1) - 1;
+      if (n > 0) this.counts.set(old, n);
+      else this.counts.delete(old);
+      this.ring[this.next] = client;
+      this.next = (this.next + 1) % this.size;
+    }
+    this.counts.set(client, (this.counts.get(client) ?? 0) + 1);
     return this.share(client);
   }
 
   share(client: string): AskShare {
-    let asked = 0;
-    const clients = new Set<string>();
-    for (const m of [this.previous, this.current]) {
-      for (const [k, n] of m) {
-        asked += n;
-        clients.add(k);
-      }
-    }
-    return { clientAsked: (this.previous.get(client) ?? 0) + (this.current.get(client) ?? 0), asked, clientsAsking: clients.size };
-  }
-
-  private roll(nowMs: number): void {
-    if (nowMs - this.windowStartMs < this.windowMs) return;
-    // a gap of two windows or more leaves nothing recent
-    this.previous = nowMs - this.windowStartMs < 2 * this.windowMs ? this.current : new Map();
-    this.current = new Map();
-    this.windowStartMs = nowMs - ((nowMs - this.windowStartMs) % this.windowMs);
+    return { clientAsked: this.counts.get(client) ?? 0, asked: this.ring.length, clientsAsking: this.counts.size };
   }
 }
 
-/** Whether a client asked for fewer than an equal share of the requests asked lately (two clients or more). */
+/** Whether a client asked for fewer than an equal share of the requests remembered (two clients or more). */
 export function belowAskShare(s: AskShare): boolean {
   return s.clientsAsking > 1 && s.clientAsked * s.clientsAsking < s.asked;
 }

@@ -39,8 +39,8 @@ export interface AdmissionState {
 
 /**
  * Whether the asking client holds less than an equal share of the requests in flight, or asked for
- * less than an equal share of the requests asked lately (a steady client whose requests last
- * longer than a flood's shed ones).
+ * less than an equal share of the last requests asked (a steady client whose requests last longer
+ * than a flood's shed ones).
  */
 export function belowFairShare(state: AdmissionState): boolean {
   if (state.askShare !== undefined && belowAskShare(state.askShare)) return true;

@@ -5,7 +5,7 @@
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { startLoopDelayMonitor, type LoopDelayMonitor } from '../../core/loop-delay.js';
 import { admissionDecision, shedRetryAfterS, type AdmissionConfig, type AdmissionState } from '../../policy/admission.js';
-import { AskWindow, type AskShare } from '../../policy/admission-share.js';
+import { RecentAsks, type AskShare } from '../../policy/admission-share.js';
 import { addLatencySample, initialLatencyLimit, noteInFlight, rollLatencyWindow, type LatencyLimitConfig, type LatencyLimitState } from '../../policy/admission-latency.js';
 
 export interface AdmissionGateConfig extends AdmissionConfig, LatencyLimitConfig {
@@ -42,8 +42,8 @@ export class AdmissionGate {
   private shedTotal = 0;
   /** Requests running or queued per client key (fair-share shedding). */
   private readonly perClient = new Map<string, number>();
-  /** Requests asked per client key lately (fair share by what was asked, not only what runs). */
-  private readonly asks: AskWindow;
+  /** Who asked for the last requests (fair share by what was asked, not only by what runs). */
+  private readonly asks = new RecentAsks();
   /** The in-flight limit that follows the time to first byte (src/policy/admission-latency.ts). */
   private latency: LatencyLimitState;
 
@@ -53,7 +53,6 @@ export class AdmissionGate {
   ) {
     this.monitor = config.loopDelayShedMs > 0 ? startLoopDelayMonitor(clock) : undefined;
     this.latency = initialLatencyLimit(config, clock.monoMs());
-    this.asks = new AskWindow(clock.monoMs());
   }
 
   /**
@@ -86,7 +85,7 @@ export class AdmissionGate {
    * `client` names the caller (absent: one anonymous client) for fair-share shedding.
    */
   async enter(signal: AbortSignal, client?: string): Promise<Admission> {
-    const state = this.state(client, client === undefined ? undefined : this.asks.ask(client, this.clock.monoMs()));
+    const state = this.state(client, client === undefined ? undefined : this.asks.ask(client));
     if (client === undefined) return this.decide(signal, state);
     this.perClient.set(client, (this.perClient.get(client) ?? 0) + 1);
     let counted = true;
