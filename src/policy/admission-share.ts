@@ -5,12 +5,14 @@
 // *asked*, the flood is the client that asks for more than an equal share, however quickly its
 // requests end. Counted in requests, not in time: an event loop stalled for seconds (the moment
 // shedding matters most) does not wipe the record, and once a flood stops the steady client stays
-// protected until its own requests have replaced the flood's in the ring (at 20 req/s, 256 asks
-// are ~6 s of it), the time the backlog the flood left takes to drain. src/policy/admission.ts
-// admits a client below either share.
+// protected until its own requests are half the ring again (at 20 req/s, 32 asks: ~1.6 s), while the
+// backlog the flood left drains. Small enough that a flood's onset outnumbers a steady client's
+// record within a fraction of a second (32 asks), which a ring of 256 did not (the steady client
+// held the ring for ~2 s of a retry storm and was queued behind it). src/policy/admission.ts admits
+// a client below either share.
 
 /** Requests remembered (the span of the share). */
-export const ASKS_REMEMBERED = 256;
+export const ASKS_REMEMBERED = 64;
 
 export interface AskShare {
   /** Of the requests remembered, those this client asked for (this one included). */
