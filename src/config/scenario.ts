@@ -98,6 +98,8 @@ const targets = z.strictObject({
   clientFaultTtftRatio: z.number().gt(0).optional(),
   /** Least share of the misbehaving clients' requests that a client-side fault may see shed (429), 0..1. */
   shedShare: z.number().min(0).max(1).optional(),
+  /** Most upstream attempts per request the GLB and the gateways may make by retrying (≥ 1; e.g. 1.2 for a 0.2 retry budget). */
+  retryAmplification: z.number().min(1).optional(),
 });
 
 export const scenarioSchema = z.strictObject({
@@ -148,6 +150,7 @@ export interface Targets {
   readonly deployDetectionMs?: number;
   readonly clientFaultTtftRatio?: number;
   readonly shedShare?: number;
+  readonly retryAmplification?: number;
 }
 
 export type DeployActionSpec = z.infer<typeof deployAction>;
@@ -246,6 +249,7 @@ export function buildScenario(data: unknown, file: string): Scenario {
       deployDetectionMs: p.targets.deployDetection,
       clientFaultTtftRatio: p.targets.clientFaultTtftRatio,
       shedShare: p.targets.shedShare,
+      retryAmplification: p.targets.retryAmplification,
     }),
   });
 }

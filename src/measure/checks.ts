@@ -79,5 +79,10 @@ export function evaluateTargets(targets: Targets, m: RunMetrics, expectations: D
     const actual = shedding.length ? Math.min(...shedding.map((c) => c.shedShare)) : null;
     checks.push({ name: 'shedShare', target: `>= ${targets.shedShare}`, actual, pass: actual !== null && actual >= targets.shedShare, ...(actual === null ? { detail: 'no load.surge or load.retry-storm clients ran' } : {}) });
   }
+  if (targets.retryAmplification !== undefined) {
+    const a = m.clientFaults?.retryAmplification;
+    const actual = a ? Math.max(a.glb, a.gateway) : null;
+    checks.push({ name: 'retryAmplification', target: `<= ${targets.retryAmplification}`, actual, pass: actual !== null && actual <= targets.retryAmplification, ...(a ? { detail: `GLB ${a.glb} (${a.glbRetries} retries), gateways ${a.gateway} (${a.gatewayRetries} retries) over ${a.requests} admitted requests` } : { detail: 'no client-side fault ran' }) });
+  }
   return { pass: checks.every((c) => c.pass), checks };
 }

@@ -5,6 +5,7 @@ import type { RequestRecord } from '../record/records.js';
 import { percentiles, type Percentiles } from '../core/stats.js';
 import { countRequests, ttftMs, type RequestCounts } from './requests.js';
 import type { FaultWindow } from './faults.js';
+import type { RetryAmplification } from './retry-amplification.js';
 
 export interface ClientClassFigures {
   /** The client-side fault kind whose clients sent these requests. */
@@ -32,6 +33,8 @@ export interface ClientFaultFigures {
   readonly wellBehavedTtftP99SteadyMs: number | null;
   /** during ÷ steady (null when either is missing). */
   readonly ttftRatio: number | null;
+  /** Retries the serving path added to the load of every client (src/measure/retry-amplification.ts). */
+  readonly retryAmplification?: RetryAmplification;
 }
 
 export function isWellBehaved(r: RequestRecord): boolean {

@@ -5,6 +5,7 @@ import type { Targets } from '../config/scenario.js';
 import { faultWindows, measureFaults, type FaultFigures } from './faults.js';
 import { isWellBehaved, measureClientFaults, type ClientFaultFigures } from './client-classes.js';
 import type { ReadbackRecord } from '../record/records.js';
+import { measureRetryAmplification } from './retry-amplification.js';
 import { measureState, type StateFigures } from './state-figures.js';
 import { measureDeploys, type DeployFigures } from './deploys.js';
 import { answersByGroup, returnAfterHealMs, type GroupShare } from './answered-by.js';
@@ -32,7 +33,8 @@ export function measureRun(records: readonly RequestRecord[], events: readonly L
   const sorted = everyone.filter(isWellBehaved);
   const buckets = perSecond(sorted);
   const runEndMs = Math.max(everyone.reduce((m, r) => Math.max(m, r.endMs), 0), events.reduce((m, e) => Math.max(m, e.atMs), 0));
-  const clientFaults = measureClientFaults(everyone, faultWindows(events), runEndMs);
+  const clientFigures = measureClientFaults(everyone, faultWindows(events), runEndMs);
+  const clientFaults = clientFigures ? { ...clientFigures, retryAmplification: measureRetryAmplification(everyone, events) } : undefined;
   const faults = measureFaults(events, sorted, buckets, targets, runEndMs);
   const during = sorted.filter((r) => faults.some((f) => r.startMs < (f.healedAtMs ?? runEndMs) && r.endMs > f.injectedAtMs));
   return {

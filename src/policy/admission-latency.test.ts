@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addLatencySample, initialLatencyLimit, LATENCY_SLOW_WINDOWS, noteInFlight, rollLatencyWindow, type LatencyLimitState } from './admission-latency.js';
+import { addLatencySample, initialLatencyLimit, LATENCY_SLOW_WINDOWS, noteInFlight, rollLatencyWindow, slowWhenLight, type LatencyLimitState } from './admission-latency.js';
 import { admissionDecision } from './admission.js';
 
 const config = { ttftTargetMs: 200, latencyWindowMs: 500, limitMin: 4, activeMax: 100 };
@@ -79,5 +79,51 @@ describe('latency limit', () => {
     expect(admissionDecision({ ...at, active: 29 }, admission).kind).toBe('admit');
     expect(admissionDecision({ ...at, clientInFlight: 3, clients: 2 }, admission).kind).toBe('admit');
     expect(admissionDecision({ ...at, clientInFlight: 27, clients: 2 }, admission).kind).toBe('shed');
+  });
+
+  describe('a machine-wide slowdown is not self-caused overload (corrupt-model at load ~15 lost 37 requests to 429s)', () => {
+    /** A window of `light` samples admitted under 3 in flight and `heavy` under 8, all `ms` late. */
+    function mixedWindow(state: LatencyLimitState, light: number, heavy: number, ms: number): LatencyLimitState {
+      let s = noteInFlight(state, 8);
+      for (let i = 0; i < light; i++) s = addLatencySample(s, ms, 3);
+      for (let i = 0; i < heavy; i++) s = addLatencySample(s, ms, 8);
+      return s;
+    }
+    const good = (): LatencyLimitState => rollLatencyWindow(windowOf({ ...initialLatencyLimit(config, 0), limit: 20 }, [50, 50, 50, 50, 50], 4), config, 500, 4);
+
+    it('holds when the requests admitted under a light load were as late as the rest', () => {
+      let s = good();
+      expect(s.goodInFlight).toBe(4);
+      // the window's median load (8) is above the good one (4), but its light samples were slow too
+      for (let i = 0; i < LATENCY_SLOW_WINDOWS + 2; i++) s = rollLatencyWindow(mixedWindow(s, 3, 5, 900), config, s.windowStartMs + 500, 8);
+      expect(s.limit).toBe(20);
+      expect(s.slowWindows).toBe(0);
+      expect(slowWhenLight([{ ms: 900, inFlight: 3 }, { ms: 900, inFlight: 3 }, { ms: 900, inFlight: 3 }, { ms: 900, inFlight: 8 }], 4, 200)).toBe(true);
+    });
+
+    it('still lowers when only the heavy requests were late (its own load), or no request met a light load', () => {
+      let s = good();
+      const lateWhenHeavy = (st: LatencyLimitState): LatencyLimitState => {
+        let w = noteInFlight(st, 8);
+        for (let i = 0; i < 3; i++) w = addLatencySample(w, 60, 3);
+        for (let i = 0; i < 5; i++) w = addLatencySample(w, 900, 8);
+        return w;
+      };
+      for (let i = 0; i < LATENCY_SLOW_WINDOWS; i++) s = rollLatencyWindow(lateWhenHeavy(s), config, s.windowStartMs + 500, 8);
+      expect(s.limit).toBeLessThan(20);
+      let t = good();
+      for (let i = 0; i < LATENCY_SLOW_WINDOWS; i++) t = rollLatencyWindow(mixedWindow(t, 0, 8, 900), config, t.windowStartMs + 500, 8);
+      expect(t.limit).toBeLessThan(20);
+      // too few light samples to blame the machine
+      expect(slowWhenLight([{ ms: 900, inFlight: 3 }, { ms: 900, inFlight: 3 }, { ms: 900, inFlight: 8 }], 4, 200)).toBe(false);
+    });
+
+    it('never lowers the limit below the peak in flight of the last good window', () => {
+      // a good window admitted its requests under 4 in flight but peaked at 10, all on target
+      let s = rollLatencyWindow(noteInFlight(windowOf({ ...initialLatencyLimit(config, 0), limit: 40 }, [50, 50, 50, 50, 50], 4), 10), config, 500, 4);
+      expect(s.goodPeakInFlight).toBe(10);
+      for (let i = 0; i < LATENCY_SLOW_WINDOWS; i++) s = rollLatencyWindow(windowOf(s, [2000, 2000, 2000, 2000, 2000], 12), config, s.windowStartMs + 500, 12);
+      expect(s.limit).toBe(10); // 12 × 0.5 = 6, floored at the good peak of 10 (the old floor was the good load, 4 → 6)
+    });
   });
 });

@@ -3,8 +3,10 @@
 // room, and is shed (429 + Retry-After) when the queue is full or the process's event loop lags —
 // the sign that this process is past its capacity and latency is about to collapse. While it lags,
 // at the latency limit, or with `activeMax` running, a client below its fair share of the requests
-// in flight is still admitted (fair-share shedding, up to activeMax + queueMax running): the clients that flood pay for the overload, not the ones that keep
-// their usual pace.
+// in flight — or of the requests asked for lately (src/policy/admission-share.ts) — is still admitted
+// (fair-share shedding, up to activeMax + queueMax running): the clients that flood pay for the
+// overload, not the ones that keep their usual pace.
+import { belowAskShare, type AskShare } from './admission-share.js';
 
 export interface AdmissionConfig {
   /** Requests served at once (each holds an upstream connection and its stream's buffers). */
@@ -31,10 +33,17 @@ export interface AdmissionState {
   readonly latencyLimit?: number;
   /** The last judged window's median time to first byte, ms (named in the shed reason). */
   readonly latencyMedianMs?: number;
+  /** The asking client's share of the requests asked for lately (this one included), when clients are told apart. */
+  readonly askShare?: AskShare;
 }
 
-/** Whether the asking client holds less than an equal share of the requests in flight. */
+/**
+ * Whether the asking client holds less than an equal share of the requests in flight, or asked for
+ * less than an equal share of the last requests asked (a steady client whose requests last longer
+ * than a flood's shed ones).
+ */
 export function belowFairShare(state: AdmissionState): boolean {
+  if (state.askShare !== undefined && belowAskShare(state.askShare)) return true;
   if (state.clientInFlight === undefined || state.clients === undefined) return false;
   const clients = state.clientInFlight === 0 ? state.clients + 1 : state.clients;
   return clients > 1 && state.clientInFlight * clients < state.active + state.queued;

@@ -22,5 +22,8 @@ export function clientsMarkdown(r: RunReport): string[] {
     '',
     `Well-behaved clients' TTFT p99: ${ms(c.wellBehavedTtftP99DuringMs)} during client-side faults, ${ms(c.wellBehavedTtftP99SteadyMs)} in steady state (ratio ${c.ttftRatio ?? '–'}).`,
     '',
+    ...(c.retryAmplification
+      ? [`Retry amplification (every client): ${c.retryAmplification.requests} requests admitted at the entry point; GLB ${c.retryAmplification.glb} (${c.retryAmplification.glbRetries} retries in another region), gateways ${c.retryAmplification.gateway} (${c.retryAmplification.gatewayRetries} retries on another replica).`, '']
+      : []),
   ];
 }

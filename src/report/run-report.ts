@@ -134,6 +134,7 @@ export function formatSummary(r: RunReport): string {
       ? [
           `well-behaved clients' TTFT p99 ${r.metrics.clientFaults.wellBehavedTtftP99DuringMs ?? '-'}ms during client-side faults vs ${r.metrics.clientFaults.wellBehavedTtftP99SteadyMs ?? '-'}ms steady (ratio ${r.metrics.clientFaults.ttftRatio ?? '-'})`,
           ...r.metrics.clientFaults.classes.map((c) => `clients ${c.clientClass}: ${c.requests.total} requests (${c.retries ?? 0} retries), ok ${c.requests.ok}, shed ${c.shed} (${(c.shedShare * 100).toFixed(1)}%), statuses ${JSON.stringify(c.statuses)}`),
+          ...(r.metrics.clientFaults.retryAmplification ? [`retry amplification: GLB ${r.metrics.clientFaults.retryAmplification.glb}, gateways ${r.metrics.clientFaults.retryAmplification.gateway} (${r.metrics.clientFaults.retryAmplification.glbRetries} + ${r.metrics.clientFaults.retryAmplification.gatewayRetries} retries over ${r.metrics.clientFaults.retryAmplification.requests} admitted requests)`] : []),
         ]
       : []),
     ...r.deploys.map(

@@ -5,6 +5,7 @@
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import { startLoopDelayMonitor, type LoopDelayMonitor } from '../../core/loop-delay.js';
 import { admissionDecision, shedRetryAfterS, type AdmissionConfig, type AdmissionState } from '../../policy/admission.js';
+import { RecentAsks, type AskShare } from '../../policy/admission-share.js';
 import { addLatencySample, initialLatencyLimit, noteInFlight, rollLatencyWindow, type LatencyLimitConfig, type LatencyLimitState } from '../../policy/admission-latency.js';
 
 export interface AdmissionGateConfig extends AdmissionConfig, LatencyLimitConfig {
@@ -41,6 +42,8 @@ export class AdmissionGate {
   private shedTotal = 0;
   /** Requests running or queued per client key (fair-share shedding). */
   private readonly perClient = new Map<string, number>();
+  /** Who asked for the last requests (fair share by what was asked, not only by what runs). */
+  private readonly asks = new RecentAsks();
   /** The in-flight limit that follows the time to first byte (src/policy/admission-latency.ts). */
   private latency: LatencyLimitState;
 
@@ -66,11 +69,11 @@ export class AdmissionGate {
     this.latency = rollLatencyWindow(this.latency, this.config, this.clock.monoMs(), this.active);
   }
 
-  state(client?: string): AdmissionState {
+  state(client?: string, askShare?: AskShare): AdmissionState {
     this.roll();
     const latency = this.latency.limit < this.config.activeMax ? { latencyLimit: this.latency.limit, latencyMedianMs: this.latency.lastMedianMs } : {};
     const base = { active: this.active, queued: this.queue.length, loopDelayMs: this.monitor?.sustainedMs() ?? 0, ...latency };
-    return client === undefined ? base : { ...base, clientInFlight: this.perClient.get(client) ?? 0, clients: this.perClient.size };
+    return client === undefined ? base : { ...base, clientInFlight: this.perClient.get(client) ?? 0, clients: this.perClient.size, ...(askShare ? { askShare } : {}) };
   }
 
   stats(): AdmissionState & { readonly shed: number; readonly limit: number } {
@@ -82,7 +85,7 @@ export class AdmissionGate {
    * `client` names the caller (absent: one anonymous client) for fair-share shedding.
    */
   async enter(signal: AbortSignal, client?: string): Promise<Admission> {
-    const state = this.state(client);
+    const state = this.state(client, client === undefined ? undefined : this.asks.ask(client));
     if (client === undefined) return this.decide(signal, state);
     this.perClient.set(client, (this.perClient.get(client) ?? 0) + 1);
     let counted = true;
