@@ -19,10 +19,10 @@ import { useLabAuth } from '../src/protocol/lab-auth.js';
 const RATES = (process.env.HALAB_BENCH_RATES ?? '25,50,100,150,200,250,300,400,600').split(',').map(Number);
 const STEP_MS = 6000;
 
-/** The GLB's admission (its latency limit at the end of the step) and its regions' ejection counts. */
-async function glbStatus(entrypoint: string): Promise<{ admission: { limit: number }; regions: { ejections: number }[] }> {
+/** The GLB's admission (its latency limit and last window's median accept → first byte at the end of the step) and its regions' ejection counts. */
+async function glbStatus(entrypoint: string): Promise<{ admission: { limit: number; lastMedianMs: number }; regions: { ejections: number }[] }> {
   const res = await request(new URL('/status', entrypoint).toString());
-  return (await res.body.json()) as { admission: { limit: number }; regions: { ejections: number }[] };
+  return (await res.body.json()) as { admission: { limit: number; lastMedianMs: number }; regions: { ejections: number }[] };
 }
 
 export async function benchEntrypointCapacity(rates: readonly number[] = RATES): Promise<void> {
@@ -48,7 +48,7 @@ export async function benchEntrypointCapacity(rates: readonly number[] = RATES):
       const glb = await glbStatus(state.entrypoint!);
       const ejections = glb.regions.reduce((a, r) => a + r.ejections, 0);
       if (shed === 0 && ok === records.length) sustained = rate;
-      rows.push([String(rate).padStart(8), String(records.length).padStart(8), String(ok).padStart(6), String(shed).padStart(6), String(records.length - ok - shed).padStart(7), String(Math.round(ttft.p50 ?? 0)).padStart(9), String(Math.round(ttft.p99 ?? 0)).padStart(9), String(glb.admission.limit).padStart(6), String(ejections - ejectionsBefore).padStart(7)].join('  '));
+      rows.push([String(rate).padStart(8), String(records.length).padStart(8), String(ok).padStart(6), String(shed).padStart(6), String(records.length - ok - shed).padStart(7), String(Math.round(ttft.p50 ?? 0)).padStart(9), String(Math.round(ttft.p99 ?? 0)).padStart(9), String(glb.admission.limit).padStart(6), String(Math.round(glb.admission.lastMedianMs)).padStart(10), String(ejections - ejectionsBefore).padStart(7)].join('  '));
       ejectionsBefore = ejections;
       const reasons = new Map<string, number>();
       for (const r of records) if (r.outcome !== 'ok' && r.status !== 429) reasons.set((r.reason ?? r.outcome).slice(0, 100), (reasons.get((r.reason ?? r.outcome).slice(0, 100)) ?? 0) + 1);
@@ -59,5 +59,5 @@ export async function benchEntrypointCapacity(rates: readonly number[] = RATES):
   } finally {
     await stopLab(paths, realClock);
   }
-  process.stdout.write(['  req/s  requests      ok    shed    other  TTFT p50  TTFT p99   limit  region ejections (GLB)', ...rows].join('\n') + `\nhighest rate served whole, nothing shed: ${sustained} req/s (${STEP_MS / 1000} s steps, streaming, 32+32 tokens)\n`);
+  process.stdout.write(['  req/s  requests      ok    shed    other  TTFT p50  TTFT p99   limit  GLB TTFB  region ejections (GLB)', ...rows].join('\n') + `\nhighest rate served whole, nothing shed: ${sustained} req/s (${STEP_MS / 1000} s steps, streaming, 32+32 tokens)\n`);
 }

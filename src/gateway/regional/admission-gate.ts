@@ -76,8 +76,8 @@ export class AdmissionGate {
     return client === undefined ? base : { ...base, clientInFlight: this.perClient.get(client) ?? 0, clients: this.perClient.size, ...(askShare ? { askShare } : {}) };
   }
 
-  stats(): AdmissionState & { readonly shed: number; readonly limit: number } {
-    return { ...this.state(), shed: this.shedTotal, limit: this.latency.limit };
+  stats(): AdmissionState & { readonly shed: number; readonly limit: number; readonly lastMedianMs: number } {
+    return { ...this.state(), shed: this.shedTotal, limit: this.latency.limit, lastMedianMs: this.latency.lastMedianMs };
   }
 
   /**
