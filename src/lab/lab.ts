@@ -157,6 +157,15 @@ async function startGlobalEntry(
 ): Promise<void> {
   const host = topology.controlPlane.host;
   const gatewayUrls = gateways.map((g) => ({ region: g.subject!, url: g.url! }));
+  const deadline = clock.monoMs() + timeoutMs;
+  // a gateway is ready before its pool has a routable replica (the control plane's watch fills it):
+  // started before that, the GLB's first checks would fail every region over and back at lab start
+  for (const g of gatewayUrls) {
+    while (!(await gatewayServing(g.url))) {
+      if (clock.monoMs() > deadline) throw new HalabError('LAB_START_FAILED', `the gateway of ${g.region} has no routable replica within ${timeoutMs}ms`);
+      await clock.sleep(50);
+    }
+  }
   const toxiproxy = findToxiproxy();
   if (toxiproxy.path) {
     const started = await startToxiproxy(toxiproxy.path, host, paths.labDir, clock);
@@ -173,12 +182,22 @@ async function startGlobalEntry(
   glb.url = String(ready.ready.url);
   state.glb = state.entrypoint = glb.url;
   writeLabState(paths, state);
-  const deadline = clock.monoMs() + timeoutMs;
   for (;;) {
     const available = await glbAvailable(glb.url);
     if (available.length === topology.regions.length) return;
     if (clock.monoMs() > deadline) throw new HalabError('LAB_START_FAILED', `the global load balancer sees ${available.join(', ') || 'no region'} available of ${topology.regions.length} within ${timeoutMs}ms`);
     await clock.sleep(50);
+  }
+}
+
+/** Whether a regional gateway has a routable replica (its /health answers 200). */
+async function gatewayServing(url: string): Promise<boolean> {
+  try {
+    const res = await request(`${url}/health`);
+    await res.body.dump();
+    return res.statusCode === 200;
+  } catch {
+    return false;
   }
 }
 
