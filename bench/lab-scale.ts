@@ -4,12 +4,13 @@
 // no traffic), the whole lab's idle CPU, log growth at idle (extrapolated to 30 minutes), and
 // TTFT p50/p99 of streaming requests at 20 req/s through the entry point. Prints the load average.
 // `npm run bench -- lab-scale`; HALAB_SCALE_SIZES=12,48 picks sizes, HALAB_SCALE_IDLE_S the window
-// (default 60), HALAB_SCALE_HOST=process|shared the replica host mode (default: the topology's).
+// (default 60), HALAB_SCALE_HOST=process|shared the replica host mode (default: the topology's, and
+// `shared` for a size past what a lab runs as one process per replica).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { realClock } from '../src/core/clock.js';
-import { loadTopology } from '../src/config/topology.js';
+import { MAX_REPLICAS_TOTAL, loadTopology } from '../src/config/topology.js';
 import { startLab, stopLab } from '../src/lab/lab.js';
 import { BuiltinDriver } from '../src/load/builtin-driver.js';
 import { labPaths } from '../src/process/paths.js';
@@ -96,11 +97,14 @@ export async function benchLabScale(sizes: readonly number[] = (process.env.HALA
   const idleMs = Number(process.env.HALAB_SCALE_IDLE_S ?? 60) * 1000;
   const mode = process.env.HALAB_SCALE_HOST;
   const rows: string[] = [];
-  const header = 'replicas  up s  RSS sum MiB  RSS/replica MiB  idle CPU %core/replica  lab idle %core  log KB/s idle  log 30 min MB  TTFT p50 ms  TTFT p99 ms  ok/sent  loadavg';
+  const header = 'replicas  host     up s  RSS sum MiB  RSS/replica MiB  idle CPU %core/replica  lab idle %core  log KB/s idle  log 30 min MB  TTFT p50 ms  TTFT p99 ms  ok/sent  loadavg';
   for (const n of sizes.length > 0 ? sizes : SIZES) {
     const dir = mkdtempSync(join(tmpdir(), 'halab-bench-scale-'));
     const file = join(dir, `scale-${n}.yaml`);
-    writeFileSync(file, scaleTopologyYaml(n, mode));
+    // past MAX_REPLICAS_TOTAL a lab refuses one process per replica: such a size runs on replica hosts
+    const hostMode = mode ?? (n > MAX_REPLICAS_TOTAL ? 'shared' : undefined);
+    if (hostMode !== mode) process.stderr.write(`${n} replicas: more than ${MAX_REPLICAS_TOTAL} as processes; run with replicaHost: shared\n`);
+    writeFileSync(file, scaleTopologyYaml(n, hostMode));
     const topology = loadTopology(file);
     const paths = labPaths(join(dir, 'home'));
     // the bench calls the lab's components (status) as the CLI does
@@ -139,7 +143,7 @@ export async function benchLabScale(sizes: readonly number[] = (process.env.HALA
       const top = [...reasons.entries()].sort((a, b) => b[1] - a[1])[0];
       if (top) process.stderr.write(`${n} replicas: ${records.length - ok} failed; most frequent (${top[1]}×): ${top[0]}\n`);
       const row = [
-        String(n).padStart(8), upS.toFixed(1).padStart(5), mib(rss).padStart(12), mib(rss / n).padStart(16), replicaPct.toFixed(2).padStart(23),
+        String(n).padStart(8), (hostMode ?? 'process').padEnd(7), upS.toFixed(1).padStart(5), mib(rss).padStart(12), mib(rss / n).padStart(16), replicaPct.toFixed(2).padStart(23),
         labPct.toFixed(1).padStart(14), (logRate / 1024).toFixed(2).padStart(14), ((logRate * 1800) / 1048576).toFixed(1).padStart(13),
         String(Math.round(ttft.p50 ?? 0)).padStart(11), String(Math.round(ttft.p99 ?? 0)).padStart(11), `${ok}/${records.length}`.padStart(8), `  ${loadavg()}`,
       ].join('  ');
