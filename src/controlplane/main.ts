@@ -14,7 +14,7 @@ import { loadTopology, runtimeOfReplica } from '../config/topology.js';
 import { eventsFile, gatewayUrlOf, logFile, writeReadyFile } from '../process/paths.js';
 import { ControlPlane } from './fleet/control-plane.js';
 import { DEFAULT_HEALTH_POLICY } from '../policy/health.js';
-import { Prober, standinProbeAnswer } from './health/prober.js';
+import { ERROR_MIN_REQUESTS, Prober, standinProbeAnswer } from './health/prober.js';
 import { readKnownAnswers } from '../process/known-answers.js';
 import { ExternalProber } from './health/external-prober.js';
 import { budgetedHealthPolicy, budgetedHeartbeatIntervalMs } from './health/probe-budget.js';
@@ -86,7 +86,7 @@ const policy = budgetedHealthPolicy(basePolicy, topology.replicas.length, topolo
 const knownAnswers = topology.llamacppEngine ? readKnownAnswers(opts.labDir) : undefined;
 const isRealEngine = (id: string): boolean => runtimeOfReplica(topology, id) === 'llamacpp';
 const prober = new Prober(
-  { modelName: topology.model.name, probeTimeoutMs: policy.probeTimeoutMs, latencyMaxMs: policy.latencyMaxMs, errorRatioMax: policy.errorRatioMax, errorMinRequests: 5 },
+  { modelName: topology.model.name, probeTimeoutMs: policy.probeTimeoutMs, latencyMaxMs: policy.latencyMaxMs, errorRatioMax: policy.errorRatioMax, errorMinRequests: ERROR_MIN_REQUESTS },
   realClock,
   (id, version) => (isRealEngine(id) ? knownAnswers?.versions[version] : standinProbeAnswer(version)),
 );

@@ -109,19 +109,32 @@ export function judgeCanary(canary: GroupSamples, baseline: GroupSamples, slo: D
   return { verdict: enough ? 'ok' : 'undecided', reasons: enough ? [] : [`${canary.samples.length}/${slo.minSamples} canary samples`], stats };
 }
 
+/**
+ * A group's answers on their own (no baseline): healthy, no wrong answer, error rate within the
+ * SLO — the rolling update's check of each updated replica, and the first half of green's.
+ * `who` names the group in the reasons.
+ */
+export function judgeAnswers(group: GroupSamples, slo: DeploySlo, who: string): JudgeResult {
+  const reasons: string[] = [];
+  const wrong = group.samples.filter((s) => s.correct === false).length;
+  const e = errorsOf(group);
+  const stats = { samples: group.samples.length, wrong, errorRate: e.total ? round(e.errors / e.total) : null };
+  if (!group.healthy) reasons.push(`${who} unhealthy: ${group.unhealthyReason ?? 'health check failed'}`);
+  if (wrong > 0) reasons.push(`${wrong} wrong answer(s) from ${who}`);
+  if (e.total >= slo.minSamples && e.errors / e.total > slo.errorRateMax) reasons.push(`${who} error rate ${(stats.errorRate! * 100).toFixed(1)}% > ${slo.errorRateMax * 100}%`);
+  if (reasons.length > 0) return { verdict: 'worse', reasons, stats };
+  return { verdict: group.samples.length >= slo.minSamples ? 'ok' : 'undecided', reasons: [], stats };
+}
+
 /** Green's SLO check at a traffic step: healthy, correct, error rate and latency p99 within bounds. */
 export function judgeGreen(green: GroupSamples, slo: DeploySlo): JudgeResult {
-  const reasons: string[] = [];
-  const wrong = green.samples.filter((s) => s.correct === false).length;
-  const e = errorsOf(green);
+  const answers = judgeAnswers(green, slo, 'green');
+  const reasons = [...answers.reasons];
   const ttft = percentiles(values(green.samples, 'ttftMs')).p99;
   const itl = percentiles(values(green.samples, 'itlMs')).p99;
-  const stats = { samples: green.samples.length, wrong, errorRate: e.total ? round(e.errors / e.total) : null, ttftP99Ms: ttft, itlP99Ms: itl };
-  if (!green.healthy) reasons.push(`green unhealthy: ${green.unhealthyReason ?? 'health check failed'}`);
-  if (wrong > 0) reasons.push(`${wrong} wrong answer(s) from green`);
-  if (e.total >= slo.minSamples && e.errors / e.total > slo.errorRateMax) reasons.push(`green error rate ${(stats.errorRate! * 100).toFixed(1)}% > ${slo.errorRateMax * 100}%`);
+  const stats = { ...answers.stats, ttftP99Ms: ttft, itlP99Ms: itl };
   if (ttft !== null && ttft > slo.ttftP99MaxMs) reasons.push(`green TTFT p99 ${ttft}ms > ${slo.ttftP99MaxMs}ms`);
   if (itl !== null && itl > slo.itlP99MaxMs) reasons.push(`green inter-token p99 ${itl}ms > ${slo.itlP99MaxMs}ms`);
   if (reasons.length > 0) return { verdict: 'worse', reasons, stats };
-  return { verdict: green.samples.length >= slo.minSamples ? 'ok' : 'undecided', reasons: [], stats };
+  return { verdict: answers.verdict, reasons: [], stats };
 }

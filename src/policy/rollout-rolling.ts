@@ -8,9 +8,19 @@
 // So at the bound the policy asks whether another routable replica of the old version is in the
 // region; when none is (the region's last old replica), it keeps draining — in drain bounds, up
 // to the per-replica bound (verifyTimeoutMs) — since cutting would fail those requests.
-import type { DeployConfig } from './rollout-config.js';
+//
+// Answers: health probes see a replica's errors only through the requests it served between two
+// probes (the prober needs 5), so under light traffic an erring version passed verification and
+// the watch alike and rolled out to the whole fleet (found by the virtual-time harness). Now each
+// updated replica's answers are sampled by the deployment's own client as soon as it is back in
+// routing, and judged like green's (judgeAnswers: wrong answers, error rate, with the client
+// traffic it served in the window) before the watch and the next replica; a version whose answers
+// err is rolled back whatever the traffic. (Judging while still held would keep a region whose
+// last routable replica is being updated out of service for the whole judgement: seed 466.)
+import type { DeployConfig, DeploySlo } from './rollout-config.js';
 import { EV } from '../record/event-types.js';
-import { expectResult, note, type DeployAction, type DeployOutcome, type DeployPolicy, type DeployResult, type FleetReplica } from './rollout-actions.js';
+import { expectResult, note, type DeployAction, type DeployOutcome, type DeployPolicy, type DeployResult, type FleetReplica, type GroupSamples } from './rollout-actions.js';
+import { judgeAnswers, mergeGroups } from './canary-judge.js';
 
 /** A drain past the bound goes in steps of at least this long. */
 const DRAIN_EXTENSION_MIN_MS = 250;
@@ -39,8 +49,31 @@ export function* drainReplica(id: string, fromVersion: string, cfg: DeployConfig
   else yield note('deploy.replica-drained', id, d.drained ? 'no request in flight' : `drain bound reached: ${d.inFlight} request(s) will be resumed elsewhere`, { inFlight: d.inFlight, drained: d.drained });
 }
 
-/** Updates one replica to `version`; leaves it in routing and watched when `watch` is set. */
-export function* updateReplica(id: string, fromVersion: string, version: string, behaviour: string, cfg: DeployConfig, watch = true): Step {
+/**
+ * Samples an updated replica's answers in windows of `minSamples` requests until the
+ * judge decides, within the per-replica bound: ok, or the reason its answers fail.
+ */
+export function* judgeReplica(id: string, version: string, cfg: DeployConfig, slo: DeploySlo): Step {
+  const windowMs = Math.max(1, slo.minSamples) * cfg.sampleIntervalMs;
+  let seen: GroupSamples | undefined;
+  for (let elapsed = 0; ; ) {
+    const a = expectResult(yield { kind: 'analyze', canary: [id], canaryVersion: version, baseline: [], baselineVersion: version, ms: windowMs }, 'analyzed');
+    elapsed += windowMs;
+    seen = mergeGroups(seen, a.canary);
+    const j = judgeAnswers(seen, slo, id);
+    yield note('deploy.smoke-test', id, j.verdict === 'worse' ? j.reasons.join('; ') : j.verdict === 'ok' ? 'answers correct, error rate within the SLO' : 'undecided', { verdict: j.verdict, ...j.stats });
+    if (j.verdict === 'worse') return { ok: false, reason: `${id} failed its answer check on ${version}: ${j.reasons.join('; ')}` };
+    if (j.verdict === 'ok') return { ok: true };
+    if (elapsed >= cfg.verifyTimeoutMs) return { ok: false, reason: `${id}: too few answers on ${version} to judge within ${elapsed}ms` };
+  }
+}
+
+/**
+ * Updates one replica to `version`; leaves it in routing and watched when `watch` is set. With
+ * `slo` (and `watch`), its sampled answers are judged (judgeReplica) once it is back in routing,
+ * before the watch.
+ */
+export function* updateReplica(id: string, fromVersion: string, version: string, behaviour: string, cfg: DeployConfig, watch = true, slo?: DeploySlo): Step {
   yield note('deploy.replica-started', id, `${fromVersion} -> ${version}`);
   yield* drainReplica(id, fromVersion, cfg);
   const loaded = expectResult(yield { kind: 'load', replicaId: id, version, behaviour }, 'loaded');
@@ -52,6 +85,10 @@ export function* updateReplica(id: string, fromVersion: string, version: string,
   if (!watch) return { ok: true };
   yield { kind: 'hold', replicaId: id, held: false };
   yield note('deploy.replica-routed', id, 'back in routing');
+  if (slo) {
+    const judged = yield* judgeReplica(id, version, cfg, slo);
+    if (!judged.ok) return judged;
+  }
   if (cfg.watchMs > 0) {
     const watched = expectResult(yield { kind: 'watch', replicaIds: [id], ms: cfg.watchMs }, 'watched');
     if (!watched.ok) return { ok: false, reason: `${id} turned unhealthy on ${version} while watched: ${watched.reason ?? ''}` };
@@ -104,8 +141,8 @@ export function* rollBack(failed: readonly string[], updated: readonly string[],
   return { state: 'rolled-back', reason };
 }
 
-/** Updates `replicas` one at a time; `alreadyUpdated` counts toward a scope-all rollback. */
-export function* rollThrough(replicas: readonly FleetReplica[], fromVersion: string, version: string, behaviour: string, cfg: DeployConfig, alreadyUpdated: readonly string[] = []): Generator<DeployAction, DeployOutcome, DeployResult> {
+/** Updates `replicas` one at a time (judging each one's answers with `slo`); `alreadyUpdated` counts toward a scope-all rollback. */
+export function* rollThrough(replicas: readonly FleetReplica[], fromVersion: string, version: string, behaviour: string, cfg: DeployConfig, alreadyUpdated: readonly string[] = [], slo?: DeploySlo): Generator<DeployAction, DeployOutcome, DeployResult> {
   const updated = [...alreadyUpdated];
   const skipped: string[] = [];
   for (const r of replicas) {
@@ -121,7 +158,7 @@ export function* rollThrough(replicas: readonly FleetReplica[], fromVersion: str
       yield note('deploy.replica-skipped', r.id, `already on ${version}`);
       continue;
     }
-    const result = yield* updateReplica(r.id, now.modelVersion || fromVersion, version, behaviour, cfg);
+    const result = yield* updateReplica(r.id, now.modelVersion || fromVersion, version, behaviour, cfg, true, slo);
     if (!result.ok) return yield* rollBack([r.id], updated, fromVersion, version, result.reason, cfg);
     updated.push(r.id);
     yield { kind: 'desire', replicaIds: [r.id], version, behaviour };
@@ -129,8 +166,8 @@ export function* rollThrough(replicas: readonly FleetReplica[], fromVersion: str
   return { state: 'succeeded', reason: `${updated.length} replica(s) on ${version}${skipped.length ? `; ${skipped.join(', ')} down, brought to ${version} when back` : ''}` };
 }
 
-export function* rollingPolicy(fleet: readonly FleetReplica[], fromVersion: string, version: string, behaviour: string, cfg: DeployConfig): DeployPolicy {
+export function* rollingPolicy(fleet: readonly FleetReplica[], fromVersion: string, version: string, behaviour: string, cfg: DeployConfig, slo: DeploySlo): DeployPolicy {
   const order = rollingOrder(fleet);
   yield note('deploy.plan', undefined, `rolling ${order.length} replica(s) one at a time`, { order: order.map((r) => r.id) });
-  return yield* rollThrough(order, fromVersion, version, behaviour, cfg);
+  return yield* rollThrough(order, fromVersion, version, behaviour, cfg, [], slo);
 }

@@ -156,7 +156,7 @@ export interface DeployStepPayloads {
   'deploy.green-retired': NoData;
   'deploy.traffic-shifted': { readonly share: number };
   'deploy.slo-check': { readonly share: number } & JudgeStats;
-  /** The green set's known-answer and SLO check before any traffic step. */
+  /** The green set's known-answer and SLO check before any traffic step; a rolling update's check of one updated replica's answers (subject: the replica) before it goes back into routing. */
   'deploy.smoke-test': JudgeStats;
   'deploy.keep-blue': { readonly blue: readonly string[] };
   'deploy.blue-retired': NoData;

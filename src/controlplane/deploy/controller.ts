@@ -185,7 +185,7 @@ export class DeployController {
 
   private policyFor(req: ValidDeployRequest, fleet: readonly FleetReplica[], fromVersion: string): DeployPolicy {
     const slo = this.opts.slo ?? DEFAULT_DEPLOY_SLO;
-    if (req.strategy === 'rolling') return rollingPolicy(fleet, fromVersion, req.modelVersion, req.behaviour, req.config);
+    if (req.strategy === 'rolling') return rollingPolicy(fleet, fromVersion, req.modelVersion, req.behaviour, req.config, slo);
     if (req.strategy === 'canary') return canaryPolicy(fleet, fromVersion, req.modelVersion, req.behaviour, req.config, slo);
     return blueGreenPolicy(fleet, fromVersion, req.modelVersion, req.behaviour, req.config, slo);
   }

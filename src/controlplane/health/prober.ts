@@ -54,6 +54,22 @@ export interface ProberConfig {
   readonly errorMinRequests: number;
 }
 
+/** The agents' error signal needs this many requests since the last probe (the lab's prober setting). */
+export const ERROR_MIN_REQUESTS = 5;
+
+const SIGNAL_OK: SignalResult = Object.freeze({ ok: true });
+
+/**
+ * The error signal, pure: the error ratio of the requests a replica served since its last probe,
+ * judged only past `errorMinRequests` of them (fewer: too little data, it passes). The simulated
+ * agent of the virtual-time harness asks the same function.
+ */
+export function errorRatioSignal(requests: number, errors: number, cfg: Pick<ProberConfig, 'errorRatioMax' | 'errorMinRequests'>): SignalResult {
+  if (requests < cfg.errorMinRequests) return SIGNAL_OK;
+  const ratio = errors / requests;
+  return ratio > cfg.errorRatioMax ? { ok: false, reason: `error ratio ${(ratio * 100).toFixed(0)}% over ${requests} requests` } : SIGNAL_OK;
+}
+
 /** GPU states that still serve: a throttled GPU is slower, and the latency signal judges that. */
 const DEGRADED_GPU_STATES = new Set(['ok', 'thermal']);
 
@@ -130,13 +146,7 @@ export class Prober {
   }
 
   private errorSignal(target: ProbeTarget, health: ReplicaHealth__Output): SignalResult {
-    const requests = health.requestsTotal - target.lastRequestsTotal;
-    const errors = health.errorsTotal - target.lastErrorsTotal;
-    if (requests < this.config.errorMinRequests) return { ok: true };
-    const ratio = errors / requests;
-    return ratio > this.config.errorRatioMax
-      ? { ok: false, reason: `error ratio ${(ratio * 100).toFixed(0)}% over ${requests} requests` }
-      : { ok: true };
+    return errorRatioSignal(health.requestsTotal - target.lastRequestsTotal, health.errorsTotal - target.lastErrorsTotal, this.config);
   }
 
   private agent(address: string): ReplicaAgentClient {

@@ -12,7 +12,7 @@ import type { LabState, ProcessEntry } from '../../process/lab-state.js';
 import type { Effects } from '../../chaos/injectors/effects.js';
 import type { ControlPlane, ProbeFn } from '../../controlplane/fleet/control-plane.js';
 import type { Drainer, DrainTarget } from '../../controlplane/failover/cluster-failover.js';
-import type { ProbeResult, SignalResult } from '../../controlplane/health/prober.js';
+import { ERROR_MIN_REQUESTS, errorRatioSignal, type ProbeResult, type ProbeTarget, type SignalResult } from '../../controlplane/health/prober.js';
 import type { RegionCheck } from '../../gateway/global/regions.js';
 import type { Upstream } from '../../gateway/regional/upstream-pool.js';
 import type { CircuitProbes } from '../../gateway/regional/circuits.js';
@@ -326,7 +326,7 @@ export class SimWorld {
           // accepted and silent: the probe times out
           return new Promise((resolve) => this.clock.setTimer(this.policy.probeTimeoutMs, () => resolve(this.hungProbe(r))));
         }
-        return Promise.resolve(this.probeOf(r));
+        return Promise.resolve(this.probeOf(r, target));
       },
     };
   }
@@ -341,15 +341,24 @@ export class SimWorld {
     return { gpu: OK, model: OK, inference: timeout, latency: timeout, errors: OK, modelVersion: r.version, counters: { requestsTotal: r.requestsTotal, errorsTotal: r.errorsTotal } };
   }
 
-  private probeOf(r: SimReplica): ProbeResult {
+  /**
+   * The agent's counters judged as the real prober does (errorRatioSignal): a replica fails its
+   * errors signal only on the requests it served since its last probe, past ERROR_MIN_REQUESTS of
+   * them — an erring version without traffic passes it.
+   */
+  private errorsOf(r: SimReplica, target: ProbeTarget): SignalResult {
+    const requests = r.requestsTotal - target.lastRequestsTotal;
+    return requests < ERROR_MIN_REQUESTS ? OK : errorRatioSignal(requests, r.errorsTotal - target.lastErrorsTotal, { errorRatioMax: this.policy.errorRatioMax, errorMinRequests: ERROR_MIN_REQUESTS });
+  }
+
+  private probeOf(r: SimReplica, target: ProbeTarget): ProbeResult {
     const counters = { requestsTotal: r.requestsTotal, errorsTotal: r.errorsTotal };
-    // the common case (a loaded, unfaulted replica on a good version): every signal passes
+    // the common case (a loaded, unfaulted replica on a good version): every signal but errors passes
     if (r.faults.size === 0 && r.behaviour === 'ok' && this.clock.nowMs() >= r.loadedAtMs) {
-      return { gpu: OK, model: OK, inference: OK, latency: OK, errors: OK, modelVersion: r.version, draining: false, counters };
+      return { gpu: OK, model: OK, inference: OK, latency: OK, errors: this.errorsOf(r, target), modelVersion: r.version, draining: false, counters };
     }
     const kinds = new Map([...r.faults.values()].map((f) => [f.kind, f]));
     const loading = this.clock.nowMs() < r.loadedAtMs;
-    const errorRate = kinds.get('replica.error-rate')?.probability ?? (r.behaviour === 'error-rate' ? BAD_MODEL_ERROR_RATE : 0);
     const slow = kinds.get('replica.slow')?.factor ?? (r.behaviour === 'slow' ? BAD_MODEL_SLOWDOWN : 1);
     const corrupt = kinds.has('model.corrupt') || r.behaviour === 'corrupt';
     return {
@@ -357,7 +366,7 @@ export class SimWorld {
       model: loading ? { ok: false, reason: 'model loading' } : OK,
       inference: loading ? { ok: false, reason: 'model loading' } : corrupt ? { ok: false, reason: 'wrong answer to the known-answer probe', immediate: true } : OK,
       latency: slow >= SLOW_FACTOR_FAILS ? { ok: false, reason: `probe took ${slow}x its usual time` } : OK,
-      errors: errorRate > this.policy.errorRatioMax ? { ok: false, reason: `error ratio ${errorRate}` } : OK,
+      errors: this.errorsOf(r, target),
       modelVersion: r.version,
       draining: false,
       counters,
