@@ -65,12 +65,14 @@ describe('halab deploy', () => {
   });
 
   it('rolls v2 out under load with zero failed requests, resuming cut streams on replicas of their version (exit 0)', async () => {
-    const { records, result } = await loadWhile(9000, () => halab(home, ['deploy', 'v2', '--drain', '100ms', '--watch-time', '300ms', '--verify-timeout', '10s', '--json']));
+    const { records, result } = await loadWhile(9000, () => halab(home, ['deploy', 'v2', '--drain', '100ms', '--watch-time', '300ms', '--verify-timeout', '10s', '--sample-interval', '50ms', '--json']));
     expect(result.code, result.stderr).toBe(0);
     const final = JSON.parse(result.stdout);
     expect(final).toMatchObject({ state: 'succeeded', strategy: 'rolling', fromVersion: 'v1', modelVersion: 'v2' });
     const types = final.steps.map((s: { type: string }) => s.type);
     expect(types.filter((t: string) => t === 'deploy.replica-done')).toHaveLength(4);
+    // each updated replica's answers were sampled and judged before the next one (the real sampler)
+    expect(final.steps.filter((s: { type: string; data?: { verdict?: string } }) => s.type === 'deploy.smoke-test' && s.data?.verdict === 'ok')).toHaveLength(4);
     expect(records.length).toBeGreaterThan(100);
     expect(records.filter((r) => r.outcome !== 'ok')).toEqual([]);
     expect(records.filter((r) => r.correct === false)).toEqual([]);
@@ -118,7 +120,7 @@ describe('a scenario with a deploy action', () => {
     writeFileSync(
       file,
       `name: short-rolling\ntopology: ${topology}\nseed: 4\nduration: 10s\nload: { ratePerSec: 15, streaming: true, promptTokens: 32, maxTokens: 48 }\n` +
-        `deploys:\n  - { at: 2s, version: v2, strategy: rolling, expect: succeeded, options: { drain: 2s, watch: 300ms, verifyTimeout: 10s } }\n` +
+        `deploys:\n  - { at: 2s, version: v2, strategy: rolling, expect: succeeded, options: { drain: 2s, watch: 300ms, verifyTimeout: 10s, sampleInterval: 50ms } }\n` +
         `targets: { failedRequests: 0, truncatedRequests: 0 }\n`,
     );
     const out = join(home, 'run');
