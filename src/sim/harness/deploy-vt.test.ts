@@ -30,7 +30,15 @@ describe('a canary deployment in virtual time', () => {
     expect(total).toBeGreaterThan(50);
     expect(served.v3 ?? 0).toBeGreaterThan(0);
     expect((served.v3 ?? 0) / total).toBeLessThanOrEqual(0.2);
-    expect(r.trace!.some((l) => / deploy\.rolled-back /.test(l))).toBe(true);
+    // the share is set before the canaries take any request: weights first, then into routing
+    const trace = r.trace!;
+    const live = trace.findIndex((l) => / deploy\.canary-live /.test(l));
+    const weights = trace.findIndex((l) => / deploy\.weights /.test(l));
+    const routed = trace.findIndex((l, i) => i > trace.findIndex((x) => / deploy\.plan /.test(x)) && / routing\.added /.test(l));
+    expect(weights).toBeGreaterThan(0);
+    expect(weights).toBeLessThan(routed);
+    expect(routed).toBeLessThan(live);
+    expect(trace.some((l) => / deploy\.rolled-back /.test(l))).toBe(true);
   });
 
   it('promotes a canary of a good version to the whole fleet, the same on every run of the seed', async () => {
