@@ -65,7 +65,7 @@ describe('halab deploy', () => {
   });
 
   it('rolls v2 out under load with zero failed requests, resuming cut streams on replicas of their version (exit 0)', async () => {
-    const { records, result } = await loadWhile(9000, () => halab(home, ['deploy', 'v2', '--drain', '100ms', '--watch-time', '300ms', '--verify-timeout', '10s', '--sample-interval', '50ms', '--json']));
+    const { records, result } = await loadWhile(9000, () => halab(home, ['deploy', 'v2', '--drain', '100ms', '--watch-time', '300ms', '--verify-timeout', '10s', '--sample-interval', '20ms', '--json']));
     expect(result.code, result.stderr).toBe(0);
     const final = JSON.parse(result.stdout);
     expect(final).toMatchObject({ state: 'succeeded', strategy: 'rolling', fromVersion: 'v1', modelVersion: 'v2' });
@@ -87,7 +87,7 @@ describe('halab deploy', () => {
   // failed request) runs in virtual time: src/sim/harness/deploy-vt.test.ts. What stays here is what
   // the harness does not model: the real sampler against a real replica's 500s, and exit code 1.
   it('rolls back a rolling update of an error-prone version on its first replica\'s sampled answers, without client traffic (exit 1)', async () => {
-    const r = await halab(home, ['deploy', 'v3', '--behaviour', 'error-rate', '--drain', '100ms', '--watch-time', '300ms', '--verify-timeout', '10s', '--sample-interval', '50ms', '--json']);
+    const r = await halab(home, ['deploy', 'v3', '--behaviour', 'error-rate', '--drain', '100ms', '--watch-time', '300ms', '--verify-timeout', '10s', '--sample-interval', '20ms', '--json']);
     expect(r.code, r.stderr).toBe(1);
     const final = JSON.parse(r.stdout);
     expect(final.state).toBe('rolled-back');
@@ -119,7 +119,7 @@ describe('a scenario with a deploy action', () => {
     writeFileSync(
       file,
       `name: short-rolling\ntopology: ${topology}\nseed: 4\nduration: 10s\nload: { ratePerSec: 15, streaming: true, promptTokens: 32, maxTokens: 48 }\n` +
-        `deploys:\n  - { at: 2s, version: v2, strategy: rolling, expect: succeeded, options: { drain: 2s, watch: 300ms, verifyTimeout: 10s, sampleInterval: 50ms } }\n` +
+        `deploys:\n  - { at: 2s, version: v2, strategy: rolling, expect: succeeded, options: { drain: 2s, watch: 300ms, verifyTimeout: 10s, sampleInterval: 20ms } }\n` +
         `targets: { failedRequests: 0, truncatedRequests: 0 }\n`,
     );
     const out = join(home, 'run');
