@@ -144,7 +144,7 @@ describe.skipIf(unavailable !== undefined)('deployments and limits on container 
     expect(arg(originalA, '--model-version')).toBeUndefined(); // started on the topology's v1
 
     // rolling deploy to v2 (model loads through the agent, inside the containers)
-    const v2 = await halab(home, ['deploy', 'v2', '--drain', '100ms', '--watch-time', '300ms', '--verify-timeout', '15s'], 90_000);
+    const v2 = await halab(home, ['deploy', 'v2', '--drain', '100ms', '--watch-time', '300ms', '--verify-timeout', '15s', '--sample-interval', '50ms'], 90_000);
     expect(v2.code, v2.stderr + v2.stdout).toBe(0);
     expect((await replicas(home)).map((r) => r.modelVersion)).toEqual(['v2', 'v2']);
 
