@@ -50,7 +50,7 @@ describe('a suite in parallel labs at a time scale', () => {
     expect(r.stdout).toMatch(/time scale 0.5: lab time ran 2.00× faster/);
     // lock-step: both labs put load on together once both are up, so neither lab's start-up
     // (from its run's start to its load) lies inside the other's load window
-    const windows = ['par-a', 'par-b'].map((n, i) => {
+    const windows = ['par-a', 'par-b'].map((n) => {
       const events = readFileSync(join(out, n, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { atMs: number; type: string; data?: { startedMs: number } });
       const at = (type: string): number => events.find((e) => e.type === type)!.atMs;
       const upMs = at('lab.up');
