@@ -9,7 +9,7 @@ import { initialSignals, observe, nextProbeDelayMs, steadyOk, unhealthyReason, w
 import { Registry, type ReplicaEntry } from '../health/registry.js';
 import { ClusterFailover, agentDrainer, type Drainer, type FailoverStepFn } from '../failover/cluster-failover.js';
 import { DEFAULT_FAILOVER_CONFIG, stepFailover, type FailoverConfig } from '../../policy/failover.js';
-import type { ProbeResult, ProbeTarget } from '../health/prober.js';
+import type { ProbeResult, ProbeTarget, SignalResult } from '../health/prober.js';
 import { ProbeBatches } from '../health/probe-batches.js';
 
 export interface RoutableSnapshot {
@@ -44,7 +44,7 @@ export interface AdoptedState {
 }
 
 /** The signals every probe measures (liveness comes from the heartbeat stream unless a probe reports it). */
-const PROBED_SIGNALS = ['gpu', 'model', 'inference', 'latency', 'errors'] as const;
+type ProbedSignal = 'gpu' | 'model' | 'inference' | 'latency' | 'errors';
 
 export interface ProbeFn {
   probe(target: ProbeTarget): Promise<ProbeResult>;
@@ -261,12 +261,19 @@ export class ControlPlane {
     entry.draining = result.draining ?? entry.draining;
     if (result.unmeasured) for (const signal of result.unmeasured) entry.unmeasured.add(signal);
     if (result.liveness) this.applySignal(entry, 'liveness', result.liveness.ok, result.liveness.reason, result.liveness.immediate);
-    for (const signal of PROBED_SIGNALS) {
-      if (entry.unmeasured.size > 0 && entry.unmeasured.has(signal)) continue;
-      const r = result[signal];
-      this.applySignal(entry, signal, r.ok, r.reason, r.immediate);
-    }
+    // the probed signals, in this order, each read by name (a keyed read over results of
+    // several shapes was the hottest line of the probe path)
+    this.applyProbed(entry, 'gpu', result.gpu);
+    this.applyProbed(entry, 'model', result.model);
+    this.applyProbed(entry, 'inference', result.inference);
+    this.applyProbed(entry, 'latency', result.latency);
+    this.applyProbed(entry, 'errors', result.errors);
     if (wasDraining !== entry.draining) this.recompute();
+  }
+
+  private applyProbed(entry: ReplicaEntry, signal: ProbedSignal, r: SignalResult): void {
+    if (entry.unmeasured.size > 0 && entry.unmeasured.has(signal)) return;
+    this.applySignal(entry, signal, r.ok, r.reason, r.immediate);
   }
 
   private probeDone(entry: ReplicaEntry): void {
