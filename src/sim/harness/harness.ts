@@ -102,19 +102,6 @@ function shallowTurns(): Promise<void> {
   return p;
 }
 
-/**
- * Resolves once the microtask queue has run empty, without a turn of the event loop: a
- * `process.nextTick` queued from a microtask runs only after Node has drained the whole microtask
- * queue (its tick loop runs microtasks to exhaustion before the next tick). The simulated world is
- * pure promise chains on the VirtualClock (no I/O, no real timers, no nextTick of its own), so
- * this settles an instant as `setImmediate` does — at a fraction of the cost, and without the
- * event loop's poll, where a busy machine takes the CPU away. The strict rerun of every 10th seed
- * settles with `setImmediate` and must give the same trace.
- */
-function settleTicks(): Promise<void> {
-  return new Promise((resolve) => process.nextTick(resolve));
-}
-
 function memoryFaultsStore(): FaultsStore {
   let faults: ActiveFault[] = [];
   return { read: () => faults, write: (_dir, next) => void (faults = [...next]) };
@@ -255,32 +242,83 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
   const strict = opts.strictSettle ?? false;
   let checkedVersion = -1;
   let checkedRoutable = -1;
+  /** The safety checks, when the world or the routable set changed or a bound ran out. */
+  const checkInstant = (): void => {
+    if (world.version !== checkedVersion || routableVersion !== checkedRoutable || clock.nowMs() >= checks.nextDeadlineMs) {
+      checkedVersion = world.version;
+      checkedRoutable = routableVersion;
+      checks.step(clock.nowMs(), routable);
+    }
+  };
+  /**
+   * The fast path of runUntil: the same loop driven by `process.nextTick` callbacks instead of an
+   * awaited promise per instant. A `process.nextTick` queued from a microtask runs only after
+   * Node has drained the whole microtask queue (its tick loop runs microtasks to exhaustion before
+   * the next tick; a tick queued from a tick callback would run before them, hence the
+   * queueMicrotask). The simulated world is pure promise chains on the VirtualClock (no I/O, no
+   * real timers, no nextTick of its own), so each callback sees the instant settled as a
+   * `setImmediate` turn would leave it — without the event loop's poll, where a busy machine takes
+   * the CPU away, and without a promise or an async frame per instant. It settles again while
+   * edge activity moved (as the strict loop does), checks, and fires the next instant. The strict
+   * rerun of every 10th seed settles with `setImmediate` and must give the same trace.
+   */
+  const runUntilFast = (untilMs: number, done: () => boolean): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      let settling = false;
+      let edges = 0;
+      const settle = (): void => queueMicrotask(queueLoop);
+      const queueLoop = (): void => void process.nextTick(loop);
+      const loop = (): void => {
+        try {
+          if (settling) {
+            // after the first settle: again while edge activity moved since the instant fired, then
+            // while it moved during the previous settle (the strict loop's do-while)
+            if (world.edgeCalls !== edges) {
+              edges = world.edgeCalls;
+              return settle();
+            }
+            settling = false;
+            checkInstant();
+          }
+          if (done()) return resolve();
+          const next = clock.nextAtMs();
+          if (next === undefined || next > untilMs) {
+            if (!done()) clock.advanceTo(untilMs);
+            return resolve();
+          }
+          edges = world.edgeCalls;
+          while (clock.nextAtMs() === next) {
+            clock.step();
+            if (++steps > STEPS_MAX) throw new Error(`seed ${opts.seed}: over ${STEPS_MAX} timer firings`);
+          }
+          settling = true;
+          settle();
+        } catch (err) {
+          reject(err as Error);
+        }
+      };
+      loop();
+    });
   /** Fires timers instant by instant until `untilMs`, or until `done()` holds. */
   const runUntil = async (untilMs: number, done: () => boolean = () => false): Promise<void> => {
+    if (!strict) return runUntilFast(untilMs, done);
     for (;;) {
       if (done()) return;
       const next = clock.nextAtMs();
       if (next === undefined || next > untilMs) break;
-      const edges = world.edgeCalls;
       while (clock.nextAtMs() === next) {
         clock.step();
         if (++steps > STEPS_MAX) throw new Error(`seed ${opts.seed}: over ${STEPS_MAX} timer firings`);
       }
       // a probe's, a check's or a re-admission's continuation is one microtask turn away; chaos
       // steps, drains and process starts run longer chains: settle the event loop until they stop
-      await (strict ? shallowTurns() : settleTicks());
-      if (strict || world.edgeCalls !== edges) {
-        let seen: number;
-        do {
-          seen = world.edgeCalls;
-          await (strict ? settleMicrotasks() : settleTicks());
-        } while (world.edgeCalls !== seen);
-      }
-      if (world.version !== checkedVersion || routableVersion !== checkedRoutable || clock.nowMs() >= checks.nextDeadlineMs) {
-        checkedVersion = world.version;
-        checkedRoutable = routableVersion;
-        checks.step(clock.nowMs(), routable);
-      }
+      await shallowTurns();
+      let seen: number;
+      do {
+        seen = world.edgeCalls;
+        await settleMicrotasks();
+      } while (world.edgeCalls !== seen);
+      checkInstant();
     }
     if (!done()) clock.advanceTo(untilMs);
   };
