@@ -48,6 +48,18 @@ describe('a suite in parallel labs at a time scale', () => {
       expect(rep.reproduce).toMatch(/--time-scale 0.5$/);
     }
     expect(r.stdout).toMatch(/time scale 0.5: lab time ran 2.00× faster/);
+    // lock-step: both labs put load on together once both are up, so neither lab's start-up
+    // (from its run's start to its load) lies inside the other's load window
+    const windows = ['par-a', 'par-b'].map((n) => {
+      const events = readFileSync(join(out, n, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { atMs: number; type: string; data?: { startedMs: number } });
+      const at = (type: string): number => events.find((e) => e.type === type)!.atMs;
+      const upMs = at('lab.up');
+      return { startMs: upMs - events.find((e) => e.type === 'lab.up')!.data!.startedMs, upMs, loadMs: at('load.started'), loadEndMs: at('load.stopped') };
+    });
+    const [a, b] = windows as [typeof windows[0], typeof windows[0]];
+    expect(Math.abs(a.loadMs - b.loadMs), JSON.stringify(windows)).toBeLessThan(1000);
+    for (const [x, y] of [[a, b], [b, a]] as const) expect(x.upMs <= y.loadMs || x.startMs >= y.loadEndMs, JSON.stringify(windows)).toBe(true);
+    expect(r.stderr).not.toMatch(/lockstep:/);
     // one lab in the default block, the other moved to 127.1.x.y
     const hosts = ['par-a', 'par-b'].map((n) => /host: (127\.\d+)\./.exec(readFileSync(join(out, n, 'topology.yaml'), 'utf8'))![1]).sort();
     expect(hosts).toEqual(['127.0', '127.1']);

@@ -19,7 +19,9 @@ export type ErrorCode =
   | 'BACKUP_CORRUPT'
   /** A damaged line in a record file (requests, events, readback): exit 2, the input is bad. */
   | 'RECORD_CORRUPT'
-  | 'NOT_LEADER';
+  | 'NOT_LEADER'
+  /** Stopped by a signal before anything started (exit 130). */
+  | 'INTERRUPTED';
 
 export class HalabError extends Error {
   constructor(
@@ -34,6 +36,7 @@ export class HalabError extends Error {
 
   /** CLI exit code: configuration and usage problems are badInput, anything else internal. */
   get exitCode(): ExitCode {
+    if (this.code === 'INTERRUPTED') return EXIT.interrupted;
     return this.code === 'INTERNAL' || this.code === 'LAB_START_FAILED' || this.code === 'UPSTREAM_FAILED'
       ? EXIT.internal
       : EXIT.badInput;

@@ -117,6 +117,8 @@ export interface CoreEventPayloads {
   // llama.cpp sidecars (source replica/<id>); subject = the replica
   'engine.started': { readonly pid: number; readonly model: string; readonly loadMs: number };
   'engine.exited': { readonly pid: number; readonly code: number | null; readonly signal: string | null; readonly expected: boolean };
+  // the run (source lab): its lab is up, after `startedMs` of start-up
+  'lab.up': { readonly startedMs: number };
   // load driver (source load)
   'load.started': { readonly driver: string; readonly ratePerSec: number };
   'load.stopped': { readonly driver: string; readonly started: number; readonly completed: number; readonly skipped: number; readonly note?: string; readonly k6?: unknown };
@@ -257,6 +259,7 @@ export const EV = {
   faultFailed: 'fault.failed',
   gamedayAborted: 'gameday.aborted',
   processDied: 'process.died',
+  labUp: 'lab.up',
   loadStarted: 'load.started',
   loadStopped: 'load.stopped',
   authRefused: 'auth.refused',

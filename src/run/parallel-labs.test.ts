@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { labPaths } from '../process/paths.js';
-import { defaultParallelLabs, moveAddresses, oneAtATime, runOnWorkers, workerLabPaths } from './parallel-labs.js';
+import { defaultParallelLabs, moveAddresses, runOnWorkers, workerLabPaths } from './parallel-labs.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -44,21 +44,5 @@ describe('parallel labs', () => {
       return n;
     }, stop.signal);
     expect(results).toEqual([1, 2, undefined, undefined]);
-  });
-
-  it('oneAtATime runs starts one after another, even when one fails', async () => {
-    const gate = oneAtATime();
-    const order: string[] = [];
-    const job = (name: string, ms: number, fail = false) =>
-      gate(async () => {
-        order.push(`${name}+`);
-        await sleep(ms);
-        order.push(`${name}-`);
-        if (fail) throw new Error(name);
-        return name;
-      });
-    const all = await Promise.allSettled([job('a', 20, true), job('b', 5), job('c', 1)]);
-    expect(order).toEqual(['a+', 'a-', 'b+', 'b-', 'c+', 'c-']);
-    expect(all.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
   });
 });

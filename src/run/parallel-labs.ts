@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { labPaths, type LabPaths } from '../process/paths.js';
+import { LOCKSTEP_ASK, LOCKSTEP_ENV, type LockstepGroup } from './lockstep.js';
 
 /** Most labs run at once: more only adds contention (each lab is 10–20 processes). */
 export const MAX_PARALLEL_LABS = 8;
@@ -29,16 +30,6 @@ export function moveAddresses(doc: Record<string, unknown>, k: number): Record<s
   const regions = (doc.regions as Record<string, unknown>[] | undefined)?.map((r) => ({ ...r, host: move(r.host) }));
   const cp = (doc.controlPlane ?? {}) as Record<string, unknown>;
   return { ...doc, ...(regions ? { regions } : {}), controlPlane: { ...cp, host: move(cp.host ?? '127.0.0.1') } };
-}
-
-/** A gate that runs one start at a time (lab start-ups spawn 10–20 processes each; overlapping them starves them all). */
-export function oneAtATime(): <T>(start: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(start: () => Promise<T>): Promise<T> => {
-    const run = tail.then(start, start);
-    tail = run.catch(() => undefined);
-    return run;
-  };
 }
 
 /**
@@ -76,29 +67,46 @@ export interface ChildRun {
 /**
  * Runs `halab <args>` as a child process in worker k's lab (its HALAB_HOME and address block),
  * every stderr line passed to `log`; stdout is dropped (the parent reads the run directory). An
- * aborted signal is passed on as SIGINT, so the child heals its faults and takes its lab down.
+ * aborted signal is passed on as SIGINT, so the child heals its faults and takes its lab down. With
+ * a group, the child's lab starts and loads in lock-step with the group's other labs
+ * (src/run/lockstep.ts): its asks are answered on its stdin and not logged.
  */
-export function runChildHalab(bin: string, args: readonly string[], worker: number, log: (line: string) => void, stop?: AbortSignal): Promise<ChildRun> {
+export function runChildHalab(bin: string, args: readonly string[], worker: number, log: (line: string) => void, stop?: AbortSignal, group?: LockstepGroup): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
+    const lockstep = group?.join();
     const child = spawn(process.execPath, [bin, ...args, ...(worker > 0 ? ['--address-block', String(worker)] : [])], {
-      env: { ...process.env, HALAB_HOME: workerHome(worker) },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, HALAB_HOME: workerHome(worker), ...(lockstep ? { [LOCKSTEP_ENV]: '1' } : {}) },
+      stdio: [lockstep ? 'pipe' : 'ignore', 'ignore', 'pipe'],
       // its own process group: a terminal's Ctrl-C reaches the parent only, which passes it on once
       detached: true,
     });
     let rest = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
+    const stderr = child.stderr!;
+    stderr.setEncoding('utf8');
+    stderr.on('data', (chunk: string) => {
       const lines = (rest + chunk).split(/\r?\n|\r/);
       rest = lines.pop() ?? '';
-      for (const l of lines) if (l.trim()) log(l);
+      for (const l of lines) if (l.trim()) onLine(l);
     });
+    // a `go` written after the child ended is nobody's business
+    child.stdin?.on('error', () => undefined);
+    const answer = (ready: Promise<void>): void => void ready.then(() => child.stdin?.write('go\n'));
+    const onLine = (line: string): void => {
+      const ask = LOCKSTEP_ASK.exec(line);
+      if (lockstep && ask) return answer(ask[1] === 'start' ? lockstep.wantStart() : lockstep.wantLoad());
+      if (lockstep && LAB_UP.test(line)) lockstep.started();
+      log(line);
+    };
     const onStop = (): void => void child.kill('SIGINT');
     stop?.addEventListener('abort', onStop, { once: true });
-    child.on('error', reject);
+    child.on('error', (err) => {
+      lockstep?.leave();
+      reject(err);
+    });
     child.on('close', (code, signal) => {
       stop?.removeEventListener('abort', onStop);
-      if (rest.trim()) log(rest);
+      if (rest.trim()) onLine(rest);
+      lockstep?.leave();
       resolve({ code: code ?? -1, signal });
     });
   });
@@ -106,35 +114,3 @@ export function runChildHalab(bin: string, args: readonly string[], worker: numb
 
 /** A line of `halab run` saying its lab is up (its start-up, the CPU-heaviest part, is over). */
 const LAB_UP = /^lab up; /;
-
-/**
- * runChildHalab with its start-up behind `startGate`: the gate is held until the child's lab is
- * up (or the child ends), so parallel labs start one at a time and then run side by side.
- */
-export async function runGatedChild(
-  bin: string,
-  args: readonly string[],
-  worker: number,
-  log: (line: string) => void,
-  startGate: <T>(start: () => Promise<T>) => Promise<T>,
-  stop?: AbortSignal,
-): Promise<ChildRun> {
-  let child: Promise<ChildRun> | undefined;
-  await startGate(
-    () =>
-      new Promise<void>((started) => {
-        child = runChildHalab(
-          bin,
-          args,
-          worker,
-          (line) => {
-            if (LAB_UP.test(line)) started();
-            log(line);
-          },
-          stop,
-        );
-        child.then(() => started(), () => started());
-      }),
-  );
-  return child!;
-}

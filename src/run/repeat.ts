@@ -8,6 +8,7 @@ import type { Scenario } from '../config/scenario.js';
 import { RUN_FILES, type RunReport } from '../report/run-report.js';
 import { runScenario } from './runner.js';
 import { labPaths } from '../process/paths.js';
+import type { Lockstep } from './lockstep.js';
 
 export interface RepeatOptions {
   readonly scenario: Scenario;
@@ -21,6 +22,8 @@ export interface RepeatOptions {
   readonly onRun?: (report: RunReport, runDir: string, index: number) => void;
   /** Parallel labs (src/run/parallel-labs.ts): the lab's loopback address block. */
   readonly worker?: number;
+  /** Parallel labs: every run starts and loads in lock-step with the other labs. */
+  readonly lockstep?: Lockstep;
 }
 
 export interface RepeatResult {
@@ -44,6 +47,7 @@ export async function runRepeated(opts: RepeatOptions): Promise<RepeatResult> {
       signal: opts.signal,
       log: opts.log,
       ...(opts.worker ? { worker: opts.worker } : {}),
+      ...(opts.lockstep ? { lockstep: opts.lockstep } : {}),
     });
     runDirs.push(result.runDir);
     reports.push(result.report);

@@ -5,6 +5,7 @@ import { copyFileSync, mkdirSync, writeFileSync, createWriteStream } from 'node:
 import { join, resolve } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import type { Clock, TimerHandle } from '../core/clock.js';
+import { HalabError } from '../core/errors.js';
 import { fileEventSink } from '../record/events.js';
 import { EV } from '../record/event-types.js';
 import { createRng } from '../core/rng.js';
@@ -32,6 +33,7 @@ import { checkPrerequisites } from './prerequisites.js';
 import { formatRecords } from '../record/record-io.js';
 import { scaleTopologyDoc } from './time-scale.js';
 import { moveAddresses } from './parallel-labs.js';
+import type { Lockstep } from './lockstep.js';
 
 /** After the load, a deployment still running gets this long to end before the lab goes down. */
 const DEPLOY_END_GRACE_MS = 10_000;
@@ -49,8 +51,8 @@ export interface RunOptions {
   readonly abort?: AbortPolicy;
   /** A parallel suite's worker: its lab's loopback address block (src/run/parallel-labs.ts). */
   readonly worker?: number;
-  /** Parallel labs: runs the lab's start-up (its CPU-heaviest part) one lab at a time. */
-  readonly startGate?: <T>(start: () => Promise<T>) => Promise<T>;
+  /** Parallel labs: the lab starts and puts load on in lock-step with the others (src/run/lockstep.ts). */
+  readonly lockstep?: Lockstep;
 }
 
 export interface RunResult {
@@ -125,8 +127,12 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const schedule = fullSchedule.filter((f) => !isClientFaultKind(f.kind));
   const clientFaults = clientFaultsOf(fullSchedule);
   if (!topology.external) checkPrerequisites(schedule.map((f) => f.kind), opts.scenarioFile);
-  const state = await (opts.startGate ?? ((f) => f()))(() => startLab(topology, paths, clock, { seed }));
+  await opts.lockstep?.beforeStart();
+  if (signal.aborted) throw new HalabError('INTERRUPTED', 'interrupted before the lab started');
+  const labStartMs = clock.nowMs();
+  const state = await startLab(topology, paths, clock, { seed });
   const events = fileEventSink(eventsFile(paths.labDir, 'chaos'), 'chaos', clock);
+  events.emit(EV.labUp, 'lab', undefined, { startedMs: clock.nowMs() - labStartMs });
   // launched stand-ins' URLs are known now: faults use the resolved topology
   const liveTopology = resolve(state.topologyFile) === resolve(topology.file) ? topology : loadTopology(state.topologyFile);
   const engine = new ChaosEngine({ paths, topology: liveTopology, clock }, events, clock);
@@ -159,6 +165,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     writeFileSync(join(runDir, 'schedule.json'), JSON.stringify(fullSchedule, null, 2));
     log(`lab up; entrypoint ${state.entrypoint}; ${fullSchedule.length} fault(s) scheduled: ${fullSchedule.map((f) => `${f.kind}@${f.target}+${f.atMs}ms`).join(', ') || 'none'}`);
 
+    await opts.lockstep?.beforeLoad();
     const driver = createDriver(scenario.load.driver);
     driverName = driver.name;
     driverNote = driver.note;
@@ -169,6 +176,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       loadAbort.abort(new Error('interrupted'));
     };
     signal.addEventListener('abort', onAbort, { once: true });
+    // a signal that came while the lab started (or waited for its lock-step turn) stops the load at once
+    if (signal.aborted) onAbort();
     events.emit(EV.loadStarted, 'load', undefined, { driver: driver.name, ratePerSec: scenario.load.ratePerSec });
     progress.start();
     engine.start(schedule);

@@ -20,6 +20,18 @@ describe('embedded log state store', () => {
     await b.close();
   });
 
+  it('closes with a write in flight: waits for it (it once spun forever on the flush flag)', async () => {
+    const file = tmpFile();
+    const s = await LogStateStore.open(file);
+    const write = s.put('replicas/a', '1');
+    const later = s.put('replicas/b', '2');
+    await s.close();
+    await expect(Promise.all([write, later])).resolves.toBeDefined();
+    const again = await LogStateStore.open(file);
+    expect([...(await again.list('replicas/'))]).toEqual([['replicas/a', '1'], ['replicas/b', '2']]);
+    await again.close();
+  });
+
   it('commits writes issued together (group commit) and every one resolves', async () => {
     const file = tmpFile();
     const s = await LogStateStore.open(file);

@@ -82,7 +82,7 @@ interface Pending {
 export class LogStateStore implements StateStore {
   readonly kind = 'embedded' as const;
   private queue: Pending[] = [];
-  private flushing = false;
+  private flushRun: Promise<void> | undefined;
   private closed = false;
   /** Records in the file now (replayed + appended), for compaction while running. */
   private records: number;
@@ -154,7 +154,9 @@ export class LogStateStore implements StateStore {
   }
 
   async close(): Promise<void> {
-    while (this.flushing || this.queue.length > 0) await this.flush();
+    // wait on the running flush itself: a loop on a flag alone never yields to its I/O (it spun a
+    // control plane at 100 % CPU until SIGKILL when a write was in flight at SIGTERM)
+    while (this.flushRun || this.queue.length > 0) await this.flush();
     this.closed = true;
     await this.handle.close();
   }
@@ -177,26 +179,29 @@ export class LogStateStore implements StateStore {
     }
   }
 
-  /** Writes everything queued in one write + fdatasync; repeats while more arrived meanwhile. */
-  private async flush(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue;
-        this.queue = [];
-        try {
-          await this.handle.write(Buffer.concat(batch.map((p) => p.bytes)));
-          await this.handle.datasync();
-          this.records += batch.reduce((n, p) => n + p.ops, 0);
-          for (const p of batch) p.resolve();
-        } catch (err) {
-          for (const p of batch) p.reject(new HalabError('INTERNAL', `state store ${this.location}: write failed: ${(err as Error).message}`));
-        }
-        if (this.queue.length === 0 && this.records > COMPACT_MIN_RECORDS && this.records > 4 * this.data.size) await this.compactNow();
+  /** The running flush, or a new one: writes everything queued in one write + fdatasync; repeats while more arrived meanwhile. */
+  private flush(): Promise<void> {
+    this.flushRun ??= this.drain().finally(() => {
+      this.flushRun = undefined;
+      // a write queued after the drain's last look (by a caller its last batch just resolved)
+      if (this.queue.length > 0) void this.flush();
+    });
+    return this.flushRun;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        await this.handle.write(Buffer.concat(batch.map((p) => p.bytes)));
+        await this.handle.datasync();
+        this.records += batch.reduce((n, p) => n + p.ops, 0);
+        for (const p of batch) p.resolve();
+      } catch (err) {
+        for (const p of batch) p.reject(new HalabError('INTERNAL', `state store ${this.location}: write failed: ${(err as Error).message}`));
       }
-    } finally {
-      this.flushing = false;
+      if (this.queue.length === 0 && this.records > COMPACT_MIN_RECORDS && this.records > 4 * this.data.size) await this.compactNow();
     }
   }
 }

@@ -18,7 +18,8 @@ import { runDirsIn, runRepeated } from '../../run/repeat.js';
 import { suiteFor, type Suite } from '../../run/suite.js';
 import { atTimeScale } from '../../run/scale-plan.js';
 import { parseTimeScale } from '../../run/time-scale.js';
-import { defaultParallelLabs, oneAtATime, runGatedChild, runOnWorkers } from '../../run/parallel-labs.js';
+import { defaultParallelLabs, runChildHalab, runOnWorkers } from '../../run/parallel-labs.js';
+import { LockstepGroup } from '../../run/lockstep.js';
 import { loadavg } from 'node:os';
 import { scenarioPrerequisites } from '../../run/prerequisites.js';
 import { scenarioTopologyDoc, scheduleFor } from '../../run/runner.js';
@@ -115,7 +116,7 @@ export function registerBaseline(program: Command): void {
       process.once('SIGTERM', onSignal);
       const t0 = realClock.nowMs();
       const skipped: string[] = [];
-      const startGate = oneAtATime();
+      const labs = new LockstepGroup();
       const jobs = scenarioFiles.flatMap((file) => {
         const scaled = atTimeScale(loadScenario(file), timeScale);
         if (scaled.note) process.stderr.write(`${scaled.note}\n`);
@@ -144,7 +145,7 @@ export function registerBaseline(program: Command): void {
             // a parallel lab: a child `halab run --repeat` with its own HALAB_HOME and address block
             rmSync(outRoot, { recursive: true, force: true });
             const args = ['run', file, '--repeat', String(runs), '--no-gate', '--out', outRoot, '--seed', String(seed), '--time-scale', String(scenario.timeScale ?? 1)];
-            const child = await runGatedChild(process.argv[1]!, args, worker, (line) => process.stderr.write(`[${scenario.name}] ${line}\n`), startGate, controller.signal);
+            const child = await runChildHalab(process.argv[1]!, args, worker, (line) => process.stderr.write(`[${scenario.name}] ${line}\n`), controller.signal, labs);
             const dirs = runDirsIn(outRoot);
             if (controller.signal.aborted) return;
             if (dirs.length !== runs) throw new Error(`halab run ${file} --repeat ${runs} ended with ${child.signal ?? `exit ${child.code}`} and ${dirs.length} run(s)`);

@@ -24,7 +24,8 @@ import { gateDirs } from './gate.js';
 import { existsSync } from 'node:fs';
 import { atTimeScale } from '../../run/scale-plan.js';
 import { parseTimeScale } from '../../run/time-scale.js';
-import { defaultParallelLabs, MAX_PARALLEL_LABS, oneAtATime, runGatedChild, runOnWorkers } from '../../run/parallel-labs.js';
+import { defaultParallelLabs, MAX_PARALLEL_LABS, runChildHalab, runOnWorkers } from '../../run/parallel-labs.js';
+import { LockstepGroup, stdinLockstep } from '../../run/lockstep.js';
 import { labPaths } from '../../process/paths.js';
 import { cpuSecondsUsed } from '../../process/owned.js';
 import { cpuBetween, suiteCostLine } from '../../run/suite-cost.js';
@@ -132,7 +133,9 @@ export function registerRun(program: Command): void {
       const order = scenarios.map((_, i) => i).filter((i) => !skipped.has(i)).sort((a, b) => scenarios[b]!.durationMs - scenarios[a]!.durationMs);
       const workers = suite ? Math.min(parallel, order.length) : 1;
       if (suite) process.stderr.write(`suite ${suite.name}: ${order.length} scenario(s), ${workers} lab(s) at once, time scale ${timeScale}\n`);
-      const startGate = oneAtATime();
+      const labs = new LockstepGroup();
+      // a child of a parallel suite: its parent says when its lab may start and put load on
+      const lockstep = stdinLockstep(controller.signal);
       const results = await runOnWorkers(
         order,
         workers,
@@ -143,7 +146,7 @@ export function registerRun(program: Command): void {
           if (workers > 1) {
             // a parallel lab: a child `halab run` with its own HALAB_HOME and address block
             const args = ['run', files[i]!, '--out', outDir, '--seed', String(seed), '--time-scale', String(scenario.timeScale ?? 1)];
-            const child = await runGatedChild(process.argv[1]!, args, worker, (line) => process.stderr.write(`[${scenario.name}] ${line}\n`), startGate, controller.signal);
+            const child = await runChildHalab(process.argv[1]!, args, worker, (line) => process.stderr.write(`[${scenario.name}] ${line}\n`), controller.signal, labs);
             const reportFile = join(outDir, 'report.json');
             if (!existsSync(reportFile)) throw new Error(`halab run ${files[i]} ended with ${child.signal ?? `exit ${child.code}`} and no report (see the lines above)`);
             const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport;
@@ -163,6 +166,7 @@ export function registerRun(program: Command): void {
             signal: controller.signal,
             log: (line) => process.stderr.write(line + '\n'),
             ...(addressBlock > 0 ? { worker: addressBlock } : {}),
+            ...(lockstep ? { lockstep } : {}),
           });
           // its lab is down and reaped: the CPU of this run and of its lab's processes (a parallel
           // suite's child prints it on stderr, which the parent passes on with the scenario's name)
@@ -184,6 +188,7 @@ export function registerRun(program: Command): void {
         reports.push(r.report);
         interrupted ||= r.interrupted;
       }
+      interrupted ||= controller.signal.aborted;
       // the summary in the suite's order
       reports.sort((a, b) => scenarios.findIndex((s) => s.name === a.scenario.name) - scenarios.findIndex((s) => s.name === b.scenario.name));
       if (!suite && failedToRun.length) throw (results[0] as Error);
@@ -213,6 +218,7 @@ async function runRepeatedCommand(path: string, runs: number, flags: RunFlags): 
   const onSignal = (): void => void (controller.signal.aborted || controller.abort(new Error('interrupted')));
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const lockstep = stdinLockstep(controller.signal);
   const result = await runRepeated({
     scenario,
     scenarioFile: path,
@@ -223,6 +229,7 @@ async function runRepeatedCommand(path: string, runs: number, flags: RunFlags): 
     log: (line) => process.stderr.write(line + '\n'),
     onRun: (r, dir, i) => process.stdout.write(`run ${i}/${runs}: ${formatSummary(r)}\nreport: ${join(dir, 'report.md')}\n`),
     ...(flags.addressBlock !== undefined ? { worker: positiveIntFlag('--address-block', flags.addressBlock, 250) } : {}),
+    ...(lockstep ? { lockstep } : {}),
   });
   const targetsMet = result.reports.every((r) => r.verdict.pass);
   process.stdout.write(`\n${result.reports.filter((r) => r.verdict.pass).length}/${runs} runs met every target; runs in ${outRoot}\n`);

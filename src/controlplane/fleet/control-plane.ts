@@ -9,7 +9,8 @@ import { initialSignals, observe, nextProbeDelayMs, steadyOk, unhealthyReason, w
 import { Registry, type ReplicaEntry } from '../health/registry.js';
 import { ClusterFailover, agentDrainer, type Drainer, type FailoverStepFn } from '../failover/cluster-failover.js';
 import { DEFAULT_FAILOVER_CONFIG, stepFailover, type FailoverConfig } from '../../policy/failover.js';
-import type { ProbeResult, ProbeTarget } from '../health/prober.js';
+import type { ProbeResult, ProbeTarget, SignalResult } from '../health/prober.js';
+import { ProbeBatches } from '../health/probe-batches.js';
 
 export interface RoutableSnapshot {
   readonly version: number;
@@ -43,7 +44,7 @@ export interface AdoptedState {
 }
 
 /** The signals every probe measures (liveness comes from the heartbeat stream unless a probe reports it). */
-const PROBED_SIGNALS = ['gpu', 'model', 'inference', 'latency', 'errors'] as const;
+type ProbedSignal = 'gpu' | 'model' | 'inference' | 'latency' | 'errors';
 
 export interface ProbeFn {
   probe(target: ProbeTarget): Promise<ProbeResult>;
@@ -55,8 +56,10 @@ export class ControlPlane {
   private version = 0;
   private snapshot: RoutableSnapshot;
   private readonly watchers = new Set<(s: RoutableSnapshot) => void>();
-  private readonly timers = new Map<string, TimerHandle>();
-  private readonly probing = new Set<string>();
+  /** Each connected replica's next probe (the probes due at one instant share a timer). */
+  private readonly probes: ProbeBatches<ReplicaEntry>;
+  /** Replicas with a probe under way (true). Set to false, never deleted: a Set that gains and loses its few members every probe keeps reallocating its table. */
+  private readonly probing = new Map<string, boolean>();
   private readonly registeredHooks = new Set<(entry: ReplicaEntry) => void>();
   private stopped = false;
   /** State persistence (state-store): called with a changed replica, or with none after a publish. */
@@ -86,6 +89,7 @@ export class ControlPlane {
       failoverStep,
     );
     this.snapshot = { version: 0, atMs: clock.nowMs(), replicas: [] };
+    this.probes = new ProbeBatches(clock, (entry) => void this.runProbe(entry));
   }
 
   /** A replica announced itself; (re)start probing it. Unknown ids are refused. */
@@ -157,8 +161,8 @@ export class ControlPlane {
   removeReplica(replicaId: string): void {
     const entry = this.registry.get(replicaId);
     if (entry) entry.connected = false; // stops its probe loop
-    this.timers.get(replicaId)?.cancel();
-    this.timers.delete(replicaId);
+    this.probes.cancel(replicaId);
+    this.probing.delete(replicaId);
     if (this.registry.remove(replicaId)) this.recompute(true);
   }
 
@@ -203,8 +207,7 @@ export class ControlPlane {
   stop(): void {
     this.stopped = true;
     this.failover.stop();
-    for (const t of this.timers.values()) t.cancel();
-    this.timers.clear();
+    this.probes.clear();
     for (const t of this.adoptedPending.values()) t.cancel();
     this.adoptedPending.clear();
     this.watchers.clear();
@@ -212,35 +215,70 @@ export class ControlPlane {
 
   private scheduleProbe(entry: ReplicaEntry, delayMs: number): void {
     if (this.stopped) return;
-    this.timers.get(entry.id)?.cancel();
-    this.timers.set(entry.id, this.clock.setTimer(delayMs, () => void this.runProbe(entry)));
+    this.probes.schedule(entry.id, entry, delayMs);
   }
 
-  private async runProbe(entry: ReplicaEntry): Promise<void> {
-    if (this.probing.has(entry.id) || !entry.connected || this.stopped) return;
-    this.probing.add(entry.id);
+  /**
+   * One probe of a replica, then its next one scheduled. (A plain promise chain rather than an
+   * async function: the same microtask turns — the result is applied one turn after the probe
+   * resolves — without an async frame per probe, the control plane's most frequent call.) A probe
+   * that throws or rejects still schedules the next one, and its error surfaces as the rejection
+   * of the returned promise, as an async function's would.
+   */
+  private runProbe(entry: ReplicaEntry): Promise<void> | undefined {
+    if (this.probing.get(entry.id) === true || !entry.connected || this.stopped) return undefined;
+    this.probing.set(entry.id, true);
+    let pending: Promise<ProbeResult>;
     try {
-      const result = await this.prober.probe(entry);
-      if (this.stopped || !entry.connected) return;
-      if (result.counters) {
-        entry.lastRequestsTotal = result.counters.requestsTotal;
-        entry.lastErrorsTotal = result.counters.errorsTotal;
-      }
-      if (result.modelVersion) entry.modelVersion = result.modelVersion;
-      const wasDraining = entry.draining;
-      entry.draining = result.draining ?? entry.draining;
-      if (result.unmeasured) for (const signal of result.unmeasured) entry.unmeasured.add(signal);
-      if (result.liveness) this.applySignal(entry, 'liveness', result.liveness.ok, result.liveness.reason, result.liveness.immediate);
-      for (const signal of PROBED_SIGNALS) {
-        if (entry.unmeasured.size > 0 && entry.unmeasured.has(signal)) continue;
-        const r = result[signal];
-        this.applySignal(entry, signal, r.ok, r.reason, r.immediate);
-      }
-      if (wasDraining !== entry.draining) this.recompute();
-    } finally {
-      this.probing.delete(entry.id);
-      if (entry.connected) this.scheduleProbe(entry, nextProbeDelayMs(entry.signals, this.policy, entry.unmeasured));
+      pending = this.prober.probe(entry);
+    } catch (err) {
+      this.probeDone(entry);
+      return Promise.reject(err as Error);
     }
+    return pending.then(
+      (result) => {
+        try {
+          this.applyProbe(entry, result);
+        } finally {
+          this.probeDone(entry);
+        }
+      },
+      (err: unknown) => {
+        this.probeDone(entry);
+        throw err;
+      },
+    );
+  }
+
+  private applyProbe(entry: ReplicaEntry, result: ProbeResult): void {
+    if (this.stopped || !entry.connected) return;
+    if (result.counters) {
+      entry.lastRequestsTotal = result.counters.requestsTotal;
+      entry.lastErrorsTotal = result.counters.errorsTotal;
+    }
+    if (result.modelVersion) entry.modelVersion = result.modelVersion;
+    const wasDraining = entry.draining;
+    entry.draining = result.draining ?? entry.draining;
+    if (result.unmeasured) for (const signal of result.unmeasured) entry.unmeasured.add(signal);
+    if (result.liveness) this.applySignal(entry, 'liveness', result.liveness.ok, result.liveness.reason, result.liveness.immediate);
+    // the probed signals, in this order, each read by name (a keyed read over results of
+    // several shapes was the hottest line of the probe path)
+    this.applyProbed(entry, 'gpu', result.gpu);
+    this.applyProbed(entry, 'model', result.model);
+    this.applyProbed(entry, 'inference', result.inference);
+    this.applyProbed(entry, 'latency', result.latency);
+    this.applyProbed(entry, 'errors', result.errors);
+    if (wasDraining !== entry.draining) this.recompute();
+  }
+
+  private applyProbed(entry: ReplicaEntry, signal: ProbedSignal, r: SignalResult): void {
+    if (entry.unmeasured.size > 0 && entry.unmeasured.has(signal)) return;
+    this.applySignal(entry, signal, r.ok, r.reason, r.immediate);
+  }
+
+  private probeDone(entry: ReplicaEntry): void {
+    this.probing.set(entry.id, false);
+    if (entry.connected) this.scheduleProbe(entry, nextProbeDelayMs(entry.signals, this.policy, entry.unmeasured));
   }
 
   private applySignal(entry: ReplicaEntry, signal: SignalName, ok: boolean, reason?: string, immediate = false): void {

@@ -146,9 +146,24 @@ export class GlbRegions {
     this.timers.set(region, this.clock.setTimer(delayMs, () => void this.check(region)));
   }
 
-  private async check(region: string): Promise<void> {
+  /**
+   * One active check of a region, then the next scheduled. (A plain promise chain rather than an
+   * async function: the result is applied one microtask turn after the check resolves, as an
+   * `await` would, without an async frame per check — the GLB checks every region five times a
+   * second.)
+   */
+  private check(region: string): Promise<void> {
     const url = this.routes.check[region]!;
-    const result = await (this.checkRegion ? this.checkRegion(url) : this.probe(url));
+    let pending: ReturnType<RegionCheck>;
+    try {
+      pending = this.checkRegion ? this.checkRegion(url) : this.probe(url);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return pending.then((result) => this.applyCheck(region, result));
+  }
+
+  private applyCheck(region: string, result: Awaited<ReturnType<RegionCheck>>): void {
     if (this.closed) return;
     const s = this.state(region)!;
     // a healthy region's passing check changes nothing (the common case): reschedule only

@@ -100,6 +100,8 @@ export class Circuits {
 
   /** A completion of the model on the upstream: closes its circuit. */
   succeeded(replicaId: string, model: string | undefined, evidence = 'a real request completed'): void {
+    // every request that completes lands here: with no circuit open there is no key to build
+    if (this.open.size === 0) return;
     const key = circuitKey(replicaId, model);
     const c = this.open.get(key);
     if (!c) return;

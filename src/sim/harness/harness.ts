@@ -188,12 +188,13 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
   let wrong = 0;
   let clientsOn = true;
   const deployServed: Record<string, number> = {};
-  // one set of tried regions and one of failed replicas, cleared per request (a request every 200 ms per region)
+  // one set of tried regions and one of failed replicas, reused (a request every 200 ms per
+  // region) and cleared only when used (Set.clear allocates a new table even for an empty set)
   const tried = new Set<string>();
   const excluded = new Set<string>();
   const serve = (home: string): void => {
     total += 1;
-    tried.clear();
+    if (tried.size > 0) tried.clear();
     for (let attempt = 0; attempt < DEFAULT_GLB_CONFIG.maxAttempts; attempt++) {
       const target = glb.pick(home, tried);
       if (!target) break;
@@ -204,7 +205,7 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
         continue;
       }
       const pool = pools.get(target.region)!;
-      excluded.clear();
+      if (excluded.size > 0) excluded.clear();
       for (let a = 0; a < DEFAULT_GATEWAY_CONFIG.maxAttempts; a++) {
         const u = pool.pick(excluded);
         if (!u) break;
@@ -218,6 +219,7 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
             deployServed[v] = (deployServed[v] ?? 0) + 1;
           }
           if (answer.wrong) wrong += 1;
+          tried.clear();
           return;
         }
         excluded.add(u.replicaId);
@@ -240,13 +242,70 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
   const strict = opts.strictSettle ?? false;
   let checkedVersion = -1;
   let checkedRoutable = -1;
+  /** The safety checks, when the world or the routable set changed or a bound ran out. */
+  const checkInstant = (): void => {
+    if (world.version !== checkedVersion || routableVersion !== checkedRoutable || clock.nowMs() >= checks.nextDeadlineMs) {
+      checkedVersion = world.version;
+      checkedRoutable = routableVersion;
+      checks.step(clock.nowMs(), routable);
+    }
+  };
+  /**
+   * The fast path of runUntil: the same loop driven by `process.nextTick` callbacks instead of an
+   * awaited promise per instant. A `process.nextTick` queued from a microtask runs only after
+   * Node has drained the whole microtask queue (its tick loop runs microtasks to exhaustion before
+   * the next tick; a tick queued from a tick callback would run before them, hence the
+   * queueMicrotask). The simulated world is pure promise chains on the VirtualClock (no I/O, no
+   * real timers, no nextTick of its own), so each callback sees the instant settled as a
+   * `setImmediate` turn would leave it — without the event loop's poll, where a busy machine takes
+   * the CPU away, and without a promise or an async frame per instant. It settles again while
+   * edge activity moved (as the strict loop does), checks, and fires the next instant. The strict
+   * rerun of every 10th seed settles with `setImmediate` and must give the same trace.
+   */
+  const runUntilFast = (untilMs: number, done: () => boolean): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      let settling = false;
+      let edges = 0;
+      const settle = (): void => queueMicrotask(queueLoop);
+      const queueLoop = (): void => void process.nextTick(loop);
+      const loop = (): void => {
+        try {
+          if (settling) {
+            // after the first settle: again while edge activity moved since the instant fired, then
+            // while it moved during the previous settle (the strict loop's do-while)
+            if (world.edgeCalls !== edges) {
+              edges = world.edgeCalls;
+              return settle();
+            }
+            settling = false;
+            checkInstant();
+          }
+          if (done()) return resolve();
+          const next = clock.nextAtMs();
+          if (next === undefined || next > untilMs) {
+            if (!done()) clock.advanceTo(untilMs);
+            return resolve();
+          }
+          edges = world.edgeCalls;
+          while (clock.nextAtMs() === next) {
+            clock.step();
+            if (++steps > STEPS_MAX) throw new Error(`seed ${opts.seed}: over ${STEPS_MAX} timer firings`);
+          }
+          settling = true;
+          settle();
+        } catch (err) {
+          reject(err as Error);
+        }
+      };
+      loop();
+    });
   /** Fires timers instant by instant until `untilMs`, or until `done()` holds. */
   const runUntil = async (untilMs: number, done: () => boolean = () => false): Promise<void> => {
+    if (!strict) return runUntilFast(untilMs, done);
     for (;;) {
       if (done()) return;
       const next = clock.nextAtMs();
       if (next === undefined || next > untilMs) break;
-      const edges = world.edgeCalls;
       while (clock.nextAtMs() === next) {
         clock.step();
         if (++steps > STEPS_MAX) throw new Error(`seed ${opts.seed}: over ${STEPS_MAX} timer firings`);
@@ -254,18 +313,12 @@ export async function runSeed(opts: HarnessOptions): Promise<SeedResult> {
       // a probe's, a check's or a re-admission's continuation is one microtask turn away; chaos
       // steps, drains and process starts run longer chains: settle the event loop until they stop
       await shallowTurns();
-      if (strict || world.edgeCalls !== edges) {
-        let seen: number;
-        do {
-          seen = world.edgeCalls;
-          await settleMicrotasks();
-        } while (world.edgeCalls !== seen);
-      }
-      if (world.version !== checkedVersion || routableVersion !== checkedRoutable || clock.nowMs() >= checks.nextDeadlineMs) {
-        checkedVersion = world.version;
-        checkedRoutable = routableVersion;
-        checks.step(clock.nowMs(), routable);
-      }
+      let seen: number;
+      do {
+        seen = world.edgeCalls;
+        await settleMicrotasks();
+      } while (world.edgeCalls !== seen);
+      checkInstant();
     }
     if (!done()) clock.advanceTo(untilMs);
   };
