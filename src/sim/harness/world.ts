@@ -96,6 +96,8 @@ export class SimWorld {
   version = 0;
   /** Gateway availability as its /health reports it (set by the harness: its pool's available()). */
   gatewayAvailable: (region: string) => number = () => 0;
+  /** The lab prober's error-signal settings (errorRatioSignal). */
+  private readonly errorSignalConfig: { readonly errorRatioMax: number; readonly errorMinRequests: number };
 
   constructor(
     readonly topology: Topology,
@@ -104,6 +106,7 @@ export class SimWorld {
     private readonly policy: HealthPolicyConfig,
     readonly timings: WorldTimings,
   ) {
+    this.errorSignalConfig = { errorRatioMax: policy.errorRatioMax, errorMinRequests: ERROR_MIN_REQUESTS };
     for (const r of topology.replicas) {
       const rep: SimReplica = {
         id: r.id,
@@ -347,8 +350,7 @@ export class SimWorld {
    * them — an erring version without traffic passes it.
    */
   private errorsOf(r: SimReplica, target: ProbeTarget): SignalResult {
-    const requests = r.requestsTotal - target.lastRequestsTotal;
-    return requests < ERROR_MIN_REQUESTS ? OK : errorRatioSignal(requests, r.errorsTotal - target.lastErrorsTotal, { errorRatioMax: this.policy.errorRatioMax, errorMinRequests: ERROR_MIN_REQUESTS });
+    return errorRatioSignal(r.requestsTotal - target.lastRequestsTotal, r.errorsTotal - target.lastErrorsTotal, this.errorSignalConfig);
   }
 
   private probeOf(r: SimReplica, target: ProbeTarget): ProbeResult {
